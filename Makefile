@@ -1,0 +1,40 @@
+# The two commands of the README, and the pieces they are made of.
+#   make study   set up, then run the study (dvc repro) on the embedded offline default; print where outputs are
+#   make test    set up, then run every check CI runs
+SHELL := /bin/bash
+VENV  ?= .venv
+BIN   := $(VENV)/bin
+# The tiny profile needs no network; without this every hub look-up waits ~30 s before failing.
+export HF_HUB_OFFLINE ?= 1
+export TRANSFORMERS_OFFLINE ?= 1
+export PYTHONHASHSEED ?= 0
+export MPLBACKEND ?= Agg
+
+.PHONY: setup study test lint-notebooks nbtest pytest readme clean-runs
+
+setup:
+	@bash scripts/setup.sh
+
+study: setup
+	@mkdir -p data
+	$(BIN)/dvc repro
+	@$(BIN)/python scripts/outputs.py
+
+# CI order: nbdev_clean and nbdev_export leave no diff, nbdev_test, pytest tests/
+test: setup lint-notebooks nbtest pytest
+
+lint-notebooks:
+	$(BIN)/nbdev_clean
+	@git diff --exit-code --stat -- nbs || { echo "nbdev_clean changed the notebooks above: run 'make lint-notebooks' and commit" >&2; exit 1; }
+	$(BIN)/nbdev_export
+	@git diff --exit-code --stat -- medart || { echo "medart/ differs from the notebooks: run nbdev_export and commit both" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- medart nbs)" || { git status --porcelain -- medart nbs; echo "untracked or changed files under nbs/ or medart/: commit them" >&2; exit 1; }
+
+nbtest:
+	$(BIN)/nbdev_test --n_workers 2 --do_print
+
+pytest:
+	$(BIN)/python -m pytest -q tests/
+
+readme:
+	$(BIN)/jupyter nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Create the project virtual environment .venv and fill it from requirements.txt (pinned).
+#   TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu bash scripts/setup.sh   # CPU-only torch
+#   TORCH_INDEX_URL=https://download.pytorch.org/whl/cu124 bash scripts/setup.sh # a specific CUDA build
+# Re-running is cheap: it only installs when requirements.txt changed since the last successful install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)'; then
+  echo "medart needs Python >= 3.10 (found $("$PY" --version 2>&1)); set PYTHON=/path/to/python3.11" >&2; exit 1
+fi
+[ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+stamp="$VENV/.requirements.sha256"
+want=$(sha256sum requirements.txt | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  echo "Installing pinned requirements into $VENV (first time: a few minutes, several GB) ..."
+  "$VENV/bin/python" -m pip install -q --upgrade pip
+  extra=()
+  [ -n "${TORCH_INDEX_URL:-}" ] && extra=(--extra-index-url "$TORCH_INDEX_URL")
+  "$VENV/bin/python" -m pip install -q "${extra[@]}" -r requirements.txt
+  "$VENV/bin/python" -m pip install -q --no-deps -e .
+  echo "$want" > "$stamp"
+fi
+"$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 --display-name "python3 (medart)" >/dev/null
+echo "Environment ready: $VENV ($("$VENV/bin/python" -c 'import torch; print("torch", torch.__version__, "cuda" if torch.cuda.is_available() else "cpu")'))"

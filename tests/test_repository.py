@@ -1,0 +1,99 @@
+"""Checks of the notebook-first contract that no single notebook can make about itself."""
+import ast
+import importlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT / 'nbs'
+BIN = Path(sys.executable).parent
+
+
+def cells(nb_path):
+    return json.loads(Path(nb_path).read_text())['cells']
+
+
+def source(cell):
+    return ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
+
+
+LIBRARY_NBS = sorted(p for p in NBS.glob('[0-9]*.ipynb'))
+EXPERIMENT_NBS = sorted(p for p in NBS.glob('*.ipynb') if not p.name[0].isdigit() and p.name != 'index.ipynb')
+
+
+def test_there_are_library_and_experiment_notebooks():
+    assert LIBRARY_NBS and EXPERIMENT_NBS
+
+
+@pytest.mark.parametrize('nb', EXPERIMENT_NBS, ids=lambda p: p.name)
+def test_experiment_notebook_has_parameters_cell_and_exports_nothing(nb):
+    cs = cells(nb)
+    tagged = [c for c in cs if 'parameters' in c.get('metadata', {}).get('tags', [])]
+    assert len(tagged) == 1, f"{nb.name}: needs exactly one cell tagged 'parameters' (papermill -p reaches only that cell)"
+    assert not any('#| export' in source(c) or '#| default_exp' in source(c) for c in cs), f"{nb.name} must not export code"
+
+
+@pytest.mark.parametrize('nb', EXPERIMENT_NBS, ids=lambda p: p.name)
+def test_parameters_tag_survives_nbdev_clean(nb, tmp_path):
+    copy = tmp_path / nb.name
+    shutil.copy(nb, copy)
+    subprocess.run([str(BIN / 'nbdev_clean'), '--fname', str(copy)], cwd=ROOT, check=True, capture_output=True)
+    assert any('parameters' in c.get('metadata', {}).get('tags', []) for c in cells(copy)), \
+        "nbdev_clean stripped the papermill tag: settings.ini needs allowed_cell_metadata_keys = tags"
+
+
+@pytest.mark.parametrize('nb', LIBRARY_NBS, ids=lambda p: p.name)
+def test_every_exported_function_has_docstring_example_and_use(nb):
+    """Each public function or class of the module has a docstring and is called in a non-exported cell of its notebook."""
+    cs = cells(nb)
+    module = next(source(c).split('default_exp')[1].split()[0] for c in cs if '#| default_exp' in source(c))
+    mod = importlib.import_module(f'medart.{module}')
+    shown = '\n'.join(source(c) for c in cs if c['cell_type'] == 'code' and '#| export' not in source(c))
+    for name in getattr(mod, '__all__', []):
+        obj = getattr(mod, name)
+        if not callable(obj) or getattr(obj, '__module__', None) != mod.__name__:
+            continue
+        assert (obj.__doc__ or '').strip(), f"medart.{module}.{name} has no docstring"
+        assert name in shown, f"medart.{module}.{name} is never used outside its definition in {nb.name} (add an example and a test)"
+
+
+def test_params_yaml_validates_for_every_profile_and_dataset():
+    from medart.config import load_params
+    raw = yaml.safe_load((ROOT / 'params.yaml').read_text())
+    for profile in ('tiny', 'full'):
+        for dataset in [None, *raw.get('per_dataset', {})]:
+            p = load_params(ROOT / 'params.yaml', profile=profile, dataset=dataset)
+            assert p['profile'] == profile
+    assert load_params(ROOT / 'params.yaml')['profile'] == 'tiny', "the embedded default must be the offline tiny profile"
+
+
+def test_invalid_params_name_the_key_and_range(tmp_path):
+    from medart.config import ParamsError, load_params
+    text = (ROOT / 'params.yaml').read_text().replace('lora_rank: 8', 'lora_rank: 0')
+    (tmp_path / 'params.yaml').write_text(text)
+    with pytest.raises(ParamsError, match=r'train\.lora_rank = 0: must be an integer in \[1, 512\]'):
+        load_params(tmp_path / 'params.yaml')
+
+
+def test_readme_is_generated_from_index_notebook(tmp_path):
+    subprocess.run([str(BIN / 'jupyter'), 'nbconvert', '--to', 'markdown', '--log-level', 'WARN', str(NBS / 'index.ipynb'),
+                    '--output-dir', str(tmp_path), '--output', 'README'], check=True, capture_output=True)
+    assert (tmp_path / 'README.md').read_text() == (ROOT / 'README.md').read_text(), \
+        "README.md is out of date: edit nbs/index.ipynb and run `make readme`"
+
+
+def test_settings_pin_nbdev_2_behaviour():
+    from configparser import ConfigParser
+    cfg = ConfigParser(); cfg.read(ROOT / 'settings.ini')
+    d = cfg['DEFAULT']
+    assert d['allowed_cell_metadata_keys'].strip() == 'tags'
+    assert set(d['tst_flags'].split()) == {'slow', 'gpu'}
+    req = (ROOT / 'requirements.txt').read_text()
+    for pin in ('nbdev==2.4.14', 'execnb==0.1.', 'fastcore==1.', 'ghapi==1.'):
+        assert pin in req, f"requirements.txt must pin {pin} (nbdev 3 refuses settings.ini)"

@@ -31,7 +31,7 @@ lint-notebooks:
 	@test -z "$$(git status --porcelain -- medart nbs)" || { git status --porcelain -- medart nbs; echo "untracked or changed files under nbs/ or medart/: commit them" >&2; exit 1; }
 
 nbtest:
-	$(BIN)/nbdev_test --n_workers 2 --do_print
+	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --do_print  # one thread per notebook: 2 workers on 2 cores
 
 pytest:
 	$(BIN)/python -m pytest -q tests/

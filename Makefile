@@ -8,7 +8,6 @@ BIN   := $(VENV)/bin
 export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export PYTHONHASHSEED ?= 0
-export MPLBACKEND ?= Agg
 
 .PHONY: setup study test lint-notebooks nbtest pytest readme clean-runs
 

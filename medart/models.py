@@ -7,7 +7,7 @@ __all__ = ['PIXART_ID', 'TINY_CONFIGS', 'CORPUS_WORDS', 'CORPUS_COMMON_WORDS', '
            'train_unigram_vocab', 'build_tiny_tokenizer', 'tiny_configs', 'build_tiny_pipeline', 'count_parameters',
            'model_summary', 'uses_resolution_binning', 'generate', 'load_pixart', 'load_pipeline']
 
-# %% ../nbs/04_models.ipynb #a3744a0f
+# %% ../nbs/04_models.ipynb #2f3d77bc
 import copy, functools, json, random, re, string
 from pathlib import Path
 
@@ -17,13 +17,13 @@ from transformers import T5Config, T5EncoderModel, T5Tokenizer
 from diffusers import (AutoencoderKL, DPMSolverMultistepScheduler, PixArtAlphaPipeline,
                        PixArtTransformer2DModel)
 
-# %% ../nbs/04_models.ipynb #b2439710
+# %% ../nbs/04_models.ipynb #cf9f01e0
 PIXART_ID = 'PixArt-alpha/PixArt-XL-2-512x512'
 
 class ModelUnavailableError(RuntimeError):
     "The requested pretrained weights are neither on disk nor reachable."
 
-# %% ../nbs/04_models.ipynb #e625dcfe
+# %% ../nbs/04_models.ipynb #6e8a0c40
 TINY_CONFIGS = {
     # DiT: 4 blocks, hidden 4x32 = 128, patch 2 -> a 64 px image is 16x16x4 latents = 64 tokens.
     # out_channels = 2 x in_channels: PixArt-α learns sigma too (the pipeline keeps the first half).
@@ -43,7 +43,7 @@ TINY_CONFIGS = {
                       algorithm_type='dpmsolver++', solver_order=2, prediction_type='epsilon'),
 }
 
-# %% ../nbs/04_models.ipynb #0e327340
+# %% ../nbs/04_models.ipynb #bf2c0a1e
 CORPUS_WORDS = {
     # class names as captions spell them (Kvasir v1, and the skin-lesion classes of the paper + HAM10000)
     'kvasir': ['dyed lifted polyps', 'dyed resection margins', 'esophagitis', 'normal cecum',
@@ -97,7 +97,7 @@ CORPUS_WORDS = {
                  'motion blur', 'a dark vignette'],
 }
 
-# %% ../nbs/04_models.ipynb #3f2da227
+# %% ../nbs/04_models.ipynb #f006641c
 _ENDO = ["{A} endoscopic image of {cls}, predominantly {colour} with speckles of {colour}.",
          "They are {shape}, surrounded by {a} {colour} mucosa.",
          "The surface texture appears {texture} and {texture}.",
@@ -126,7 +126,7 @@ def _fill(template, r, cls):
                   cls if m[1] == 'cls' else r.choice(CORPUS_WORDS[m[1]]), template)
     return re.sub(r'\{([aA])\} (\w)', lambda m: _article(m[2], m[1] == 'A') + ' ' + m[2], text)
 
-# %% ../nbs/04_models.ipynb #ad61ee3e
+# %% ../nbs/04_models.ipynb #8970b779
 def caption_corpus(n=3000, seed=0):
     "Yield `n` caption-like texts (endoscopic, dermoscopic, generic), reproducibly."
     r = random.Random(seed)
@@ -141,7 +141,7 @@ def caption_corpus(n=3000, seed=0):
         chosen = [sents[0]] + r.sample(sents[1:], k) if cls else r.sample(sents, r.randint(1, len(sents)))
         yield ' '.join(_fill(s, r, cls) for s in chosen)
 
-# %% ../nbs/04_models.ipynb #10553a00
+# %% ../nbs/04_models.ipynb #68c94e5e
 CORPUS_COMMON_WORDS = """the a an of and with in on at by from to for as is are was were be been has have had it its
 this that these those there their they which where while also but or not no very more most less some any
 each both all other another over under above below between across along around near within without into
@@ -160,7 +160,7 @@ cavity tube channel network web mesh cluster group pair row band strip streak pa
 erosion ulcer inflammation swelling redness irritation damage injury one two three four five first second
 inner outer front back slight even uneven appearance create cross crossing hairs scattered""".split()
 
-# %% ../nbs/04_models.ipynb #bae665ff
+# %% ../nbs/04_models.ipynb #2514ec93
 _SUFFIXES = ['s', 'ed', 'ing', 'ly', 'ness']
 _ALPHABET = string.ascii_letters + string.digits + string.punctuation
 
@@ -199,7 +199,7 @@ def build_tiny_tokenizer(corpus=None, vocab_size=1500):
     vocab = _default_vocab(vocab_size) if corpus is None else train_unigram_vocab(corpus, vocab_size)
     return T5Tokenizer(vocab=list(vocab), extra_ids=0)
 
-# %% ../nbs/04_models.ipynb #3ad432a5
+# %% ../nbs/04_models.ipynb #b0c1d3c8
 def tiny_configs(resolution=64, vocab_size=1500, **overrides):
     "`TINY_CONFIGS` merged with `overrides` (per-component dicts), derived sizes filled in."
     unknown = set(overrides) - set(TINY_CONFIGS)
@@ -215,7 +215,7 @@ def tiny_configs(resolution=64, vocab_size=1500, **overrides):
     vae.update(sample_size=resolution)
     return cfg
 
-# %% ../nbs/04_models.ipynb #12021291
+# %% ../nbs/04_models.ipynb #829994b1
 def build_tiny_pipeline(seed=0, resolution=64, tokenizer=None, **overrides):
     "A randomly initialised, seeded PixArt-α pipeline of the real classes, small enough for CPU."
     if tokenizer is None: tokenizer = build_tiny_tokenizer()
@@ -231,7 +231,7 @@ def build_tiny_pipeline(seed=0, resolution=64, tokenizer=None, **overrides):
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
-# %% ../nbs/04_models.ipynb #bc989f39
+# %% ../nbs/04_models.ipynb #88cf8e16
 def count_parameters(module):
     "Number of parameters in a torch module."
     return sum(p.numel() for p in module.parameters())
@@ -245,7 +245,7 @@ def model_summary(pipe):
             'latent_size': tr.sample_size, 'dit_tokens': (tr.sample_size // tr.patch_size) ** 2,
             'resolution': tr.sample_size * pipe.vae_scale_factor, 'dtype': str(pipe.transformer.dtype)}
 
-# %% ../nbs/04_models.ipynb #2f5bb59d
+# %% ../nbs/04_models.ipynb #26f5890e
 def uses_resolution_binning(pipe):
     "Whether PixArt-α's aspect-ratio bins apply: `sample_size` 32/64/128 with an 8x VAE."
     return pipe.transformer.config.sample_size in (32, 64, 128) and pipe.vae_scale_factor == 8
@@ -263,7 +263,7 @@ def generate(pipe, prompts, steps=20, cfg=4.5, seed=0, height=None, width=None, 
         images += out.images
     return images
 
-# %% ../nbs/04_models.ipynb #0fb538e4
+# %% ../nbs/04_models.ipynb #8ec3db7a
 _LOCAL_DIRS = {PIXART_ID: 'models/pixart-xl-2-512'}
 
 def _looks_like_path(model):
@@ -308,7 +308,7 @@ def load_pixart(model=PIXART_ID, dtype=torch.float32, device='cpu', **kw):
     pipe.set_progress_bar_config(disable=True)
     return pipe.to(device)
 
-# %% ../nbs/04_models.ipynb #42d14573
+# %% ../nbs/04_models.ipynb #a9ac5503
 def load_pipeline(profile='tiny', model=None, seed=0, resolution=64, dtype=torch.float32, device='cpu', **kw):
     "The pipeline for `profile` ('tiny' or 'full'); `model` is a hub id or a saved folder."
     if profile == 'full': return load_pixart(model or PIXART_ID, dtype=dtype, device=device, **kw)

@@ -8,7 +8,7 @@ __all__ = ['PIXART_ID', 'TINY_CONFIGS', 'CORPUS_WORDS', 'CORPUS_COMMON_WORDS', '
            'model_summary', 'uses_resolution_binning', 'generate', 'load_pixart', 'load_pipeline']
 
 # %% ../nbs/04_models.ipynb #2f3d77bc
-import copy, functools, json, random, re, string
+import copy, functools, json, os, random, re, string
 from pathlib import Path
 
 import torch
@@ -263,7 +263,7 @@ def generate(pipe, prompts, steps=20, cfg=4.5, seed=0, height=None, width=None, 
         images += out.images
     return images
 
-# %% ../nbs/04_models.ipynb #8ec3db7a
+# %% ../nbs/04_models.ipynb #3940d064
 _LOCAL_DIRS = {PIXART_ID: 'models/pixart-xl-2-512'}
 
 def _looks_like_path(model):
@@ -308,7 +308,7 @@ def load_pixart(model=PIXART_ID, dtype=torch.float32, device='cpu', **kw):
     pipe.set_progress_bar_config(disable=True)
     return pipe.to(device)
 
-# %% ../nbs/04_models.ipynb #a9ac5503
+# %% ../nbs/04_models.ipynb #8fb0dec4
 def load_pipeline(profile='tiny', model=None, seed=0, resolution=64, dtype=torch.float32, device='cpu', **kw):
     "The pipeline for `profile` ('tiny' or 'full'); `model` is a hub id or a saved folder."
     if profile == 'full': return load_pixart(model or PIXART_ID, dtype=dtype, device=device, **kw)

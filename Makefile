@@ -8,6 +8,8 @@ BIN   := $(VENV)/bin
 export HF_HUB_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export PYTHONHASHSEED ?= 0
+# DVC stages call papermill and jupyter by name: put the project's environment first
+export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .PHONY: setup study test lint-notebooks nbtest pytest readme clean-runs
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .data import write_json_atomic
 from .models import build_tiny_pipeline, generate

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 from PIL import Image, ImageFile, UnidentifiedImageError
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .fetch import KVASIR_V2
 from .synth import SYNTH_SETS

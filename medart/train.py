@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler
-from tqdm.auto import tqdm
+from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .data import load_image
 

@@ -64,6 +64,8 @@ SCHEMA: dict[str, Any] = {
     'seed': Int(0, 0, 2**31 - 1, "global seed: data split, training order, noise, generation"),
     'datasets': StrList(['synth-endo'], "datasets the study runs on; DVC's matrix reads this list as written, so profiles do not change it "
                         "(the paper's study: [kvasir, skin] with profile: full)", "paper sec. 3"),
+    'methods': StrList(['med-art', 'pixart-alpha'], "methods the study trains (rows of the paper's tables): names in method_presets; "
+                       "DVC's matrix reads this list as written", "paper Tables 2-4"),
     'data': {
         'root': Str('data', "folder of the raw real datasets (tracked by data.dvc)"),
         'registry': Str('datasets.yaml', "YAML file with your own datasets (one entry each); missing file = none"),
@@ -171,7 +173,7 @@ def _set(d: dict, key: str, value):
 class ParamsError(ValueError):
     "Invalid experiment parameters; the message lists every problem with its key and the allowed values."
 
-_NOT_PARAMS = ('profiles', 'per_dataset')  # preset sections, validated by merging them
+_NOT_PARAMS = ('profiles', 'per_dataset', 'method_presets')  # preset sections, validated by merging them
 
 def _flatten(d: dict, prefix=''):
     for k, v in d.items():
@@ -202,8 +204,8 @@ def _layer(out: dict, origin: dict, preset: dict, name: str):
     for key, value in _flatten(preset):
         _set(out, key, copy.deepcopy(value)); origin[key] = name
 
-def resolve_params(raw: dict, profile: str = None, dataset: str = None, source: str = 'params.yaml') -> tuple[dict, dict]:
-    "Layer schema defaults, `per_dataset[dataset]`, `profiles[profile]` and explicit values of `raw`; validate; return `(params, origin)`."
+def resolve_params(raw: dict, profile: str = None, dataset: str = None, method: str = None, source: str = 'params.yaml') -> tuple[dict, dict]:
+    "Layer schema defaults, `per_dataset[dataset]`, `profiles[profile]`, `method_presets[method]` and explicit values of `raw`; validate; `(params, origin)`."
     raw = raw or {}
     if not isinstance(raw, dict): raise ParamsError(f"{source}: expected a mapping of sections, got {type(raw).__name__}")
     profile = profile or raw.get('profile') or SCHEMA['profile'].default
@@ -219,6 +221,10 @@ def resolve_params(raw: dict, profile: str = None, dataset: str = None, source: 
     out, origin = default_params(), {k: 'default' for k, _ in iter_schema()}
     if dataset is not None: _layer(out, origin, (raw.get('per_dataset') or {}).get(dataset) or {}, f"per_dataset.{dataset}")
     _layer(out, origin, profiles.get(profile) or {}, f"profiles.{profile}")
+    if method is not None:
+        methods = raw.get('method_presets') or {}
+        if method not in methods: raise ParamsError(f"{source}: unknown method {method!r}; method_presets defines {sorted(methods)}")
+        _layer(out, origin, methods[method] or {}, f"method_presets.{method}")
     known = dict(iter_schema())
     for key, value in _flatten(base):
         # An explicit value wins over presets only where it differs from the paper default, so that the
@@ -227,6 +233,7 @@ def resolve_params(raw: dict, profile: str = None, dataset: str = None, source: 
             _set(out, key, copy.deepcopy(value)); origin[key] = 'params.yaml' if value != known[key].default else origin[key]
     out['profile'] = profile
     if dataset is not None: out['dataset'] = dataset
+    if method is not None: out['method'] = method
     return out, origin
 
 def repo_root(start=None) -> Path:
@@ -236,15 +243,15 @@ def repo_root(start=None) -> Path:
         if (d / 'params.yaml').exists() and (d / 'settings.ini').exists(): return d
     raise FileNotFoundError(f"no medart repository (params.yaml + settings.ini) at or above {here}; run from inside the repository")
 
-def load_params(path='params.yaml', profile: str = None, dataset: str = None) -> dict:
-    "Read `path`, apply the profile and dataset presets and validate: the effective parameters as a nested dict."
+def load_params(path='params.yaml', profile: str = None, dataset: str = None, method: str = None) -> dict:
+    "Read `path`, apply the dataset, profile and method presets and validate: the effective parameters as a nested dict."
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such parameter file. Run from the repository root, or pass the path of params.yaml "
-                                f"(a documented default can be written with medart.config.write_default_params('{path}')).")
+                                f"(a documented one can be rendered with medart.config.params_yaml()).")
     try: raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as e: raise ParamsError(f"{path}: not valid YAML: {e}") from None
-    return resolve_params(raw, profile, dataset, str(path))[0]
+    return resolve_params(raw, profile, dataset, method, str(path))[0]
 
 # %% ../nbs/00_config.ipynb #381776d4
 def _yaml_value(v) -> str:

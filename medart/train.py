@@ -23,11 +23,13 @@ from diffusers import DDPMScheduler
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .data import load_image
+from .sampling import encode_prompts
 
 # %% auto #0
 __all__ = ['seeded_generator', 'image_tensor', 'module_fingerprint', 'encode_latents', 'cached_latents', 'training_scheduler',
-           'encode_text', 'predict_noise', 'diffusion_loss', 'steps_per_epoch', 'batch_indices', 'trainable_state',
-           'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'NonFiniteLossError', 'run_fingerprint', 'fit']
+           'predict_noise', 'diffusion_loss', 'steps_per_epoch', 'batch_indices', 'trainable_state', 'save_checkpoint',
+           'latest_checkpoint', 'load_checkpoint', 'NonFiniteLossError', 'run_fingerprint', 'fit', 'training_steps',
+           'hldf_hook', 'finetune']
 
 # %% ../nbs/09_train.ipynb #87da40db
 def seeded_generator(*keys: int) -> torch.Generator:
@@ -72,12 +74,6 @@ def cached_latents(vae, records: list[dict], resolution: int, cache_dir, batch_s
 def training_scheduler(pipe) -> DDPMScheduler:
     "The DDPM noise schedule the pipeline's model was trained with (same betas as its sampler)."
     return DDPMScheduler.from_config(pipe.scheduler.config)
-
-def encode_text(tokenizer, text_encoder, captions: list[str], max_tokens: int = 120) -> tuple[torch.Tensor, torch.Tensor]:
-    "T5 embeddings and attention mask of `captions`, padded to `max_tokens` as PixArt-α does (gradients flow if T5 is trained)."
-    tok = tokenizer(list(captions), padding='max_length', max_length=max_tokens, truncation=True, add_special_tokens=True, return_tensors='pt')
-    ids, mask = tok.input_ids.to(text_encoder.device), tok.attention_mask.to(text_encoder.device)
-    return text_encoder(ids, attention_mask=mask)[0], mask
 
 def predict_noise(transformer, noisy: torch.Tensor, t: torch.Tensor, emb: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     "The DiT's noise prediction (the first half of a learned-sigma output)."
@@ -186,7 +182,7 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
     text_encoder = wrapped.get('text_encoder', pipe.text_encoder)
     noise_scheduler = training_scheduler(pipe)
     device = acc.device
-    fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'lr', 'seconds']
+    fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'lr', 'seconds']
     fh, log = _log_writer(out_dir / 'loss.csv', start, fields)
     history, t0 = [], time.perf_counter()
     for m in modules.values(): m.train()
@@ -199,19 +195,19 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
             mean, std = latents['mean'][idx], latents['std'][idx]
             z = (mean + std * torch.randn(mean.shape, generator=g)).to(device)
             with acc.accumulate(*wrapped.values()), acc.autocast():
-                emb, mask = encode_text(pipe.tokenizer, text_encoder, caps, max_tokens)
-                loss_d = diffusion_loss(transformer, noise_scheduler, z, emb.to(z.dtype) if emb.dtype != z.dtype else emb, mask, g)
+                cond, _ = encode_prompts(dict(tokenizer=pipe.tokenizer, text_encoder=text_encoder), caps, max_tokens, negative=None)
+                loss_d = diffusion_loss(transformer, noise_scheduler, z, cond.embeds, cond.mask, g)
                 loss, extra = loss_d, None
                 if extra_loss is not None:
-                    with acc.no_sync(transformer) if 'transformer' in wrapped else _nullcontext():
-                        extra = extra_loss(step, idx, caps)
+                    extra = extra_loss(step, idx, caps)  # e.g. HLDF on the unwrapped modules; summed, one backward
                     if extra is not None: loss = loss + extra['loss']
                 if not torch.isfinite(loss):
                     raise NonFiniteLossError(f"loss is {loss.item()} at step {step} (captions: {caps}); last checkpoint: "
                                              f"{latest_checkpoint(out_dir / 'checkpoints')}. Lower train.lr, or use mixed_precision 'no' to find the cause.")
                 acc.backward(loss)
                 optimizer.step(); lr_scheduler.step(); optimizer.zero_grad()
-            row = dict(step=step, loss=loss.item(), diffusion_loss=loss_d.item(), extra_loss='' if extra is None else extra['loss'].item(),
+            row = dict({k: v for k, v in (extra or {}).items() if k != 'loss'}, step=step, loss=loss.item(), diffusion_loss=loss_d.item(),
+                       extra_loss='' if extra is None else extra['loss'].item(),
                        lr=lr_scheduler.get_last_lr()[0], seconds=round(time.perf_counter() - t0, 3))
             history.append(row); log.writerow(row); fh.flush()
             bar.set_postfix(loss=f"{row['loss']:.4f}")
@@ -224,6 +220,43 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
     for m in modules.values(): m.eval()
     return history
 
-class _nullcontext:
-    def __enter__(self): return self
-    def __exit__(self, *a): return False
+# %% ../nbs/09_train.ipynb #821d9463
+def training_steps(n_images: int, batch_size: int, epochs: int, steps: int | None = None) -> int:
+    "Total optimizer steps: `steps` if given, else `epochs` x full batches per epoch."
+    return steps if steps else epochs * steps_per_epoch(n_images, batch_size)
+
+def hldf_hook(pipe, records: list[dict], train: dict, resolution: int, seed: int = 0) -> Callable:
+    "The `extra_loss` hook of `fit` that adds the HLDF colour loss on every `train['hldf_every']`-th step."
+    from medart.hldf import hldf_due, hldf_loss
+    def hook(step, idx, caps):
+        if not hldf_due(step + 1, train['hldf_every']): return None
+        real = (image_tensor([records[i]['path'] for i in idx], resolution) + 1) / 2
+        loss, logs = hldf_loss(pipe, caps, real, generator=seed * 1_000_003 + step, steps=train['hldf_steps'], cfg=train['hldf_cfg'],
+                               weight=train['hldf_weight'], reduction=train['hldf_reduction'],
+                               backprop_last_k=train['hldf_backprop_last_k'], checkpoint=True, max_tokens=train['max_tokens'])
+        return dict(loss=loss, **logs)
+    return hook
+
+def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, seed: int = 0, steps: int | None = None,
+             cache_dir=None, progress: bool = True, card: dict | None = None) -> dict:
+    "Med-Art fine-tuning of `pipe` on `records` (path, sha256) with `captions` (sha256 -> text): LoRA (+ HLDF); adapters to out_dir/adapter."
+    from medart.lora import add_lora, lora_kwargs, save_adapters
+    out_dir = Path(out_dir)
+    missing = [r['path'] for r in records if r['sha256'] not in captions]
+    if missing:
+        raise KeyError(f"{len(missing)} training images have no caption (e.g. {missing[0]}): run the caption stage for this dataset first")
+    caps = [captions[r['sha256']] for r in records]
+    resolution = train['resolution']
+    summary = add_lora(pipe, **lora_kwargs(train))
+    lat = cached_latents(pipe.vae, records, resolution, cache_dir or out_dir / 'cache')
+    total = training_steps(len(records), train['batch_size'], train['epochs'], steps)
+    hook = hldf_hook(pipe, records, train, resolution, seed) if train['hldf'] else None
+    t0 = time.perf_counter()
+    history = fit(pipe, caps, lat, out_dir, steps=total, batch_size=train['batch_size'], lr=train['lr'],
+                  mixed_precision=train['mixed_precision'], seed=seed, max_tokens=train['max_tokens'],
+                  checkpoint_every=train['checkpoint_every'], extra_loss=hook, settings=dict(train, steps=total), progress=progress)
+    save_adapters(pipe, out_dir / 'adapter', params=dict(card or {}, train=train, seed=seed, steps=total))
+    events = [h for h in history if h['extra_loss'] != '']
+    return dict(steps=total, images=len(records), hldf_events=len(events), seconds=round(time.perf_counter() - t0, 1),
+                final_loss=float(np.mean([h['diffusion_loss'] for h in history[-20:]])) if history else None,
+                trainable=summary)

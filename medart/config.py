@@ -49,9 +49,12 @@ def Bool(default, doc, paper=''):
     "A true/false parameter (YAML `true`/`false`, not a string)."
     return Param(default, lambda v: None if isinstance(v, bool) else "must be true or false (YAML booleans, unquoted)", doc, paper)
 
-def Str(default, doc, paper=''):
-    "A non-empty string parameter (a path, a model id, a name)."
-    return Param(default, lambda v: None if isinstance(v, str) and v.strip() else "must be a non-empty string", doc, paper)
+def Str(default, doc, paper='', empty_ok=False):
+    "A string parameter (a path, a model id, a name); non-empty unless `empty_ok`."
+    def check(v):
+        if not isinstance(v, str): return "must be a string"
+        return None if empty_ok or v.strip() else "must be a non-empty string"
+    return Param(default, check, doc, paper)
 
 def StrList(default, doc, paper=''):
     "A non-empty list of strings."
@@ -132,12 +135,30 @@ SCHEMA: dict[str, Any] = {
         'steps': Int(20, 1, 1000, "DPM-Solver++ steps", "paper: 20"),
         'cfg': Float(4.5, 0.0, 50.0, "classifier-free guidance", "paper: 4.5"),
         'batch_size': Int(8, 1, 4096, "images per generation batch"),
+        'seeds': Int(3, 1, 100, "evaluation sets generated with seeds seed, seed+1, ...; metrics are reported as mean and std over them"),
+        'eval_images': Int(0, 0, 10**7, "images per evaluation set; 0 = as many as the real test split, per class in its proportions",
+                           "paper: 1600 Kvasir, 1665 skin"),
+        'train_images_per_class': Int(0, 0, 10**6, "images per class generated to train the downstream classifier; 0 = one per training caption",
+                                      "paper: every training caption"),
+    },
+    'evaluate': {
+        'inception_weights': Str('', "torch-fidelity Inception weights: empty = torch-fidelity's own cache (downloaded when online), else a local file", empty_ok=True),
+        'kid_subset_size': Int(1000, 2, 10**6, "KID subset size; reduced to the smaller set's size when a set is smaller", "torch-fidelity default"),
+        'kid_subsets': Int(100, 1, 10**5, "number of KID subsets", "torch-fidelity default"),
+        'domain_model': Str('trained', "domain classifier of the domain FD: 'trained' = the classifier trained here on the real training split "
+                            "(runs/<dataset>/real/classifier), or a hub id / local folder", "paper: KFD, HFD"),
+        'domain_revision': Str('', "hub revision (commit) the domain classifier is pinned to; empty = none", empty_ok=True),
+        'image_size': Int(0, 0, 4096, "side real and generated images are resized to, by the same code, before every metric network; "
+                          "0 = the generation resolution"),
+        'per_class_min': Int(50, 2, 10**6, "smallest number of images per class (each side) for a per-class FD"),
     },
     'classify': {
-        'model_id': Str('google/vit-base-patch16-224-in21k', "downstream classifier (ViT-B/16, natural-image pretraining)", "paper sec. 3"),
+        'model_id': Str('google/vit-base-patch16-224-in21k', "downstream classifier (ViT-B/16, natural-image pretraining); "
+                        "'tiny' = a small ViT of the same class from a config", "paper sec. 3"),
         'lr': Float(2e-5, 1e-7, 1.0, "AdamW learning rate", "paper: 2e-5"),
         'epochs': Int(5, 1, 1000, "epochs", "paper: 5"),
         'batch_size': Int(32, 1, 4096, "batch size"),
+        'image_size': Int(224, 8, 4096, "classifier input side", "ViT-B/16: 224"),
     },
 }
 

@@ -45,10 +45,11 @@ def main():
     ap.add_argument('--hldf-every', type=int, default=0, help='N (0: the tiny profile value)')
     ap.add_argument('--per-class', type=int, default=24, help='generated images per class per model')
     ap.add_argument('--images-per-class', type=int, default=100, help='synth-endo images per class (80 %% train)')
-    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--seeds', type=int, default=3, help='training seeds (0, 1, ...): the table averages over them')
     ap.add_argument('--out', default='runs/bench/colour', help='working folder (split, captions, adapters, results)')
     args = ap.parse_args()
 
+    import numpy as np
     import torch
     from torchvision.transforms.functional import pil_to_tensor
     from medart.config import load_params
@@ -63,7 +64,7 @@ def main():
     os.chdir(ROOT)
     P = load_params('params.yaml', profile='tiny', dataset='synth-endo')
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
-    manifest = prepare_split('synth-endo', out / 'split.json', synth_root=out / 'synth', seed=args.seed,
+    manifest = prepare_split('synth-endo', out / 'split.json', synth_root=out / 'synth', seed=0,
                              synth_images_per_class=args.images_per_class, synth_size=P['synth']['size'])
     records = split_files(manifest, 'train')
     spec = get_dataset('synth-endo')
@@ -84,34 +85,43 @@ def main():
     runs = {'no HLDF': dict(T0, hldf=False), 'HLDF K=M': dict(T0, hldf=True, hldf_backprop_last_k=T0['hldf_steps']),
             'HLDF K=1': dict(T0, hldf=True, hldf_backprop_last_k=1)}
     G = P['generate']
-    results, seconds = {}, {}
-    def score(name, pipe):
-        ims = generate(pipe, prompts, steps=G['steps'], cfg=G['cfg'], seed=args.seed + 10_000)
-        gen = to_t(ims)
-        results[name] = {c: colour_distance(gen[[i for i, l in enumerate(labels) if l == c]], real[c]) for c in spec.classes}
-    score('base', load_pipeline('tiny', model=P['models']['tiny_base']))
-    for name, T in runs.items():
-        pipe = load_pipeline('tiny', model=P['models']['tiny_base'])
-        folder = out / name.replace(' ', '-').replace('=', '')
-        t0 = time.perf_counter()
-        rep = finetune(pipe, records, captions, folder, T, seed=args.seed, steps=args.steps or None, cache_dir=out / 'latents', progress=False)
-        seconds[name] = time.perf_counter() - t0
-        print(f"{name}: {rep['steps']} steps, {rep['hldf_events']} HLDF events, {seconds[name]:.0f} s", flush=True)
-        score(name, pipe)
-
+    per_seed, seconds = [], {n: 0.0 for n in runs}
+    def score(pipe):
+        gen = to_t(generate(pipe, prompts, steps=G['steps'], cfg=G['cfg'], seed=10_000))
+        return {c: colour_distance(gen[[i for i, l in enumerate(labels) if l == c]], real[c]) for c in spec.classes}
+    base = score(load_pipeline('tiny', model=P['models']['tiny_base']))
+    for seed in range(args.seeds):
+        res = {'base': base}
+        for name, T in runs.items():
+            pipe = load_pipeline('tiny', model=P['models']['tiny_base'])
+            folder = out / f"seed{seed}" / name.replace(' ', '-').replace('=', '')
+            t0 = time.perf_counter()
+            rep = finetune(pipe, records, captions, folder, T, seed=seed, steps=args.steps or None, cache_dir=out / 'latents', progress=False)
+            seconds[name] += time.perf_counter() - t0
+            res[name] = score(pipe)
+            print(f"seed {seed} {name}: {rep['steps']} steps, {rep['hldf_events']} HLDF events, {time.perf_counter() - t0:.0f} s, "
+                  f"mean colour distance {np.mean(list(res[name].values())):.4f}", flush=True)
+        per_seed.append(res)
+    results = {n: {c: float(np.mean([r[n][c] for r in per_seed])) for c in spec.classes} for n in per_seed[0]}
+    seed_means = {n: [float(np.mean(list(r[n].values()))) for r in per_seed] for n in per_seed[0]}
     names = list(results)
     w = max(len(c) for c in spec.classes)
-    print(f"\nColour distance to the real class (eq. 4 on class averages; lower is better), {args.per_class} images per class")
+    print(f"\nColour distance to the real class (eq. 4 on class averages; lower is better), {args.per_class} images per class, "
+          f"averaged over {args.seeds} training seed(s)")
     print(f"{'class':<{w}}  " + "  ".join(f"{n:>9}" for n in names))
     for c in spec.classes: print(f"{c:<{w}}  " + "  ".join(f"{results[n][c]:9.4f}" for n in names))
     means = {n: sum(results[n].values()) / len(spec.classes) for n in names}
     print(f"{'mean':<{w}}  " + "  ".join(f"{means[n]:9.4f}" for n in names))
+    print(f"{'seed spread':<{w}}  " + "  ".join(f"{np.std(seed_means[n]):9.4f}" for n in names) + "   (std of the mean over seeds)")
     ref = means['no HLDF']
     print(f"{'/ no HLDF':<{w}}  " + "  ".join(f"{means[n] / ref:9.2f}" for n in names))
     wins = {n: sum(results[n][c] < results['no HLDF'][c] for c in spec.classes) for n in runs if n != 'no HLDF'}
     print("classes where HLDF is closer than no HLDF: " + ", ".join(f"{n} {k}/{len(spec.classes)}" for n, k in wins.items()))
+    seed_wins = {n: sum(a < b for a, b in zip(seed_means[n], seed_means['no HLDF'])) for n in runs if n != 'no HLDF'}
+    print("seeds where HLDF is closer than no HLDF: " + ", ".join(f"{n} {k}/{args.seeds}" for n, k in seed_wins.items()))
     print("training time relative to no HLDF: " + ", ".join(f"{n} {seconds[n] / seconds['no HLDF']:.2f}x" for n in runs))
-    (out / 'results.json').write_text(json.dumps(dict(per_class=results, mean=means, seconds=seconds, args=vars(args)), indent=1))
+    (out / 'results.json').write_text(json.dumps(dict(per_class=results, mean=means, seed_means=seed_means, seconds=seconds,
+                                                      args=vars(args)), indent=1))
 
 
 if __name__ == '__main__':

@@ -130,6 +130,10 @@ SCHEMA: dict[str, Any] = {
         'hldf_backprop_last_k': Int(20, 1, 1000, "K: back-propagate through the last K of M steps (K=M is the paper)", "paper: K=M"),
         'max_tokens': Int(120, 8, 512, "T5 token limit of the text condition", "paper: 120"),
         'checkpoint_every': Int(1000, 1, 10**7, "steps between resumable checkpoints"),
+        'num_processes': Int(1, 1, 4096, "processes (GPUs) the train stage runs in: 1 = the notebook's kernel; more = accelerate launch "
+                             "(medart.launch), each with train.batch_size images per step"),
+        'accelerate_config': Str('', "accelerate config file for num_processes > 1 (example: scripts/accelerate/multi_gpu.yaml); "
+                                 "empty = accelerate's defaults", empty_ok=True),
     },
     'generate': {
         'steps': Int(20, 1, 1000, "DPM-Solver++ steps", "paper: 20"),

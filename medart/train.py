@@ -164,7 +164,8 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     n = len(captions)
     if len(latents['mean']) != n: raise ValueError(f"{n} captions but {len(latents['mean'])} cached latents")
-    acc = Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum)
+    acc = Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum, cpu=not torch.cuda.is_available())
+    rank, world = acc.process_index, acc.num_processes  # under `accelerate launch`/torchrun: each process takes its slice of a global batch
     modules = {c: getattr(pipe, c) for c in ('transformer', 'text_encoder') if any(p.requires_grad for p in getattr(pipe, c).parameters())}
     if not modules: raise ValueError("nothing to train: no parameter of the transformer or text_encoder requires grad (inject LoRA first)")
     params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
@@ -183,14 +184,14 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
     noise_scheduler = training_scheduler(pipe)
     device = acc.device
     fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'lr', 'seconds']
-    fh, log = _log_writer(out_dir / 'loss.csv', start, fields)
+    fh, log = _log_writer(out_dir / ('loss.csv' if rank == 0 else f'loss.rank{rank}.csv'), start, fields)  # each process its own losses
     history, t0 = [], time.perf_counter()
     for m in modules.values(): m.train()
     bar = tqdm(range(start, steps), initial=start, total=steps, desc='training', disable=not progress or not acc.is_main_process)
     try:
         for step in bar:
-            g = seeded_generator(seed, step)
-            idx = batch_indices(step, n, batch_size, seed)
+            g = seeded_generator(seed, step) if world == 1 else seeded_generator(seed, step, rank)
+            idx = batch_indices(step, n, batch_size * world, seed)[rank * batch_size:(rank + 1) * batch_size]
             caps = [captions[i] if torch.rand(1, generator=g).item() >= caption_dropout else '' for i in idx]
             mean, std = latents['mean'][idx], latents['std'][idx]
             z = (mean + std * torch.randn(mean.shape, generator=g)).to(device)
@@ -241,6 +242,7 @@ def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, se
              cache_dir=None, progress: bool = True, card: dict | None = None) -> dict:
     "Med-Art fine-tuning of `pipe` on `records` (path, sha256) with `captions` (sha256 -> text): LoRA (+ HLDF); adapters to out_dir/adapter."
     from medart.lora import add_lora, lora_kwargs, save_adapters
+    from accelerate import PartialState
     out_dir = Path(out_dir)
     missing = [r['path'] for r in records if r['sha256'] not in captions]
     if missing:
@@ -248,14 +250,18 @@ def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, se
     caps = [captions[r['sha256']] for r in records]
     resolution = train['resolution']
     summary = add_lora(pipe, **lora_kwargs(train))
-    lat = cached_latents(pipe.vae, records, resolution, cache_dir or out_dir / 'cache')
-    total = training_steps(len(records), train['batch_size'], train['epochs'], steps)
+    state = PartialState(cpu=not torch.cuda.is_available())  # one process, or one of several under accelerate launch
+    with state.main_process_first():  # the first process writes the latent cache, the others read it
+        lat = cached_latents(pipe.vae, records, resolution, cache_dir or out_dir / 'cache')
+    total = training_steps(len(records), train['batch_size'] * state.num_processes, train['epochs'], steps)
     hook = hldf_hook(pipe, records, train, resolution, seed) if train['hldf'] else None
     t0 = time.perf_counter()
     history = fit(pipe, caps, lat, out_dir, steps=total, batch_size=train['batch_size'], lr=train['lr'],
                   mixed_precision=train['mixed_precision'], seed=seed, max_tokens=train['max_tokens'],
                   checkpoint_every=train['checkpoint_every'], extra_loss=hook, settings=dict(train, steps=total), progress=progress)
-    save_adapters(pipe, out_dir / 'adapter', params=dict(card or {}, train=train, seed=seed, steps=total))
+    if state.is_main_process:
+        save_adapters(pipe, out_dir / 'adapter', params=dict(card or {}, train=train, seed=seed, steps=total, processes=state.num_processes))
+    state.wait_for_everyone()
     events = [h for h in history if h['extra_loss'] != '']
     return dict(steps=total, images=len(records), hldf_events=len(events), seconds=round(time.perf_counter() - t0, 1),
                 final_loss=float(np.mean([h['diffusion_loss'] for h in history[-20:]])) if history else None,

@@ -27,9 +27,9 @@ from .data import load_image
 from .models import ModelUnavailableError
 
 # %% auto #0
-__all__ = ['VIT_IN21K', 'IN21K_MEAN_STD', 'TINY_VIT', 'IMAGE_SUFFIXES', 'label_maps', 'build_classifier', 'preprocessing_of',
-           'pixel_array', 'normalise', 'preprocess', 'folder_records', 'train_classifier', 'predict',
-           'classification_metrics', 'confusion_figure', 'save_classifier', 'load_classifier', 'embed']
+__all__ = ['VIT_IN21K', 'IN21K_MEAN_STD', 'TINY_VIT', 'label_maps', 'build_classifier', 'preprocessing_of', 'pixel_array',
+           'normalise', 'preprocess', 'train_classifier', 'predict', 'classification_metrics', 'confusion_figure',
+           'save_classifier', 'load_classifier', 'embed']
 
 # %% ../nbs/13_classify.ipynb #93674698
 VIT_IN21K = 'google/vit-base-patch16-224-in21k'  # the paper's ViT-B/16, pretrained on ImageNet-21k
@@ -107,29 +107,6 @@ def preprocess(images_or_paths, image_size: int, mean=IN21K_MEAN_STD, std=IN21K_
     return normalise(pixel_array(images_or_paths, image_size), mean, std)
 
 # %% ../nbs/13_classify.ipynb #234684d8
-IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.webp', '.bmp')
-
-def folder_records(folder, classes=None) -> list[dict]:
-    """Records `{'path', 'label'}` of an image set `folder/<label>/<image>` (a generated training set): the rows of its
-    `manifest.jsonl` (`file` relative to `folder`, `label`) in order, else the class folders sorted. Checks labels against `classes`."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such image folder. Run the generate stage for this method first (nbs/generate.ipynb).")
-    manifest = folder / 'manifest.jsonl'
-    if manifest.exists():
-        rows = [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
-        recs = [dict(path=str(folder / r['file']), label=str(r['label'])) for r in rows]
-        missing = [r['path'] for r in recs if not Path(r['path']).exists()]
-        if missing: raise FileNotFoundError(f"{manifest}: {len(missing)} listed images are missing (e.g. {missing[0]}); re-run the generate stage")
-    else:
-        recs = [dict(path=str(p), label=p.parent.name) for p in sorted(folder.glob('*/*')) if p.suffix.lower() in IMAGE_SUFFIXES]
-    if not recs: raise FileNotFoundError(f"{folder}: no images (expected {folder}/<label>/<image>.png, listed in manifest.jsonl)")
-    if classes is not None:
-        unknown = sorted({r['label'] for r in recs} - set(classes))
-        if unknown: raise ValueError(f"{folder}: labels {unknown} are not among the dataset's classes {list(classes)}")
-    return recs
-
-# %% ../nbs/13_classify.ipynb #c5ca56cf
 def _epoch_order(n: int, seed: int, epoch: int) -> tuple[np.ndarray, np.ndarray]:
     "Image order and horizontal-flip mask of one epoch, a function of (seed, epoch) only, so a resumed run repeats it."
     rng = np.random.default_rng([seed, 7919, epoch])
@@ -205,7 +182,7 @@ def train_classifier(model, records: list[dict], epochs: int = 5, lr: float = 2e
     model.eval()
     return history
 
-# %% ../nbs/13_classify.ipynb #c4fbc039
+# %% ../nbs/13_classify.ipynb #039c10bb
 @torch.no_grad()
 def predict(model, records_or_pixels, batch_size: int = 64, progress: bool = False) -> np.ndarray:
     "Class probabilities (N, C), columns in the model's class order, for records `{'path', ...}`, paths, or uint8 pixels (N, 3, S, S)."
@@ -263,7 +240,7 @@ def confusion_figure(y_true, y_pred, classes, normalize: str | None = None, titl
     ax.set_title(title, fontsize=9); fig.tight_layout()
     return fig
 
-# %% ../nbs/13_classify.ipynb #cbe60cb4
+# %% ../nbs/13_classify.ipynb #1d3260e6
 def save_classifier(model, folder) -> Path:
     "Save with `save_pretrained` into `folder`: weights (safetensors) and config.json, which holds the class names and the preprocessing."
     preprocessing_of(model)  # refuse a model whose input recipe would be lost

@@ -1,0 +1,69 @@
+"""The classify stage's notebook (nbs/classify.ipynb) run by papermill on a miniature study in a temporary folder: the
+upper bound (method real: the real training split, saved as the domain network) and a method trained on a generated
+set. The generated set is made directly with medart.generate from a random tiny pipeline (2 solver steps), so the test
+takes seconds; tests/test_generate_notebook.py runs the generate notebook itself."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def papermill(nb, out, **params):
+    args = [str(BIN / 'papermill'), str(ROOT / 'nbs' / nb), str(out), '-k', 'python3', '--no-progress-bar', '--cwd', str(ROOT)]
+    for k, v in params.items():
+        args += ['-p', k, str(v)]
+    env = dict(os.environ, HF_HUB_OFFLINE='1', OMP_NUM_THREADS='1', PATH=f"{BIN}:{os.environ['PATH']}")
+    r = subprocess.run(args, capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, f"{nb} failed:\n{r.stderr[-3000:]}"
+
+
+def test_classify_notebook_real_and_generated(tmp_path):
+    import torch
+    from medart.classify import load_classifier, predict
+    from medart.data import prepare_split, split_files
+    from medart.generate import generate_set, train_prompts
+    from medart.models import build_tiny_pipeline
+    torch.set_num_threads(1)
+    params = yaml.safe_load((ROOT / 'params.yaml').read_text())
+    (tmp_path / 'params.yaml').write_text(yaml.safe_dump(params, sort_keys=False))
+    runs = tmp_path / 'runs'
+    split = prepare_split('synth-endo', runs / 'synth-endo' / 'split.json', synth_root=tmp_path / 'synth', synth_images_per_class=10)
+    classes, test = split['classes'], split_files(split, 'test')
+    common = dict(params_path=tmp_path / 'params.yaml', runs_dir=runs, dataset='synth-endo')
+
+    papermill('classify.ipynb', tmp_path / 'real.ipynb', method='real', epochs=2, **common)
+    out = runs / 'synth-endo' / 'real'
+    res = json.loads((out / 'classify.json').read_text())
+    for k in ('f1_weighted', 'balanced_accuracy', 'auc_ovr_macro', 'accuracy'):
+        assert isinstance(res[k], float) and 0 <= res[k] <= 1, k          # flat numbers: what `dvc metrics show` lists
+    assert res['n'] == len(test) == 16
+    assert res['protocol'] | {'train_seconds': 0} == dict(
+        model='tiny', epochs=2, lr=params['profiles']['tiny']['classify']['lr'], batch_size=params['classify']['batch_size'],
+        image_size=params['profiles']['tiny']['classify']['image_size'], n_train=64, n_test=16, seed=0,
+        train_set='real training split', device='cpu', train_seconds=0)
+    assert [h['epoch'] for h in res['history']] == [1, 2]
+    assert (out / 'confusion.png').stat().st_size > 5_000
+    assert not (out / 'classifier_checkpoints').exists()
+    model, pre = load_classifier(out / 'classifier')                  # the domain network of the evaluate stage
+    assert pre['classes'] == classes and pre['image_size'] == res['protocol']['image_size']
+    probs = predict(model, test)
+    assert abs((probs.argmax(1) == [classes.index(r['label']) for r in test]).mean() - res['accuracy']) < 1e-9
+
+    pipe = build_tiny_pipeline(seed=0)
+    train = split_files(split, 'train')
+    captions = {r['sha256']: f"An endoscopic image of {r['label'].replace('-', ' ')}" for r in train}
+    prompts = train_prompts(train, captions, per_class=2, seed=0, classes=classes)
+    generate_set(pipe, prompts, runs / 'synth-endo' / 'med-art' / 'images' / 'train', steps=2, cfg=4.5, seed=10_000,
+                 batch_size=16, progress=False)
+    papermill('classify.ipynb', tmp_path / 'med-art.ipynb', method='med-art', epochs=1, **common)
+    out = runs / 'synth-endo' / 'med-art'
+    res = json.loads((out / 'classify.json').read_text())
+    assert res['method'] == 'med-art' and res['protocol']['n_train'] == 16 and res['n'] == 16
+    assert res['protocol']['train_set'].endswith('med-art/images/train')
+    assert (out / 'confusion.png').exists() and not (out / 'classifier').exists()

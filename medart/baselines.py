@@ -5,7 +5,7 @@
 # %% ../nbs/14_baselines.ipynb #651571bb
 from __future__ import annotations
 
-import copy, functools, json, logging, os, time
+import contextlib, copy, functools, hashlib, json, logging, os, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -39,9 +39,10 @@ _log = logging.getLogger(__name__)
 
 # %% auto #0
 __all__ = ['DIT_S_8', 'BASELINES', 'tiny_clip_tokenizer', 'tiny_bert_tokenizer', 'attention_targets', 'clip_targets',
-           'BaselineSpec', 'baseline_spec', 'build_tiny_baseline', 'load_baseline', 'baseline_lora_targets',
-           'add_baseline_lora', 'trainable_summary', 'baseline_loss', 'sample_baseline_latents', 'baseline_generate',
-           'save_baseline', 'load_baseline_weights', 'fit_baseline', 'train_baseline', 'baseline_pipeline']
+           'BaselineSpec', 'baseline_info', 'baseline_spec', 'build_tiny_baseline', 'load_baseline',
+           'baseline_lora_targets', 'add_baseline_lora', 'trainable_summary', 'baseline_loss',
+           'sample_baseline_latents', 'baseline_generate', 'save_baseline', 'load_baseline_weights', 'fit_baseline',
+           'train_baseline', 'baseline_pipeline']
 
 # %% ../nbs/14_baselines.ipynb #f7f03d94
 @functools.lru_cache(maxsize=2)
@@ -102,9 +103,18 @@ def _linear(model, names):
 # Every family turns a list of conditions (caption strings, class names for Fast-DiT; None = unconditional) into a dict of
 # batched tensors, and calls its denoiser on them; the sampler and the training loop only see these two functions.
 
+@contextlib.contextmanager
+def _quiet(pipe):
+    "Mute the pipeline's per-call 'input was truncated' warning (`train_baseline` reports the truncated captions once)."
+    log = logging.getLogger(type(pipe).__module__)
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try: yield
+    finally: log.setLevel(level)
+
 def _sd_encode(pipe, conds, resolution):
     "SD 1.x: CLIP last hidden states, 77 tokens, exactly as `StableDiffusionPipeline.encode_prompt` (unconditional = '')."
-    emb, _ = pipe.encode_prompt(['' if c is None else c for c in conds], _device(pipe), 1, False)
+    with _quiet(pipe): emb, _ = pipe.encode_prompt(['' if c is None else c for c in conds], _device(pipe), 1, False)
     return {'encoder_hidden_states': emb}
 
 def _sd_predict(pipe, denoiser, x, t, cond):
@@ -113,7 +123,8 @@ def _sd_predict(pipe, denoiser, x, t, cond):
 def _sdxl_encode(pipe, conds, resolution):
     "SDXL: both CLIP encoders' penultimate states, the second one's pooled projection, and the size/crop time ids."
     texts = ['' if c is None else c for c in conds]
-    emb, _, pooled, _ = pipe.encode_prompt(texts, device=_device(pipe), num_images_per_prompt=1, do_classifier_free_guidance=False)
+    with _quiet(pipe):
+        emb, _, pooled, _ = pipe.encode_prompt(texts, device=_device(pipe), num_images_per_prompt=1, do_classifier_free_guidance=False)
     if pipe.config.force_zeros_for_empty_prompt:  # what the pipeline's CFG uses as unconditional: zeros, not ''
         keep = torch.tensor([c is not None for c in conds], device=emb.device)
         emb, pooled = emb * keep[:, None, None], pooled * keep[:, None]
@@ -129,8 +140,9 @@ def _hunyuan_encode(pipe, conds, resolution):
     "Hunyuan-DiT: the bilingual CLIP (BERT class, 77 tokens) and mT5 (256) states with masks, size ids and style 0."
     texts, dev, tr = ['' if c is None else c for c in conds], _device(pipe), pipe.transformer.config
     dtype = pipe.transformer.dtype
-    e1, _, m1, _ = pipe.encode_prompt(texts, dev, dtype, 1, False, max_sequence_length=tr.text_len, text_encoder_index=0)
-    e2, _, m2, _ = pipe.encode_prompt(texts, dev, dtype, 1, False, max_sequence_length=tr.text_len_t5, text_encoder_index=1)
+    with _quiet(pipe):
+        e1, _, m1, _ = pipe.encode_prompt(texts, dev, dtype, 1, False, max_sequence_length=tr.text_len, text_encoder_index=0)
+        e2, _, m2, _ = pipe.encode_prompt(texts, dev, dtype, 1, False, max_sequence_length=tr.text_len_t5, text_encoder_index=1)
     n = len(conds)
     meta = torch.tensor([[resolution, resolution, resolution, resolution, 0, 0]], dtype=e1.dtype, device=dev).repeat(n, 1)
     return {'encoder_hidden_states': e1, 'text_embedding_mask': m1, 'encoder_hidden_states_t5': e2,
@@ -264,6 +276,13 @@ BASELINES = {
                              "(VAE and noise schedule from the DiT release)", 'transformer', (), _tiny_dit, _load_dit, _dit_encode,
                              _dit_predict, conditioning='label', seed_offset=2),
 }
+
+def baseline_info(pipe):
+    "None for a pipeline of another kind (PixArt-α); for a baseline's: its name, base, init (seed, resolution) and class names."
+    name = getattr(pipe, '_medart_baseline', None)
+    if name not in BASELINES: return None
+    return dict(name=name, base=pipe._medart_base, resolution=pipe._medart_init['resolution'], init=pipe._medart_init,
+                classes=pipe._medart_classes)
 
 def baseline_spec(pipe_or_name) -> BaselineSpec:
     "The `BaselineSpec` of a name, or of a pipeline built by `build_tiny_baseline` / `load_baseline`."
@@ -439,6 +458,9 @@ def save_baseline(pipe, out, params=None):
             save_file(sd, folder / 'adapter_model.safetensors', metadata={'format': 'pt'})
             meta['components'][comp] = {'mode': 'lora', 'target_modules': names, 'adapter_params': sum(v.numel() for v in sd.values()),
                                         'base_fingerprint': _fingerprint(model)}
+    # the content of every weight file, so that baseline.json's own hash identifies the trained weights (generate's image metadata)
+    meta['weights_sha256'] = {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
+                              for p in sorted(out.glob('*/*.safetensors'))}
     (out / 'baseline.json').write_text(json.dumps(meta, indent=1, default=str))
     return out
 
@@ -533,6 +555,11 @@ def train_baseline(pipe, records, captions, out_dir, train, seed=0, steps=None, 
         missing = [r['path'] for r in records if r['sha256'] not in captions]
         if missing: raise KeyError(f"{len(missing)} training images have no caption (e.g. {missing[0]}): run the caption stage first")
         conds = [captions[r['sha256']] for r in records]
+    truncated = 0
+    if spec.conditioning == 'text':  # the SD family reads 77 CLIP tokens, Hunyuan's first encoder 77: longer captions are cut
+        limit = pipe.transformer.config.text_len if spec.name == 'hunyuan-dit' else pipe.tokenizer.model_max_length
+        truncated = sum(len(pipe.tokenizer(c).input_ids) > limit for c in conds)
+        _log.warning('%s: %d of %d captions are longer than %d tokens and are truncated, as the model does', spec.name, truncated, len(conds), limit)
     summary = add_baseline_lora(pipe, train['lora_rank'], train['lora_alpha'], train['lora_dropout'], denoiser, seed)
     lat = cached_latents(pipe.vae, records, train['resolution'], cache_dir or out_dir / 'cache')
     total = training_steps(len(records), train['batch_size'], train['epochs'], steps)
@@ -541,7 +568,7 @@ def train_baseline(pipe, records, captions, out_dir, train, seed=0, steps=None, 
                         mixed_precision=train['mixed_precision'], seed=seed, caption_dropout=caption_dropout,
                         checkpoint_every=train['checkpoint_every'], settings=dict(train, steps=total, denoiser=denoiser), progress=progress)
     save_baseline(pipe, out_dir / 'adapter', params=dict(card or {}, train=train, seed=seed, steps=total, caption_dropout=caption_dropout))
-    return dict(baseline=spec.name, steps=total, images=len(records), denoiser=denoiser, caption_dropout=caption_dropout,
+    return dict(baseline=spec.name, steps=total, images=len(records), denoiser=denoiser, caption_dropout=caption_dropout, truncated_captions=truncated,
                 seconds=round(time.perf_counter() - t0, 1), trainable=summary,
                 final_loss=float(np.mean([h['loss'] for h in hist[-20:]])) if hist else None)
 

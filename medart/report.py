@@ -13,9 +13,10 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 # %% auto #0
-__all__ = ['PAPER', 'PAPER_NAMES', 'PAPER_REFERENCE', 'TABLE2', 'TABLE3', 'RESULT_FILES', 'paper_value', 'fmt', 'load_results',
-           'markdown_table', 'metric_rows', 'table_header', 'saturation', 'channel_histograms', 'colour_summary',
-           'colour_histograms', 'read_loss_csv', 'smooth', 'loss_figure', 'write_report']
+__all__ = ['PAPER', 'PAPER_NAMES', 'PAPER_REFERENCE', 'TABLE2', 'TABLE3', 'RESULT_FILES', 'CLASSIFICATION', 'paper_value', 'fmt',
+           'load_results', 'markdown_table', 'metric_rows', 'table_header', 'metric_columns', 'saturation',
+           'channel_histograms', 'colour_summary', 'colour_histograms', 'read_loss_csv', 'smooth', 'loss_figure',
+           'write_report']
 
 # %% ../nbs/15_report.ipynb #fc743f76
 PAPER = {
@@ -107,7 +108,38 @@ def table_header(dataset: str, columns) -> list[str]:
         if pmetric: head.append(f"{label.split(' [')[0]} (paper, {ref})")
     return head
 
-# %% ../nbs/15_report.ipynb #e632f587
+# %% ../nbs/15_report.ipynb #02e8ec4f
+CLASSIFICATION = [('F1 (weighted)', 'f1_weighted', 'f1'), ('BACC', 'balanced_accuracy', 'bacc'), ('AUC (OvR macro)', 'auc_ovr_macro', 'auc')]
+
+def _getter(stage, key, skipped_as=None):
+    def get(r):
+        d = r.get(stage, {})
+        v = d.get(key)
+        if isinstance(v, dict): return (v.get('mean'), v.get('std'))
+        if v is None and skipped_as and skipped_as in d.get('skipped', {}): return 'skipped: ' + str(d['skipped'][skipped_as]).split('.')[0][:60]
+        return v
+    return get
+
+def metric_columns(results: dict, kind: str) -> list:
+    "Columns for `metric_rows`: kind 'generation' (FID/FD/KID keys found in the metrics files) or 'classification' (Table 4)."
+    if kind == 'classification': return [(label, _getter('classify', key), p) for label, key, p in CLASSIFICATION]
+    if kind != 'generation': raise ValueError(f"kind must be 'generation' or 'classification', got {kind!r}")
+    keys = list(dict.fromkeys(k for r in results.values() for k, v in r.get('metrics', {}).items() if isinstance(v, dict) and 'mean' in v
+                              and (k.startswith(('fid_', 'fd_')) or (k.startswith('kid_') and k.endswith('_mean')))))
+    if not any(k.startswith('fid_') for k in keys) and any('fid' in str(r.get('metrics', {}).get('skipped', {})) or
+                                                          r.get('metrics', {}).get('skipped') for r in results.values()):
+        keys.insert(0, 'fid_inception-v3-compat')
+    order = lambda k: (0 if k.startswith('fid_') else 1 if k.startswith('fd_') else 2, k)
+    cols = []
+    for k in sorted(keys, key=order):
+        net = k.split('_', 1)[1].removesuffix('_mean')
+        name = 'FID' if k.startswith('fid_') else 'FD' if k.startswith('fd_') else 'KID'
+        paper = 'fid' if name == 'FID' else ('domain_fd' if name == 'FD' else ('kid' if 'inception' in net else None))
+        skipped = next((s for r in results.values() for s in r.get('metrics', {}).get('skipped', {}) if s in k or net in s), None)
+        cols.append((f"{name} [{net}]", _getter('metrics', k, skipped), paper))
+    return cols
+
+# %% ../nbs/15_report.ipynb #14a6439b
 def _as_array(images) -> np.ndarray:
     "(N, H, W, 3) floats in [0, 1] from PIL images, uint8 arrays or an (N, 3, H, W) tensor in [0, 1]."
     if hasattr(images, 'permute'): return images.permute(0, 2, 3, 1).detach().cpu().numpy().astype(np.float32)
@@ -147,7 +179,7 @@ def colour_histograms(real, sets: dict, bins: int = 32, title: str = ''):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/15_report.ipynb #aa522441
+# %% ../nbs/15_report.ipynb #c76a327b
 def read_loss_csv(path) -> dict:
     "Columns of a training loss.csv as arrays: step, diffusion_loss, and the HLDF events (event_step, colour_loss)."
     rows = list(csv.DictReader(open(path)))
@@ -174,7 +206,7 @@ def loss_figure(loss_files: dict, k: int = 50):
     fig.tight_layout()
     return fig
 
-# %% ../nbs/15_report.ipynb #37878d11
+# %% ../nbs/15_report.ipynb #a20ec4fe
 def write_report(out_dir, title: str, sections: list[tuple[str, str]], figures: dict | None = None) -> Path:
     "Write out_dir/report.md: `title`, then each (heading, markdown) section; save `figures` {name: Figure} as PNG and link them."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)

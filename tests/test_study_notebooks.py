@@ -1,5 +1,5 @@
 """The experiment notebooks chained as the study runs them (papermill, one kernel each), on a miniature study in a
-temporary folder: prepare -> caption -> train. nbdev_test skips caption and train (they need the previous stage's
+temporary folder: prepare -> caption -> train -> generate -> classify (real) -> evaluate (real, method) -> classify -> report. nbdev_test skips caption and train (they need the previous stage's
 output); this test is where their whole code path runs in CI."""
 import os
 import shutil
@@ -26,6 +26,10 @@ def test_prepare_caption_train_chain(tmp_path):
     from medart.models import build_tiny_pipeline
     params = yaml.safe_load((ROOT / 'params.yaml').read_text())
     params['synth']['images_per_class'] = 10                      # 8 train + 2 test images per class
+    params['profiles']['tiny']['generate'] = dict(seeds=2, train_images_per_class=4)
+    params['profiles']['tiny']['classify'].update(epochs=2)
+    params['profiles']['tiny']['evaluate'].update(per_class_min=2, kid_subset_size=8, kid_subsets=4)
+    params['methods'] = ['med-art']
     params['data']['synth_root'] = str(tmp_path / 'synth')
     base = tmp_path / 'base'
     build_tiny_pipeline(seed=0).save_pretrained(base)                # a base without the 20-minute base stage
@@ -45,3 +49,17 @@ def test_prepare_caption_train_chain(tmp_path):
     log = (out / 'loss.csv').read_text().splitlines()
     assert len(log) == 1 + 4
     assert sum(1 for l in log[1:] if l.split(',')[4]) == 2, "HLDF events at steps 2 and 4 carry a colour loss"
+
+    papermill('generate.ipynb', tmp_path / 'generate.ipynb', method='med-art', **common)
+    assert (out / 'generate.json').exists()
+    papermill('classify.ipynb', tmp_path / 'classify-real.ipynb', method='real', **common)
+    papermill('evaluate.ipynb', tmp_path / 'evaluate-real.ipynb', method='real', **common)
+    papermill('evaluate.ipynb', tmp_path / 'evaluate.ipynb', method='med-art', **common)
+    papermill('classify.ipynb', tmp_path / 'classify.ipynb', method='med-art', **common)
+    import json
+    m = json.loads((out / 'metrics.json').read_text())
+    fd = [k for k in m if k.startswith('fd_domain-')]
+    assert fd and m[fd[0]]['n'] == 2, "domain FD over the two generation seeds"
+    papermill('report.ipynb', tmp_path / 'report.ipynb', params_path=tmp_path / 'params.yaml', runs_dir=runs, dataset='synth-endo')
+    report = (runs / 'report' / 'synth-endo' / 'report.md').read_text()
+    assert '| med-art |' in report and 'FD [domain-' in report and (runs / 'report' / 'synth-endo' / 'fig2_grid.png').exists()

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import torch
-from fastcore.imports import IN_NOTEBOOK
 
 from .config import load_params, resolve_params
 from .captions import load_captions
@@ -81,4 +80,5 @@ def main(argv=None):
     print(json.dumps(report))
     return report
 
-if __name__ == '__main__' and not IN_NOTEBOOK: main()  # not when this notebook itself runs
+# run as `python -m medart.launch` only (this notebook's own kernel also runs as __main__, without a module spec)
+if __name__ == '__main__' and getattr(globals().get('__spec__'), 'name', None) == 'medart.launch': main()

@@ -9,17 +9,12 @@ from pathlib import Path
 
 import yaml
 
+from notebooks import papermill  # tests/notebooks.py
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-def papermill(nb, out, **params):
-    args = [str(BIN / 'papermill'), str(ROOT / 'nbs' / nb), str(out), '-k', 'python3', '--no-progress-bar', '--cwd', str(ROOT)]
-    for k, v in params.items():
-        args += ['-p', k, str(v)]
-    env = dict(os.environ, HF_HUB_OFFLINE='1', OMP_NUM_THREADS='1', PATH=f"{BIN}:{os.environ['PATH']}")
-    r = subprocess.run(args, capture_output=True, text=True, env=env, timeout=900)
-    assert r.returncode == 0, f"{nb} failed:\n{r.stderr[-3000:]}"
 
 
 def test_prepare_caption_train_chain(tmp_path):

@@ -126,9 +126,8 @@ def metric_columns(results: dict, kind: str) -> list:
     if kind != 'generation': raise ValueError(f"kind must be 'generation' or 'classification', got {kind!r}")
     keys = list(dict.fromkeys(k for r in results.values() for k, v in r.get('metrics', {}).items() if isinstance(v, dict) and 'mean' in v
                               and (k.startswith(('fid_', 'fd_')) or (k.startswith('kid_') and k.endswith('_mean')))))
-    if not any(k.startswith('fid_') for k in keys) and any('fid' in str(r.get('metrics', {}).get('skipped', {})) or
-                                                          r.get('metrics', {}).get('skipped') for r in results.values()):
-        keys.insert(0, 'fid_inception-v3-compat')
+    if not any(k.startswith('fid_') for k in keys) and any(r.get('metrics', {}).get('skipped') for r in results.values()):
+        keys.insert(0, 'fid_inception-v3-compat')  # skipped (no Inception weights): a column that says why
     order = lambda k: (0 if k.startswith('fid_') else 1 if k.startswith('fd_') else 2, k)
     cols = []
     for k in sorted(keys, key=order):

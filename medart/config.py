@@ -83,6 +83,8 @@ SCHEMA: dict[str, Any] = {
     'models': {
         'pixart': Str('PixArt-alpha/PixArt-XL-2-512x512', "PixArt-alpha hub id or local folder (full profile)", "paper sec. 2.2"),
         'tiny_base': Str('runs/base/pipeline', "saved tiny base pipeline (tiny profile); built by the base stage"),
+        'baseline': Str('', "a baseline method's pipeline (full profile): hub id or local folder; empty = the baseline's public hub id "
+                        "(medart.baselines.BASELINES)", empty_ok=True),
     },
     'base': {
         'n_images': Int(2000, 16, 10**6, "synth-base images the tiny base is pretrained on (tiny profile only)"),
@@ -110,6 +112,9 @@ SCHEMA: dict[str, Any] = {
         'simplify_model_id': Str('google-t5/t5-base', "T5 model used with 'simplify: ...'", "paper sec. 2.1"),
     },
     'train': {
+        'family': Choice('pixart-alpha', ['pixart-alpha', 'sd-1.4', 'sd-1.5', 'sdxl', 'hunyuan-dit', 'fast-dit'],
+                         "model fine-tuned: PixArt-α (Med-Art and its ablations) or a Table 2 baseline (medart.baselines; LoRA rank/alpha, "
+                         "lr, epochs and batch below apply to it, the HLDF and T5 keys do not)", "paper sec. 3"),
         'resolution': Int(512, 32, 4096, "training and generation image side", "paper: 512"),
         'lora_preset': Choice('med-art', ['med-art', 'dit-only', 'official-code'], "LoRA targets: the paper's (DiT attention+FF, T5 attention+FF), DiT only, or the authors' released lists (medart.lora)", "paper sec. 2.2"),
         'lora_rank': Int(8, 1, 512, "LoRA rank on DiT and T5", "paper: 8"),

@@ -21,6 +21,7 @@ import torch
 from PIL import Image, PngImagePlugin
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
+from .baselines import baseline_generate, baseline_info
 from .models import uses_resolution_binning
 
 # %% auto #0
@@ -146,6 +147,8 @@ def render(pipe, rows, max_tokens=120):
     "The images of manifest `rows` (caption, seed, steps, cfg), in one batch; any subset regenerates its own images."
     if len({(r['steps'], r['cfg']) for r in rows}) > 1: raise ValueError('one batch must share steps and cfg')
     generators = [torch.Generator('cpu').manual_seed(r['seed']) for r in rows]
+    if baseline_info(pipe) is not None:  # a Table 2 baseline: its own conditioning (Fast-DiT: the class label), same sampler settings
+        return baseline_generate(pipe, [r['caption'] for r in rows], generators, rows[0]['steps'], rows[0]['cfg'], labels=[r['label'] for r in rows])
     return pipe([r['caption'] for r in rows], num_inference_steps=rows[0]['steps'], guidance_scale=rows[0]['cfg'],
                 generator=generators, use_resolution_binning=uses_resolution_binning(pipe), clean_caption=False,
                 max_sequence_length=max_tokens).images

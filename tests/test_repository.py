@@ -75,6 +75,10 @@ def test_params_yaml_validates_for_every_profile_and_dataset():
         for dataset in [None, *raw.get('per_dataset', {})]:
             p = load_params(ROOT / 'params.yaml', profile=profile, dataset=dataset)
             assert p['profile'] == profile
+        for method in raw['method_presets']:  # every row of the paper's tables is a valid method in both profiles
+            assert load_params(ROOT / 'params.yaml', profile=profile, method=method)['method'] == method
+    for method in raw['methods']:
+        assert method in raw['method_presets'], f"methods lists {method!r}, which method_presets does not define"
     assert load_params(ROOT / 'params.yaml')['profile'] == 'tiny', "the embedded default must be the offline tiny profile"
 
 

@@ -1,9 +1,9 @@
 """The experiment notebooks chained as the study runs them (papermill, one kernel each), on a miniature study in a
-temporary folder: prepare -> caption -> train -> generate -> classify (real) -> evaluate (real, method) -> classify -> report. nbdev_test skips caption and train (they need the previous stage's
-output); this test is where their whole code path runs in CI."""
-import os
-import shutil
-import subprocess
+temporary folder: prepare -> caption -> train -> generate -> classify (real) -> evaluate (real, method) -> classify ->
+report, for Med-Art and two Table 2 baselines through their method presets (SDXL: the text path with two encoders and
+size conditioning; Fast-DiT: the class-label path; every baseline's own code is tested in nbs/14_baselines). nbdev_test
+skips caption and train (they need the previous stage's output); this test is where their whole code path runs in CI."""
+import json
 import sys
 from pathlib import Path
 
@@ -15,16 +15,26 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
+BASELINES = ['sdxl', 'fast-dit']
+
+
+def _row(report: str, section: str, method: str) -> list[str]:
+    "The cells of `method`'s row in the table under the heading that starts with `section`."
+    part = report.split(f'## {section}', 1)[1].split('\n## ', 1)[0]
+    rows = [l for l in part.splitlines() if l.startswith(f'| {method} |')]
+    assert rows, f"no row for {method} under '{section}':\n{part}"
+    return [c.strip() for c in rows[0].strip('|').split('|')]
 
 
 def test_prepare_caption_train_chain(tmp_path):
     from medart.models import build_tiny_pipeline
+    from medart.report import fmt
     params = yaml.safe_load((ROOT / 'params.yaml').read_text())
     params['synth']['images_per_class'] = 10                      # 8 train + 2 test images per class
     params['profiles']['tiny']['generate'] = dict(seeds=2, train_images_per_class=4)
     params['profiles']['tiny']['classify'].update(epochs=2)
     params['profiles']['tiny']['evaluate'].update(per_class_min=2, kid_subset_size=8, kid_subsets=4)
-    params['methods'] = ['med-art']
+    params['methods'] = ['med-art', *BASELINES]
     params['data']['synth_root'] = str(tmp_path / 'synth')
     base = tmp_path / 'base'
     build_tiny_pipeline(seed=0).save_pretrained(base)                # a base without the 20-minute base stage
@@ -51,10 +61,28 @@ def test_prepare_caption_train_chain(tmp_path):
     papermill('evaluate.ipynb', tmp_path / 'evaluate-real.ipynb', method='real', **common)
     papermill('evaluate.ipynb', tmp_path / 'evaluate.ipynb', method='med-art', **common)
     papermill('classify.ipynb', tmp_path / 'classify.ipynb', method='med-art', **common)
-    import json
     m = json.loads((out / 'metrics.json').read_text())
     fd = [k for k in m if k.startswith('fd_domain-')]
     assert fd and m[fd[0]]['n'] == 2, "domain FD over the two generation seeds"
+
+    for b in BASELINES:  # the same stages, through the baseline's method preset (train.family)
+        bout = runs / 'synth-endo' / b
+        papermill('train.ipynb', tmp_path / f'train-{b}.ipynb', method=b, steps=3, **common)
+        train = json.loads((bout / 'train.json').read_text())
+        assert (train['family'], train['baseline'], train['steps']) == (b, b, 3)
+        assert len((bout / 'loss.csv').read_text().splitlines()) == 1 + 3
+        papermill('generate.ipynb', tmp_path / f'generate-{b}.ipynb', method=b, **common)
+        rows = [json.loads(l) for l in (bout / 'images' / 'eval-s0' / 'manifest.jsonl').read_text().splitlines()]
+        assert rows and all(r['family'] == b for r in rows)
+        papermill('evaluate.ipynb', tmp_path / f'evaluate-{b}.ipynb', method=b, **common)
+        papermill('classify.ipynb', tmp_path / f'classify-{b}.ipynb', method=b, **common)
     papermill('report.ipynb', tmp_path / 'report.ipynb', params_path=tmp_path / 'params.yaml', runs_dir=runs, dataset='synth-endo')
     report = (runs / 'report' / 'synth-endo' / 'report.md').read_text()
     assert '| med-art |' in report and 'FD [domain-' in report and (runs / 'report' / 'synth-endo' / 'fig2_grid.png').exists()
+    for b in BASELINES:  # Tables 2 and 4 carry this run's numbers for each baseline
+        metrics = json.loads((runs / 'synth-endo' / b / 'metrics.json').read_text())
+        fd = next(v for k, v in metrics.items() if k.startswith('fd_domain-'))
+        assert fmt(fd['mean'], fd['std']) in _row(report, 'Table 2', b), f"{b}: Table 2 lacks this run's domain FD"
+        f1 = json.loads((runs / 'synth-endo' / b / 'classify.json').read_text())['f1_weighted']
+        f1 = fmt(f1['mean'], f1['std']) if isinstance(f1, dict) else fmt(f1)
+        assert f1 in _row(report, 'Table 4', b), f"{b}: Table 4 lacks this run's F1"

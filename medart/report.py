@@ -14,9 +14,9 @@ import matplotlib.pyplot as plt
 
 # %% auto #0
 __all__ = ['PAPER', 'PAPER_NAMES', 'PAPER_REFERENCE', 'TABLE2', 'TABLE3', 'RESULT_FILES', 'CLASSIFICATION', 'paper_value', 'fmt',
-           'load_results', 'markdown_table', 'metric_rows', 'table_header', 'metric_columns', 'saturation',
-           'channel_histograms', 'colour_summary', 'colour_histograms', 'read_loss_csv', 'smooth', 'loss_figure',
-           'write_report']
+           'load_results', 'markdown_table', 'metric_rows', 'table_header', 'skipped_notes', 'metric_columns',
+           'saturation', 'channel_histograms', 'colour_summary', 'colour_histograms', 'read_loss_csv', 'smooth',
+           'loss_figure', 'write_report']
 
 # %% ../nbs/15_report.ipynb #fc743f76
 PAPER = {
@@ -116,9 +116,16 @@ def _getter(stage, key, skipped_as=None):
         d = r.get(stage, {})
         v = d.get(key)
         if isinstance(v, dict): return (v.get('mean'), v.get('std'))
-        if v is None and skipped_as and skipped_as in d.get('skipped', {}): return 'skipped: ' + str(d['skipped'][skipped_as]).split('.')[0][:60]
+        if v is None and skipped_as and skipped_as in d.get('skipped', {}): return 'skipped (see the note below the table)'
         return v
     return get
+
+def skipped_notes(results: dict) -> str:
+    "Markdown notes below a table: each metric network some method skipped, with the reason and fix its metrics file gives."
+    notes = {}
+    for r in results.values():
+        for net, why in (r.get('metrics', {}).get('skipped') or {}).items(): notes.setdefault(net, str(why))
+    return '\n\n'.join(f"> **{net} skipped.** " + why.replace('\n', ' ') for net, why in notes.items())
 
 def metric_columns(results: dict, kind: str) -> list:
     "Columns for `metric_rows`: kind 'generation' (FID/FD/KID keys found in the metrics files) or 'classification' (Table 4)."

@@ -16,5 +16,5 @@ setup(
     packages=find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
     install_requires=cfg['requirements'].split(),
     extras_require={'dev': cfg['dev_requirements'].split()},
-    entry_points={}, zip_safe=False,
+    entry_points={'papermill.io': ['runs/ = medart.stage_io:RunsFolderHandler']}, zip_safe=False,
 )

@@ -429,12 +429,6 @@ def baseline_generate(pipe, prompts, generators, steps=20, cfg=4.5, labels=None,
 # %% ../nbs/14_baselines.ipynb #4b2c5942
 _FORMAT = 'medart-baseline/1'
 
-def _fingerprint(model):
-    # medart.lora.check_base recomputes the probe with n_probe = len(probe_names); a model with fewer than 16 weight
-    # matrices (a tiny CLIP) would then be probed at other tensors than base_fingerprint's default picked: ask for as many as exist.
-    fp = base_fingerprint(model)
-    return fp if len(fp['probe_names']) >= 16 else base_fingerprint(model, n_probe=len(fp['probe_names']))
-
 def save_baseline(pipe, out, params=None):
     "Write what training changed: peft LoRA folders per adapted component, the whole denoiser if trained in full, baseline.json."
     spec, out = baseline_spec(pipe), Path(out)
@@ -457,7 +451,7 @@ def save_baseline(pipe, out, params=None):
             sd = {'base_model.model.' + k: v.detach().cpu().contiguous() for k, v in get_peft_model_state_dict(model).items()}
             save_file(sd, folder / 'adapter_model.safetensors', metadata={'format': 'pt'})
             meta['components'][comp] = {'mode': 'lora', 'target_modules': names, 'adapter_params': sum(v.numel() for v in sd.values()),
-                                        'base_fingerprint': _fingerprint(model)}
+                                        'base_fingerprint': base_fingerprint(model)}
     # the content of every weight file, so that baseline.json's own hash identifies the trained weights (generate's image metadata)
     meta['weights_sha256'] = {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
                               for p in sorted(out.glob('*/*.safetensors'))}

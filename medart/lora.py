@@ -148,15 +148,17 @@ def has_lora(model):
     "Whether `model` holds injected peft adapter layers."
     return any(isinstance(m, BaseTunerLayer) for m in model.modules())
 
-def add_lora(pipe, preset='med-art', rank=8, alpha=8, dropout=0.0, dora=False, t5_lora=None):
-    "Inject LoRA (or DoRA) into `pipe`'s DiT and T5 in place, freeze the rest, adapters in fp32; the summary."
+def add_lora(pipe, preset='med-art', rank=8, alpha=8, dropout=0.0, dora=False, t5_lora=None, seed=0):
+    "Inject LoRA (or DoRA) into `pipe`'s DiT and T5 in place (A initialised from `seed`), freeze the rest, adapters in fp32; the summary."
     if any(has_lora(getattr(pipe, c)) for c in COMPONENTS):
         raise ValueError('this pipeline already has LoRA adapters; build or load a fresh one')
     configs = lora_configs(pipe, preset, rank, alpha, dropout, dora, t5_lora)
     for comp in ('transformer', 'text_encoder', 'vae'): getattr(pipe, comp).requires_grad_(False)
-    for comp, cfg in configs.items():
+    for i, (comp, cfg) in enumerate(configs.items()):
         model = getattr(pipe, comp)
-        inject_adapter_in_model(cfg, model)
+        with torch.random.fork_rng(devices=[]):  # peft draws A from the global RNG: seed it, so the init is the seed's, not the session's history
+            torch.manual_seed(seed + i)
+            inject_adapter_in_model(cfg, model)
         cast_adapter_dtype(model, 'default')  # bf16/fp16 -> fp32, adapters only
         for n, p in model.named_parameters(): p.requires_grad_('lora_' in n)
         names = lora_module_names(model)
@@ -198,30 +200,35 @@ def expected_lora_params(model, names, rank, dora=False):
         n += rank * (fan_in + out) + (out if dora else 0)
     return n
 
-# %% ../nbs/06_lora.ipynb #c8762c5c
+# %% ../nbs/06_lora.ipynb #d70838e4
 def _base_items(model):
     "(name, tensor) of the base weights of `model`, adapter weights left out and peft's `.base_layer` removed."
     return [(n.replace('.base_layer', ''), t) for n, t in model.state_dict().items() if 'lora_' not in n]
+
+def _probe(items: dict, names, k):
+    return [round(float(v), 7) for n in names for v in items[n].detach().flatten()[:k].float()]
 
 def base_fingerprint(model, n_probe=16, k=4):
     "Class, a hash of parameter names and shapes, and `k` values of `n_probe` weight tensors of `model`'s base."
     items = sorted(_base_items(model))
     shapes = '\n'.join(f'{n}:{tuple(t.shape)}' for n, t in items)
-    mats = [(n, t) for n, t in items if t.ndim >= 2 and t.is_floating_point()]
-    pick = [mats[round(i * (len(mats) - 1) / max(n_probe - 1, 1))] for i in range(min(n_probe, len(mats)))]
+    mats = [n for n, t in items if t.ndim >= 2 and t.is_floating_point()]
+    n = min(n_probe, len(mats))  # evenly spaced over all matrices, each at most once
+    names = list(dict.fromkeys(mats[round(i * (len(mats) - 1) / max(n - 1, 1))] for i in range(n)))
     return {'class': type(model).__name__, 'shapes_sha256': hashlib.sha256(shapes.encode()).hexdigest(),
-            'probe_names': [n for n, _ in pick],
-            'probe': [round(float(v), 7) for _, t in pick for v in t.detach().flatten()[:k].float()]}
+            'probe_names': names, 'probe': _probe(dict(items), names, k)}
 
 def check_base(model, fingerprint, component='model', strict=False):
     "Raise if `model` is not the architecture of `fingerprint`; warn (raise if `strict`) if its weights differ."
-    fp = base_fingerprint(model, n_probe=len(fingerprint['probe_names']),
-                          k=len(fingerprint['probe']) // max(len(fingerprint['probe_names']), 1))
-    if fp['class'] != fingerprint['class'] or fp['shapes_sha256'] != fingerprint['shapes_sha256']:
+    items = dict(_base_items(model))
+    shapes = '\n'.join(f'{n}:{tuple(t.shape)}' for n, t in sorted(items.items()))
+    if type(model).__name__ != fingerprint['class'] or hashlib.sha256(shapes.encode()).hexdigest() != fingerprint['shapes_sha256']:
         raise ValueError(f"{component}: these adapters were trained on a different base model "
-                         f"({fingerprint['class']} with other parameter names/shapes than this {fp['class']}); "
+                         f"({fingerprint['class']} with other parameter names/shapes than this {type(model).__name__}); "
                          f"load them into the pipeline they were trained from")
-    a, b = torch.tensor(fp['probe']), torch.tensor(fingerprint['probe'])
+    # the very tensors the fingerprint probed (same names and shapes, so they exist), not a new pick
+    k = len(fingerprint['probe']) // max(len(fingerprint['probe_names']), 1)
+    a, b = torch.tensor(_probe(items, fingerprint['probe_names'], k)), torch.tensor(fingerprint['probe'])
     if a.shape != b.shape or (a - b).abs().max() > 1e-2 * b.abs().max() + 1e-6:
         msg = (f"{component}: the base weights differ from those the adapters were trained on (same architecture, "
                f"other values: another checkpoint or seed?); images will not match the training run")

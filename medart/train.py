@@ -249,7 +249,7 @@ def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, se
         raise KeyError(f"{len(missing)} training images have no caption (e.g. {missing[0]}): run the caption stage for this dataset first")
     caps = [captions[r['sha256']] for r in records]
     resolution = train['resolution']
-    summary = add_lora(pipe, **lora_kwargs(train))
+    summary = add_lora(pipe, **lora_kwargs(train), seed=seed)
     state = PartialState(cpu=not torch.cuda.is_available())  # one process, or one of several under accelerate launch
     with state.main_process_first():  # the first process writes the latent cache, the others read it
         lat = cached_latents(pipe.vae, records, resolution, cache_dir or out_dir / 'cache')

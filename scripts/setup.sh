@@ -2,7 +2,8 @@
 # Create the project virtual environment .venv and fill it from requirements.txt (pinned).
 #   TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu bash scripts/setup.sh   # CPU-only torch
 #   TORCH_INDEX_URL=https://download.pytorch.org/whl/cu124 bash scripts/setup.sh # a specific CUDA build
-# Re-running is cheap: it only installs when requirements.txt changed since the last successful install.
+# Re-running is cheap: it only installs when requirements.txt, setup.py or settings.ini changed since the last
+# successful install (setup.py declares medart's papermill entry point, so a change there needs a reinstall too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -12,7 +13,7 @@ if ! "$PY" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)'; t
 fi
 [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
 stamp="$VENV/.requirements.sha256"
-want=$(sha256sum requirements.txt | cut -d' ' -f1)
+want=$(cat requirements.txt setup.py settings.ini | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "Installing pinned requirements into $VENV (first time: a few minutes, several GB) ..."
   "$VENV/bin/python" -m pip install -q --upgrade pip

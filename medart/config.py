@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -16,7 +17,8 @@ import yaml
 
 # %% auto #0
 __all__ = ['SCHEMA', 'Param', 'Int', 'Float', 'Choice', 'Bool', 'Str', 'StrList', 'iter_schema', 'default_params', 'ParamsError',
-           'validate_params', 'resolve_params', 'repo_root', 'load_params', 'params_yaml', 'explain_params']
+           'validate_params', 'resolve_params', 'repo_root', 'read_yaml', 'load_params', 'params_yaml',
+           'explain_params']
 
 # %% ../nbs/00_config.ipynb #94d1e7e2
 @dataclass(frozen=True)
@@ -273,13 +275,29 @@ def repo_root(start=None) -> Path:
         if (d / 'params.yaml').exists() and (d / 'settings.ini').exists(): return d
     raise FileNotFoundError(f"no medart repository (params.yaml + settings.ini) at or above {here}; run from inside the repository")
 
+class _Yaml12Loader(yaml.SafeLoader):
+    "PyYAML's safe loader with YAML 1.2 scalars: only true/false are booleans, and 1e-4 is a number."
+
+# Why not plain yaml.safe_load: PyYAML reads YAML 1.1, where an unquoted `no`, `off`, `yes`, `on` is a boolean and `1e-4` a
+# string. DVC writes params.yaml as YAML 1.2 (ruamel) whenever `dvc exp run -S` changes a value, and unquotes `'no'` as it
+# goes, so `mixed_precision: 'no'` comes back as `mixed_precision: no`. Reading 1.2 scalars keeps the file's meaning.
+_Yaml12Loader.yaml_implicit_resolvers = {k: [r for r in v if r[0] != 'tag:yaml.org,2002:bool']
+                                         for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+_Yaml12Loader.add_implicit_resolver('tag:yaml.org,2002:bool', re.compile(r'^(?:true|True|TRUE|false|False|FALSE)$'), list('tTfF'))
+_Yaml12Loader.add_implicit_resolver('tag:yaml.org,2002:float', re.compile(r'^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$'),
+                                    list('-+0123456789.'))
+
+def read_yaml(text: str):
+    "Parse YAML `text` as YAML 1.2 (the dialect DVC writes): `no`/`off` stay strings, `1e-4` is a float."
+    return yaml.load(text, Loader=_Yaml12Loader)
+
 def load_params(path='params.yaml', profile: str = None, dataset: str = None, method: str = None) -> dict:
     "Read `path`, apply the dataset, profile and method presets and validate: the effective parameters as a nested dict."
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such parameter file. Run from the repository root, or pass the path of params.yaml "
                                 f"(a documented one can be rendered with medart.config.params_yaml()).")
-    try: raw = yaml.safe_load(path.read_text())
+    try: raw = read_yaml(path.read_text())
     except yaml.YAMLError as e: raise ParamsError(f"{path}: not valid YAML: {e}") from None
     return resolve_params(raw, profile, dataset, method, str(path))[0]
 

@@ -2,12 +2,12 @@
 import json
 from pathlib import Path
 
-import yaml
+from medart.config import read_yaml
 
 runs = Path('runs')
 if not runs.exists():
     raise SystemExit("no runs/ folder: `dvc repro` has not produced anything yet")
-params = yaml.safe_load(Path('params.yaml').read_text())
+params = read_yaml(Path('params.yaml').read_text())
 
 
 def read(path):

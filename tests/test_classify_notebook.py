@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from medart.config import read_yaml
+
 from notebooks import papermill  # tests/notebooks.py
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +27,7 @@ def test_classify_notebook_real_and_generated(tmp_path):
     from medart.generate import generate_set, train_prompts
     from medart.models import build_tiny_pipeline
     torch.set_num_threads(1)
-    params = yaml.safe_load((ROOT / 'params.yaml').read_text())
+    params = read_yaml((ROOT / 'params.yaml').read_text())
     (tmp_path / 'params.yaml').write_text(yaml.safe_dump(params, sort_keys=False))
     runs = tmp_path / 'runs'
     split = prepare_split('synth-endo', runs / 'synth-endo' / 'split.json', synth_root=tmp_path / 'synth', synth_images_per_class=10)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from medart.config import read_yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -29,7 +31,7 @@ def make_study(tmp_path):
     from medart.data import load_image, prepare_split, split_files
     from medart.generate import _finish, _save_png, class_counts, set_rows
     torch.set_num_threads(1)
-    params = yaml.safe_load((ROOT / 'params.yaml').read_text())
+    params = read_yaml((ROOT / 'params.yaml').read_text())
     params['evaluate'].update(per_class_min=4, kid_subsets=10)
     params['generate']['seeds'] = 2
     params.get('profiles', {}).get('tiny', {}).get('generate', {}).pop('seeds', None)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from medart.config import read_yaml
+
 from notebooks import papermill  # tests/notebooks.py
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +28,7 @@ def make_study(tmp_path):
     from medart.lora import add_lora, perturb_lora, save_adapters
     from medart.models import build_tiny_pipeline, load_pipeline
     torch.set_num_threads(1)
-    params = yaml.safe_load((ROOT / 'params.yaml').read_text())
+    params = read_yaml((ROOT / 'params.yaml').read_text())
     base = tmp_path / 'base'
     build_tiny_pipeline(seed=0).save_pretrained(base)
     params['models']['tiny_base'] = str(base)

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from medart.config import read_yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT / 'nbs'
 BIN = Path(sys.executable).parent
@@ -70,7 +72,7 @@ def test_every_exported_function_has_docstring_example_and_use(nb):
 
 def test_params_yaml_validates_for_every_profile_and_dataset():
     from medart.config import load_params
-    raw = yaml.safe_load((ROOT / 'params.yaml').read_text())
+    raw = read_yaml((ROOT / 'params.yaml').read_text())
     for profile in ('tiny', 'full'):
         for dataset in [None, *raw.get('per_dataset', {})]:
             p = load_params(ROOT / 'params.yaml', profile=profile, dataset=dataset)

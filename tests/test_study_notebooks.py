@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from medart.config import read_yaml
+
 from notebooks import papermill  # tests/notebooks.py
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,7 +31,7 @@ def _row(report: str, section: str, method: str) -> list[str]:
 def test_prepare_caption_train_chain(tmp_path):
     from medart.models import build_tiny_pipeline
     from medart.report import fmt
-    params = yaml.safe_load((ROOT / 'params.yaml').read_text())
+    params = read_yaml((ROOT / 'params.yaml').read_text())
     params['synth']['images_per_class'] = 10                      # 8 train + 2 test images per class
     params['profiles']['tiny']['generate'] = dict(seeds=2, train_images_per_class=4)
     params['profiles']['tiny']['classify'].update(epochs=2)

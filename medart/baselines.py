@@ -264,8 +264,8 @@ class BaselineSpec:
 
 _SD = dict(denoiser='unet', build=_tiny_sd, load=_load_sd, encode=_sd_encode, predict=_sd_predict, text_encoders=('text_encoder',))
 BASELINES = {
-    'sd-1.4': BaselineSpec('sd-1.4', 'CompVis/stable-diffusion-v1-4', "Stable Diffusion 1.4: UNet + CLIP ViT-L/14 text encoder", **_SD),
-    'sd-1.5': BaselineSpec('sd-1.5', 'stable-diffusion-v1-5/stable-diffusion-v1-5', "Stable Diffusion 1.5: as 1.4, trained longer",
+    'sd-v1-4': BaselineSpec('sd-v1-4', 'CompVis/stable-diffusion-v1-4', "Stable Diffusion 1.4: UNet + CLIP ViT-L/14 text encoder", **_SD),
+    'sd-v1-5': BaselineSpec('sd-v1-5', 'stable-diffusion-v1-5/stable-diffusion-v1-5', "Stable Diffusion 1.5: as 1.4, trained longer",
                            seed_offset=1, **_SD),
     'sdxl': BaselineSpec('sdxl', 'stabilityai/stable-diffusion-xl-base-1.0', "SDXL base: UNet, two CLIP text encoders, size conditioning",
                          'unet', ('text_encoder', 'text_encoder_2'), _tiny_sdxl, _load_sdxl, _sdxl_encode, _sdxl_predict),

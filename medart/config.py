@@ -114,7 +114,7 @@ SCHEMA: dict[str, Any] = {
         'simplify_model_id': Str('google-t5/t5-base', "T5 model used with 'simplify: ...'", "paper sec. 2.1"),
     },
     'train': {
-        'family': Choice('pixart-alpha', ['pixart-alpha', 'sd-1.4', 'sd-1.5', 'sdxl', 'hunyuan-dit', 'fast-dit'],
+        'family': Choice('pixart-alpha', ['pixart-alpha', 'sd-v1-4', 'sd-v1-5', 'sdxl', 'hunyuan-dit', 'fast-dit'],
                          "model fine-tuned: PixArt-α (Med-Art and its ablations) or a Table 2 baseline (medart.baselines; LoRA rank/alpha, "
                          "lr, epochs and batch below apply to it, the HLDF and T5 keys do not)", "paper sec. 3"),
         'resolution': Int(512, 32, 4096, "training and generation image side", "paper: 512"),
@@ -247,6 +247,12 @@ def resolve_params(raw: dict, profile: str = None, dataset: str = None, method: 
         presets = raw.get(section) or {}
         for name, preset in presets.items():
             validate_params(preset or {}, f"{source}: {section}.{name}")
+    for section in ('method_presets', 'profiles'):  # dvc.yaml tracks `method_presets.<method>` and `profiles.<profile>`
+        dotted = [str(n) for n in (raw.get(section) or {}) if '.' in str(n)]
+        if dotted:
+            raise ParamsError(f"{source}: {section} name(s) {dotted} contain '.', which DVC reads as a nested key "
+                              f"({section}.{dotted[0]} -> {' -> '.join([section, *dotted[0].split('.')])}), so its stages could not track "
+                              f"them; rename, e.g. {dotted[0].replace('.', '-')!r}")
     profiles = raw.get('profiles') or {}
     err = SCHEMA['profile'].check(profile)
     if err: raise ParamsError(f"{source}: profile = {profile!r}: {err}")

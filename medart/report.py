@@ -22,8 +22,8 @@ __all__ = ['PAPER', 'PAPER_NAMES', 'PAPER_REFERENCE', 'TABLE2', 'TABLE3', 'RESUL
 PAPER = {
     'kvasir': {
         'fast-dit':       dict(fid=102.99, domain_fd=3.98,  kid=0.059, f1=0.6492, bacc=0.6512, auc=0.9256),
-        'sd-1.4':         dict(fid=117.85, domain_fd=8.36,  kid=0.077, f1=0.5957, bacc=0.6450, auc=0.9368),
-        'sd-1.5':         dict(fid=143.72, domain_fd=6.80,  kid=0.103, f1=0.6192, bacc=0.6669, auc=0.9622),
+        'sd-v1-4':         dict(fid=117.85, domain_fd=8.36,  kid=0.077, f1=0.5957, bacc=0.6450, auc=0.9368),
+        'sd-v1-5':         dict(fid=143.72, domain_fd=6.80,  kid=0.103, f1=0.6192, bacc=0.6669, auc=0.9622),
         'sdxl':           dict(fid=125.28, domain_fd=7.20,  kid=0.091, f1=0.6830, bacc=0.7131, auc=0.9683),
         'pixart-alpha':   dict(fid=72.86,  domain_fd=1.85,  kid=0.030, f1=0.6291, bacc=0.6375, auc=0.9730),
         'med-art':        dict(fid=51.99,  domain_fd=1.21,  kid=0.012, f1=0.8072, bacc=0.8119, auc=0.9847),
@@ -37,8 +37,8 @@ PAPER = {
     },
     'skin': {
         'fast-dit':       dict(fid=86.53,  domain_fd=3.95,  kid=0.053, f1=0.5696, bacc=0.2287, auc=0.7920),
-        'sd-1.4':         dict(fid=100.75, domain_fd=21.21, kid=0.091, f1=0.5177, bacc=0.3464, auc=0.7840),
-        'sd-1.5':         dict(fid=88.61,  domain_fd=14.54, kid=0.112, f1=0.5946, bacc=0.3039, auc=0.8132),
+        'sd-v1-4':         dict(fid=100.75, domain_fd=21.21, kid=0.091, f1=0.5177, bacc=0.3464, auc=0.7840),
+        'sd-v1-5':         dict(fid=88.61,  domain_fd=14.54, kid=0.112, f1=0.5946, bacc=0.3039, auc=0.8132),
         'sdxl':           dict(fid=103.37, domain_fd=26.04, kid=0.070, f1=0.3866, bacc=0.2721, auc=0.7348),
         'pixart-alpha':   dict(fid=73.68,  domain_fd=7.14,  kid=0.045, f1=0.5154, bacc=0.1680, auc=0.7541),
         'med-art':        dict(fid=67.45,  domain_fd=4.47,  kid=0.034, f1=0.6090, bacc=0.3182, auc=0.7994),
@@ -48,7 +48,7 @@ PAPER = {
 PAPER_NAMES = {'kvasir': 'Kvasir v2', 'skin': 'skin lesions'}
 # which paper dataset a dataset of this repository is compared with (a reference only for the synthetic sets)
 PAPER_REFERENCE = {'kvasir': 'kvasir', 'synth-endo': 'kvasir', 'skin': 'skin', 'ham10000': 'skin', 'synth-derm': 'skin'}
-TABLE2 = ['fast-dit', 'sd-1.4', 'sd-1.5', 'sdxl', 'hunyuan-dit', 'pixart-alpha', 'med-art']
+TABLE2 = ['fast-dit', 'sd-v1-4', 'sd-v1-5', 'sdxl', 'hunyuan-dit', 'pixart-alpha', 'med-art']
 TABLE3 = ['empty-caption', 'simple-caption', 'pixart-alpha', 'no-t5-lora', 'dora', 'med-art-second-vlm', 'med-art-truncated', 'med-art']
 
 def paper_value(dataset: str, method: str, metric: str):

@@ -32,7 +32,7 @@ from transformers.models.clip.modeling_clip import CLIPAttention
 from .lora import base_fingerprint, check_base, has_lora, lora_module_names
 from .models import ModelUnavailableError, TINY_CONFIGS, build_tiny_tokenizer, caption_corpus, CORPUS_COMMON_WORDS
 from .sampling import decode_latents, fresh_scheduler
-from .train import (NonFiniteLossError, _log_writer, batch_indices, cached_latents, latest_checkpoint, load_checkpoint,
+from .train import (NonFiniteLossError, _log_writer, batch_indices, cached_latents, latest_checkpoint, resume_state,
                           run_fingerprint, save_checkpoint, seeded_generator, trainable_state, training_scheduler, training_steps)
 
 _log = logging.getLogger(__name__)
@@ -501,16 +501,14 @@ def fit_baseline(pipe, conditions, latents, out_dir, *, steps, batch_size=1, lr=
     lr_scheduler = get_scheduler('constant_with_warmup', optimizer, num_warmup_steps=warmup_steps)
     fingerprint = run_fingerprint(dict(settings or {}, baseline=spec.name, n=n, batch_size=batch_size, lr=lr, seed=seed,
                                        warmup_steps=warmup_steps, caption_dropout=caption_dropout, trainable=sorted(trainable_state(modules))))
-    start = 0
-    ck = latest_checkpoint(out_dir / 'checkpoints') if resume else None
-    if ck is not None: start = load_checkpoint(ck, modules, optimizer, lr_scheduler, fingerprint)
+    start, prior = resume_state(out_dir / 'checkpoints', modules, optimizer, lr_scheduler, fingerprint, resume)
     denoiser = acc.prepare(getattr(pipe, spec.denoiser))
     noise_scheduler = training_scheduler(pipe)
     resolution = latents['mean'].shape[-1] * _vae_factor(pipe)
     # medart.train.fit's columns, so the train notebook's plots read both (no HLDF here: its columns stay empty)
     fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'lr', 'seconds']
-    fh, log = _log_writer(out_dir / 'loss.csv', start, fields)
-    history, t0 = [], time.perf_counter()
+    fh, log = _log_writer(out_dir / 'loss.csv', start, fields, prior)
+    history, t0 = list(prior), time.perf_counter()
     for m in modules.values(): m.train()
     try:
         for step in tqdm(range(start, steps), initial=start, total=steps, desc=f'training {spec.name}', disable=not progress):
@@ -531,7 +529,7 @@ def fit_baseline(pipe, conditions, latents, out_dir, *, steps, batch_size=1, lr=
             history.append(row); log.writerow(row); fh.flush()
             if (step + 1) % checkpoint_every == 0 or step + 1 == steps:
                 save_checkpoint(out_dir / 'checkpoints', step + 1, modules, optimizer.optimizer if hasattr(optimizer, 'optimizer') else optimizer,
-                                lr_scheduler.scheduler if hasattr(lr_scheduler, 'scheduler') else lr_scheduler, fingerprint)
+                                lr_scheduler.scheduler if hasattr(lr_scheduler, 'scheduler') else lr_scheduler, fingerprint, log=history)
     finally:
         fh.close()
     for m in modules.values(): m.eval()

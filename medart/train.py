@@ -28,8 +28,8 @@ from .sampling import encode_prompts
 # %% auto #0
 __all__ = ['seeded_generator', 'image_tensor', 'module_fingerprint', 'encode_latents', 'cached_latents', 'training_scheduler',
            'predict_noise', 'diffusion_loss', 'steps_per_epoch', 'batch_indices', 'trainable_state', 'save_checkpoint',
-           'latest_checkpoint', 'load_checkpoint', 'NonFiniteLossError', 'run_fingerprint', 'fit', 'training_steps',
-           'hldf_hook', 'finetune']
+           'latest_checkpoint', 'load_checkpoint', 'set_aside_stale_checkpoints', 'resume_state', 'NonFiniteLossError',
+           'run_fingerprint', 'fit', 'training_steps', 'hldf_hook', 'finetune']
 
 # %% ../nbs/09_train.ipynb #87da40db
 def seeded_generator(*keys: int) -> torch.Generator:
@@ -108,13 +108,14 @@ def trainable_state(modules: dict) -> dict:
     "The parameters that require grad, by 'component.name' (e.g. 'transformer.…lora_A.default.weight')."
     return {f"{c}.{n}": p.detach().cpu().clone() for c, m in modules.items() for n, p in m.named_parameters() if p.requires_grad}
 
-def save_checkpoint(folder, step: int, modules: dict, optimizer, lr_scheduler, fingerprint: str, keep: int = 2) -> Path:
-    "Write `folder/step_XXXXXXX.pt` atomically (trainable weights, optimizer, schedule, step); keep the newest `keep`."
+def save_checkpoint(folder, step: int, modules: dict, optimizer, lr_scheduler, fingerprint: str, keep: int = 2,
+                    log: list[dict] | None = None) -> Path:
+    "Write `folder/step_XXXXXXX.pt` atomically (trainable weights, optimizer, schedule, step, loss-log rows `log`); keep the newest `keep`."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"step_{step:07d}.pt"
     fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp'); os.close(fd)
     torch.save(dict(step=step, trainable=trainable_state(modules), optimizer=optimizer.state_dict(),
-                    lr_scheduler=lr_scheduler.state_dict(), fingerprint=fingerprint), tmp)
+                    lr_scheduler=lr_scheduler.state_dict(), fingerprint=fingerprint, log=list(log or [])), tmp)
     os.replace(tmp, path)
     for old in sorted(folder.glob('step_*.pt'))[:-keep]: old.unlink()
     return path
@@ -124,8 +125,8 @@ def latest_checkpoint(folder) -> Path | None:
     found = sorted(Path(folder).glob('step_*.pt')) if Path(folder).exists() else []
     return found[-1] if found else None
 
-def load_checkpoint(path, modules: dict, optimizer, lr_scheduler, fingerprint: str) -> int:
-    "Restore a checkpoint into the live modules, optimizer and schedule; returns the step to continue from."
+def load_checkpoint(path, modules: dict, optimizer, lr_scheduler, fingerprint: str, log: list | None = None) -> int:
+    "Restore a checkpoint into the live modules, optimizer and schedule (and its loss-log rows into `log`); returns the step to continue from."
     ck = torch.load(path, weights_only=False)
     if ck['fingerprint'] != fingerprint:
         raise RuntimeError(f"{path} was written by a run with other settings (fingerprint {ck['fingerprint']} != {fingerprint}). "
@@ -136,7 +137,33 @@ def load_checkpoint(path, modules: dict, optimizer, lr_scheduler, fingerprint: s
     with torch.no_grad():
         for k, p in params.items(): p.copy_(ck['trainable'][k])
     optimizer.load_state_dict(ck['optimizer']); lr_scheduler.load_state_dict(ck['lr_scheduler'])
+    if log is not None: log.extend(r for r in ck.get('log', []) if int(r['step']) < ck['step'])
     return ck['step']
+
+def set_aside_stale_checkpoints(folder, fingerprint: str) -> Path | None:
+    "Move checkpoints in `folder` written with other settings than `fingerprint` to `folder/superseded/` (replacing an older set); where, or None."
+    ck = latest_checkpoint(folder)
+    if ck is None: return None
+    old = torch.load(ck, weights_only=False, map_location='cpu', mmap=True)['fingerprint']  # mmap: only the header is read
+    if old == fingerprint: return None
+    dest = Path(folder) / 'superseded'
+    if dest.exists(): shutil.rmtree(dest)  # the newest superseded run only: checkpoints can be large
+    dest.mkdir()
+    for p in Path(folder).glob('step_*.pt'): os.replace(p, dest / p.name)
+    (dest / 'fingerprint.txt').write_text(old + '\n')
+    return dest
+
+def resume_state(folder, modules: dict, optimizer, lr_scheduler, fingerprint: str, resume: bool = True,
+                 main: bool = True, wait: Callable = lambda: None) -> tuple[int, list[dict]]:
+    "Where a run continues: (step, loss-log rows before it) from `folder`'s newest checkpoint of these settings; others set aside first."
+    if not resume: return 0, []
+    if main:
+        moved = set_aside_stale_checkpoints(folder, fingerprint)
+        # a changed setting (`dvc exp run -S train.lr=...`) is a new run, not a resume: start afresh, keep the old set in view
+        if moved: print(f"checkpoints in {folder} were written with other settings: moved to {moved}; training starts from step 0")
+    wait()  # other processes read the folder only after the first one has tidied it
+    ck, log = latest_checkpoint(folder), []
+    return (0, []) if ck is None else (load_checkpoint(ck, modules, optimizer, lr_scheduler, fingerprint, log), log)
 
 # %% ../nbs/09_train.ipynb #9133c6f7
 class NonFiniteLossError(FloatingPointError):
@@ -146,9 +173,10 @@ def run_fingerprint(settings: dict) -> str:
     "A short hash of the settings that must match for a checkpoint to be resumed."
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-def _log_writer(path: Path, start_step: int, fields: list[str]):
-    rows = []
-    if path.exists() and start_step > 0:
+def _log_writer(path: Path, start_step: int, fields: list[str], prior: list[dict] | None = None):
+    # the rows before start_step: the checkpoint's own (DVC deletes loss.csv before it re-runs a stage), else those in the file
+    rows = [r for r in (prior or []) if int(r['step']) < start_step]
+    if not rows and path.exists() and start_step > 0:
         with open(path, newline='') as fh: rows = [r for r in csv.DictReader(fh) if int(r['step']) < start_step]
     fh = open(path, 'w', newline='')
     w = csv.DictWriter(fh, fields, extrasaction='ignore'); w.writeheader(); w.writerows(rows); fh.flush()
@@ -173,9 +201,9 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
     lr_scheduler = get_scheduler('constant_with_warmup', optimizer, num_warmup_steps=warmup_steps)
     fingerprint = run_fingerprint(dict(settings or {}, n=n, batch_size=batch_size, lr=lr, seed=seed, grad_accum=grad_accum,
                                        warmup_steps=warmup_steps, caption_dropout=caption_dropout, trainable=sorted(trainable_state(modules))))
-    start = 0
-    ck = latest_checkpoint(out_dir / 'checkpoints') if resume else None
-    if ck is not None: start = load_checkpoint(ck, modules, optimizer, lr_scheduler, fingerprint)
+    start, prior = resume_state(out_dir / 'checkpoints', modules, optimizer, lr_scheduler, fingerprint, resume,
+                                acc.is_main_process, acc.wait_for_everyone)
+    prior = prior if rank == 0 else []  # the checkpoint holds the first process's log
     prepared = acc.prepare(*modules.values())
     wrapped = dict(zip(modules, prepared if len(modules) > 1 else (prepared,)))
     optimizer, lr_scheduler = acc.prepare(optimizer, lr_scheduler)
@@ -184,8 +212,8 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
     noise_scheduler = training_scheduler(pipe)
     device = acc.device
     fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'lr', 'seconds']
-    fh, log = _log_writer(out_dir / ('loss.csv' if rank == 0 else f'loss.rank{rank}.csv'), start, fields)  # each process its own losses
-    history, t0 = [], time.perf_counter()
+    fh, log = _log_writer(out_dir / ('loss.csv' if rank == 0 else f'loss.rank{rank}.csv'), start, fields, prior)  # each process its own losses
+    history, t0 = list(prior), time.perf_counter()  # every step's row, those before a resume included
     for m in modules.values(): m.train()
     bar = tqdm(range(start, steps), initial=start, total=steps, desc='training', disable=not progress or not acc.is_main_process)
     try:
@@ -215,7 +243,7 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
             done = step + 1
             if acc.is_main_process and (done % checkpoint_every == 0 or done == steps) and done % grad_accum == 0:
                 save_checkpoint(out_dir / 'checkpoints', done, modules, optimizer.optimizer if hasattr(optimizer, 'optimizer') else optimizer,
-                                lr_scheduler.scheduler if hasattr(lr_scheduler, 'scheduler') else lr_scheduler, fingerprint)
+                                lr_scheduler.scheduler if hasattr(lr_scheduler, 'scheduler') else lr_scheduler, fingerprint, log=history)
     finally:
         fh.close()
     for m in modules.values(): m.eval()

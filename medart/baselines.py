@@ -32,7 +32,8 @@ from transformers.models.clip.modeling_clip import CLIPAttention
 from .lora import base_fingerprint, check_base, has_lora, lora_module_names
 from .models import ModelUnavailableError, TINY_CONFIGS, build_tiny_tokenizer, caption_corpus, CORPUS_COMMON_WORDS
 from .sampling import decode_latents, fresh_scheduler
-from .train import (NonFiniteLossError, _log_writer, batch_indices, cached_latents, latest_checkpoint, resume_state,
+from .train import (NonFiniteLossError, _log_writer, batch_indices, cached_latents, latest_checkpoint, resume_state, seed_global_rng,
+                          training_code_sha,
                           run_fingerprint, save_checkpoint, seeded_generator, trainable_state, training_scheduler, training_steps)
 
 _log = logging.getLogger(__name__)
@@ -499,7 +500,7 @@ def fit_baseline(pipe, conditions, latents, out_dir, *, steps, batch_size=1, lr=
     if not modules: raise ValueError('nothing to train: call add_baseline_lora first')
     optimizer = torch.optim.AdamW([p for m in modules.values() for p in m.parameters() if p.requires_grad], lr=lr)
     lr_scheduler = get_scheduler('constant_with_warmup', optimizer, num_warmup_steps=warmup_steps)
-    fingerprint = run_fingerprint(dict(settings or {}, baseline=spec.name, n=n, batch_size=batch_size, lr=lr, seed=seed,
+    fingerprint = run_fingerprint(dict(settings or {}, code=training_code_sha(), baseline=spec.name, n=n, batch_size=batch_size, lr=lr, seed=seed,
                                        warmup_steps=warmup_steps, caption_dropout=caption_dropout, trainable=sorted(trainable_state(modules))))
     start, prior = resume_state(out_dir / 'checkpoints', modules, optimizer, lr_scheduler, fingerprint, resume)
     denoiser = acc.prepare(getattr(pipe, spec.denoiser))
@@ -513,6 +514,7 @@ def fit_baseline(pipe, conditions, latents, out_dir, *, steps, batch_size=1, lr=
     try:
         for step in tqdm(range(start, steps), initial=start, total=steps, desc=f'training {spec.name}', disable=not progress):
             g = seeded_generator(seed, step)
+            seed_global_rng(seed, step, 0)  # dropout's draws (the tiny Hunyuan-DiT's BERT has 0.1), as in medart.train.fit
             idx = batch_indices(step, n, batch_size, seed)
             conds = [conditions[i] if torch.rand(1, generator=g).item() >= caption_dropout else None for i in idx]
             mean, std = latents['mean'][idx], latents['std'][idx]

@@ -26,15 +26,24 @@ from .data import load_image
 from .sampling import encode_prompts
 
 # %% auto #0
-__all__ = ['seeded_generator', 'image_tensor', 'module_fingerprint', 'encode_latents', 'cached_latents', 'training_scheduler',
-           'predict_noise', 'diffusion_loss', 'steps_per_epoch', 'batch_indices', 'trainable_state', 'save_checkpoint',
-           'latest_checkpoint', 'load_checkpoint', 'set_aside_stale_checkpoints', 'resume_state', 'NonFiniteLossError',
-           'run_fingerprint', 'fit', 'training_steps', 'hldf_hook', 'finetune']
+__all__ = ['TRAINING_CODE', 'seeded_generator', 'seed_global_rng', 'image_tensor', 'module_fingerprint', 'encode_latents',
+           'cached_latents', 'training_scheduler', 'predict_noise', 'diffusion_loss', 'steps_per_epoch',
+           'batch_indices', 'trainable_state', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
+           'set_aside_stale_checkpoints', 'resume_state', 'NonFiniteLossError', 'run_fingerprint', 'training_code_sha',
+           'fit', 'training_steps', 'hldf_hook', 'finetune']
 
 # %% ../nbs/09_train.ipynb #87da40db
 def seeded_generator(*keys: int) -> torch.Generator:
     "A CPU torch generator seeded from integers, e.g. `(seed, step)`; the same keys always give the same stream."
     return torch.Generator('cpu').manual_seed(int(np.random.SeedSequence([int(k) for k in keys]).generate_state(1, np.uint64)[0] >> 1))
+
+def seed_global_rng(*keys: int) -> int:
+    "Seed torch's global RNG (CPU and every GPU) from integers, e.g. `(seed, step, rank)`; the seed used."
+    # Dropout layers take no generator: they draw from the global RNG (T5 v1.1 and BERT train with dropout 0.1). Seeding it
+    # per step from the run's seed makes a run repeat exactly and a resumed run continue as if never stopped.
+    s = seeded_generator(*keys, 0x5EED).initial_seed()
+    torch.manual_seed(s)
+    return s
 
 def image_tensor(paths, resolution: int) -> torch.Tensor:
     "Images (RGB, centre-cropped and resized to `resolution`) as a float tensor in [-1, 1], shape (N, 3, H, W)."
@@ -173,6 +182,16 @@ def run_fingerprint(settings: dict) -> str:
     "A short hash of the settings that must match for a checkpoint to be resumed."
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
+TRAINING_CODE = ('train.py', 'lora.py', 'hldf.py', 'sampling.py', 'baselines.py')
+
+def training_code_sha(files=TRAINING_CODE) -> str:
+    "A short hash of the medart modules that decide what training computes; part of every training checkpoint's fingerprint."
+    # DVC re-runs a train stage when this code changes; resuming the finished checkpoint of the old code would hand back
+    # the old adapters, so checkpoints of other code are another run's (set aside, see resume_state)
+    import medart
+    root = Path(medart.__file__).parent
+    return hashlib.sha256(b''.join((root / f).read_bytes() for f in files)).hexdigest()[:16]
+
 def _log_writer(path: Path, start_step: int, fields: list[str], prior: list[dict] | None = None):
     # the rows before start_step: the checkpoint's own (DVC deletes loss.csv before it re-runs a stage), else those in the file
     rows = [r for r in (prior or []) if int(r['step']) < start_step]
@@ -199,7 +218,7 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
     params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=lr)
     lr_scheduler = get_scheduler('constant_with_warmup', optimizer, num_warmup_steps=warmup_steps)
-    fingerprint = run_fingerprint(dict(settings or {}, n=n, batch_size=batch_size, lr=lr, seed=seed, grad_accum=grad_accum,
+    fingerprint = run_fingerprint(dict(settings or {}, code=training_code_sha(), n=n, batch_size=batch_size, lr=lr, seed=seed, grad_accum=grad_accum,
                                        warmup_steps=warmup_steps, caption_dropout=caption_dropout, trainable=sorted(trainable_state(modules))))
     start, prior = resume_state(out_dir / 'checkpoints', modules, optimizer, lr_scheduler, fingerprint, resume,
                                 acc.is_main_process, acc.wait_for_everyone)
@@ -219,6 +238,7 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
     try:
         for step in bar:
             g = seeded_generator(seed, step) if world == 1 else seeded_generator(seed, step, rank)
+            seed_global_rng(seed, step, rank)  # dropout's draws
             idx = batch_indices(step, n, batch_size * world, seed)[rank * batch_size:(rank + 1) * batch_size]
             caps = [captions[i] if torch.rand(1, generator=g).item() >= caption_dropout else '' for i in idx]
             mean, std = latents['mean'][idx], latents['std'][idx]

@@ -5,6 +5,7 @@
 # %% ../nbs/09_train.ipynb #83bc696a
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -30,7 +31,7 @@ __all__ = ['TRAINING_CODE', 'seeded_generator', 'seed_global_rng', 'image_tensor
            'cached_latents', 'training_scheduler', 'predict_noise', 'diffusion_loss', 'steps_per_epoch',
            'batch_indices', 'trainable_state', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
            'set_aside_stale_checkpoints', 'resume_state', 'NonFiniteLossError', 'run_fingerprint', 'training_code_sha',
-           'fit', 'training_steps', 'hldf_hook', 'finetune']
+           'grad_norm', 'fit', 'training_steps', 'hldf_hook', 'finetune']
 
 # %% ../nbs/09_train.ipynb #87da40db
 def seeded_generator(*keys: int) -> torch.Generator:
@@ -201,10 +202,15 @@ def _log_writer(path: Path, start_step: int, fields: list[str], prior: list[dict
     w = csv.DictWriter(fh, fields, extrasaction='ignore'); w.writeheader(); w.writerows(rows); fh.flush()
     return fh, w
 
+def grad_norm(params) -> float:
+    "The global L2 norm of the gradients of `params` (those without a gradient count as zero)."
+    grads = [p.grad.detach().float() for p in params if p.grad is not None]
+    return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))) if grads else 0.0
+
 def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_size: int = 1, lr: float = 1e-4,
         warmup_steps: int = 0, grad_accum: int = 1, mixed_precision: str = 'no', seed: int = 0, max_tokens: int = 120,
-        caption_dropout: float = 0.0, checkpoint_every: int = 1000, extra_loss: Callable | None = None, resume: bool = True,
-        settings: dict | None = None, progress: bool = True) -> list[dict]:
+        caption_dropout: float = 0.0, max_grad_norm: float | None = None, checkpoint_every: int = 1000,
+        extra_loss: Callable | None = None, resume: bool = True, settings: dict | None = None, progress: bool = True) -> list[dict]:
     "Train the pipeline's trainable parameters on (`captions`, cached `latents`) for `steps` steps; logs to out_dir/loss.csv, checkpoints in out_dir/checkpoints."
     from accelerate import Accelerator
     from diffusers.optimization import get_scheduler
@@ -219,7 +225,8 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
     optimizer = torch.optim.AdamW(params, lr=lr)
     lr_scheduler = get_scheduler('constant_with_warmup', optimizer, num_warmup_steps=warmup_steps)
     fingerprint = run_fingerprint(dict(settings or {}, code=training_code_sha(), n=n, batch_size=batch_size, lr=lr, seed=seed, grad_accum=grad_accum,
-                                       warmup_steps=warmup_steps, caption_dropout=caption_dropout, trainable=sorted(trainable_state(modules))))
+                                       warmup_steps=warmup_steps, caption_dropout=caption_dropout, max_grad_norm=max_grad_norm,
+                                       trainable=sorted(trainable_state(modules))))
     start, prior = resume_state(out_dir / 'checkpoints', modules, optimizer, lr_scheduler, fingerprint, resume,
                                 acc.is_main_process, acc.wait_for_everyone)
     prior = prior if rank == 0 else []  # the checkpoint holds the first process's log
@@ -230,7 +237,8 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
     text_encoder = wrapped.get('text_encoder', pipe.text_encoder)
     noise_scheduler = training_scheduler(pipe)
     device = acc.device
-    fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'lr', 'seconds']
+    fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'grad_norm', 'extra_grad_norm', 'lr', 'seconds']
+    clip = float(max_grad_norm) if max_grad_norm else math.inf  # inf: measure the norm, clip nothing
     fh, log = _log_writer(out_dir / ('loss.csv' if rank == 0 else f'loss.rank{rank}.csv'), start, fields, prior)  # each process its own losses
     history, t0 = list(prior), time.perf_counter()  # every step's row, those before a resume included
     for m in modules.values(): m.train()
@@ -253,10 +261,18 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
                 if not torch.isfinite(loss):
                     raise NonFiniteLossError(f"loss is {loss.item()} at step {step} (captions: {caps}); last checkpoint: "
                                              f"{latest_checkpoint(out_dir / 'checkpoints')}. Lower train.lr, or use mixed_precision 'no' to find the cause.")
-                acc.backward(loss)
+                extra_norm = ''
+                if extra is not None:  # the extra loss first, unsynchronised (see above), to measure its own gradient
+                    with contextlib.ExitStack() as stack:
+                        for m in wrapped.values(): stack.enter_context(acc.no_sync(m))
+                        acc.backward(extra['loss'])
+                    extra_norm = grad_norm(params)
+                acc.backward(loss_d)  # synchronised: reduces the extra loss's gradients too
+                norm = acc.clip_grad_norm_(params, clip) if acc.sync_gradients else None  # the norm before clipping
                 optimizer.step(); lr_scheduler.step(); optimizer.zero_grad()
             row = dict({k: v for k, v in (extra or {}).items() if k != 'loss'}, step=step, loss=loss.item(), diffusion_loss=loss_d.item(),
-                       extra_loss='' if extra is None else extra['loss'].item(),
+                       extra_loss='' if extra is None else extra['loss'].item(), extra_grad_norm=extra_norm,
+                       grad_norm='' if norm is None else float(norm),
                        lr=lr_scheduler.get_last_lr()[0], seconds=round(time.perf_counter() - t0, 3))
             history.append(row); log.writerow(row); fh.flush()
             bar.set_postfix(loss=f"{row['loss']:.4f}")
@@ -280,7 +296,7 @@ def hldf_hook(pipe, records: list[dict], train: dict, resolution: int, seed: int
     def hook(step, idx, caps):
         if not hldf_due(step + 1, train['hldf_every']): return None
         real = (image_tensor([records[i]['path'] for i in idx], resolution) + 1) / 2
-        loss, logs = hldf_loss(pipe, caps, real, generator=seed * 1_000_003 + step, steps=train['hldf_steps'], cfg=train['hldf_cfg'],
+        loss, logs = hldf_loss(pipe, caps, real, generator=seeded_generator(seed, step, 0x41D7), steps=train['hldf_steps'], cfg=train['hldf_cfg'],
                                weight=train['hldf_weight'], reduction=train['hldf_reduction'],
                                backprop_last_k=train['hldf_backprop_last_k'], checkpoint=True, max_tokens=train['max_tokens'])
         return dict(loss=loss, **logs)
@@ -306,6 +322,7 @@ def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, se
     t0 = time.perf_counter()
     history = fit(pipe, caps, lat, out_dir, steps=total, batch_size=train['batch_size'], lr=train['lr'],
                   mixed_precision=train['mixed_precision'], seed=seed, max_tokens=train['max_tokens'],
+                  caption_dropout=train['caption_dropout'], max_grad_norm=train['max_grad_norm'],
                   checkpoint_every=train['checkpoint_every'], extra_loss=hook, settings=dict(train, steps=total), progress=progress)
     if state.is_main_process:
         save_adapters(pipe, out_dir / 'adapter', params=dict(card or {}, train=train, seed=seed, steps=total, processes=state.num_processes))

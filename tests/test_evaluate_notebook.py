@@ -78,3 +78,9 @@ def test_evaluate_notebook(tmp_path):
     assert (out / 'metrics.png').stat().st_size > 5_000
     # what `dvc metrics show` reads: numbers (and strings) at any depth, the metric keys at the top
     assert all(isinstance(m[k]['mean'], float) for k in (key, 'kid_domain-synth-endo-real-vit_mean'))
+    # the direct checks: the "generated" sets are real training images, so they pass the collapse check and are close in colour
+    real_checks, checks = (json.loads((runs / 'synth-endo' / w / 'checks.json').read_text()) for w in ('real', 'med-art'))
+    assert 0 <= real_checks['class_accuracy'] <= 1 and real_checks['prompt_spread'] > 0.01
+    assert checks['collapse_check_passed'] and 0.6 < checks['spread_ratio'] < 1.6, checks['spread_ratio']
+    assert checks['colour_distance'] < 0.01 and set(checks['per_set']) == {'eval-s0', 'eval-s1'}
+    assert sorted(checks['colour_distance_per_class']) == sorted(split['classes']) and checks['chance'] == 1 / len(split['classes'])

@@ -400,9 +400,9 @@ def evaluate_sets(real_records, fake_sets: dict, networks, image_size: int, kid_
         networks, image_size, len(real_records), n_fake, fake_sets, k, kid_subsets, per_class_min, kid_subset_size_requested=kid_subset_size,
         comparison='real test split vs each generated set', kid_rng_seed=seed))
 
-_FLOOR_POOL = ("two disjoint halves of the real test split, stratified per class: never an image of the training split, which the "
-              "domain network (and the generators) learnt from. Each half holds about half the test split, so the floor is measured at "
-              "about half the N of the generated comparison (FD's bias is larger at smaller N: the floor errs high)")
+_FLOOR_NOTE = ("the real-vs-real floor's halves come from the real test split only: never an image of the training split, which the "
+               "domain network (and the generators) learnt from. Each half holds about half the test split, so the floor is measured at "
+               "about half the N of the generated comparison; FD's bias is larger at smaller N, so the floor errs high")
 
 def real_vs_real(real_records, networks, image_size: int, seeds=(0,), n: int = 0, kid_subset_size: int = 1000, kid_subsets: int = 100,
                  per_class_min: int = 50, device=None, progress: bool = False, real_features=None) -> dict:
@@ -422,7 +422,8 @@ def real_vs_real(real_records, networks, image_size: int, seeds=(0,), n: int = 0
                                           [labels[i] for i in b], kid_subset_size, kid_subsets, per_class_min, s)
     return summarize_seeds(results) | dict(protocol=protocol(
         networks, image_size, len(a), len(b), results, safe_kid_subset_size(kid_subset_size, len(a), len(b)), kid_subsets, per_class_min,
-        kid_subset_size_requested=kid_subset_size, comparison=_FLOOR_POOL, pool=len(real_records), pool_split='test',
+        kid_subset_size_requested=kid_subset_size, comparison='two disjoint halves of the real test split, stratified per class',
+        floor_note=_FLOOR_NOTE, pool=len(real_records), pool_split='test',
         half_size=len(stratified_halves(labels, seeds[0])[0]), seeds=list(seeds)))
 
 # %% ../nbs/12_metrics.ipynb #a1e0c044

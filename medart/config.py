@@ -77,6 +77,7 @@ SCHEMA: dict[str, Any] = {
         'synth_root': Str('runs/synth', "where the procedural synthetic datasets are generated"),
         'test_fraction': Float(0.2, 0.01, 0.9, "fraction of each class held out as the real test set", "paper: 80/20 per class"),
         'min_side': Int(64, 8, 4096, "smallest accepted image side in pixels; smaller files are reported and skipped"),
+        'allow_empty_classes': Bool(False, "false: prepare stops when a declared class has no usable image; true: run without it (it can then never be predicted)"),
     },
     'synth': {
         'images_per_class': Int(200, 4, 100000, "images per class of a procedural synthetic set"),

@@ -27,7 +27,7 @@ from .synth import SYNTH_SETS
 __all__ = ['ENDOSCOPIC_FEATURES', 'DERMOSCOPIC_FEATURES', 'IMAGE_SUFFIXES', 'DATASETS', 'DatasetSpec', 'article',
            'simple_caption', 'DatasetError', 'spec_from_dict', 'load_registry', 'get_dataset', 'ImageProblem',
            'open_image', 'check_image', 'load_image', 'dataset_root', 'sha256_of', 'scan_dataset', 'problems_table',
-           'split_records', 'write_json_atomic', 'prepare_split', 'read_split', 'split_files']
+           'split_records', 'write_json_atomic', 'empty_classes', 'prepare_split', 'read_split', 'split_files']
 
 # %% ../nbs/01_data.ipynb #b07b1bf0
 ENDOSCOPIC_FEATURES = "specific color, shape, surrounding mucosa, surface texture, bleeding condition, and other relevant details"
@@ -212,6 +212,34 @@ def sha256_of(path, chunk: int = 1 << 20) -> str:
         for block in iter(lambda: f.read(chunk), b''): h.update(block)
     return h.hexdigest()
 
+def _named(path) -> str:
+    "A path as the report names it: a symlink says where it points."
+    path = Path(path)
+    return f"{path} (symlink to {os.readlink(path)})" if path.is_symlink() else str(path)
+
+def _not_an_image(f: Path, where: str) -> ImageProblem:
+    return ImageProblem(str(f), f"not an image file {where} (the name does not end in one of {', '.join(IMAGE_SUFFIXES)})", 'ignored',
+                        "nothing to do if it is not an image; if it is, give it one of those suffixes")
+
+def _list_class_folder(d: Path) -> tuple[list[dict], list[ImageProblem]]:
+    "The images of one class folder, sub-folders included (each sub-folder reported once), and every other file as ignored."
+    items, problems, nested = [], [], Counter()
+    for f in sorted(d.rglob('*')):
+        if f.is_dir():
+            if f.is_symlink(): problems.append(ImageProblem(str(f), f"symlink to a folder ({os.readlink(f)}): not followed", 'ignored',
+                                                            f"copy or move its images into {d}/ if they belong to class '{d.name}'"))
+            continue
+        if f.suffix.lower() not in IMAGE_SUFFIXES: problems.append(_not_an_image(f, f"in class folder '{d.name}'")); continue
+        if not f.exists():
+            problems.append(ImageProblem(str(f), f"broken symlink (to {os.readlink(f)}, which does not exist)", 'skipped', "point it at an existing image or delete it"))
+            continue
+        items.append(dict(path=f, label=d.name, group=None))
+        if f.parent != d: nested[f.parent] += 1
+    for sub, n in nested.items():
+        problems.append(ImageProblem(str(sub), f"{n} image file(s) in a sub-folder of class folder '{d.name}': used as class '{d.name}'", 'used',
+                                     f"nothing to do if they are '{d.name}' images (every image below {d}/ counts as that class); otherwise move them out"))
+    return items, problems
+
 def _list_folder_layout(spec: DatasetSpec, root: Path):
     problems, items = [], []
     subdirs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith('.'))
@@ -219,15 +247,17 @@ def _list_folder_layout(spec: DatasetSpec, root: Path):
     if not known:
         raise DatasetError(f"{root}: no class folders found. Expected {root}/<class>/<image> with classes {spec.classes}; "
                            f"found {[d.name for d in subdirs] or 'no folders'}. {spec.source}")
-    for f in sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES):
-        problems.append(ImageProblem(str(f), 'image outside any class folder', 'skipped', f"move it into {root}/<class>/"))
+    for f in sorted(p for p in root.iterdir() if not p.is_dir()):
+        if f.suffix.lower() in IMAGE_SUFFIXES:
+            problems.append(ImageProblem(str(f), 'image outside any class folder', 'skipped', f"move it into {root}/<class>/"))
+        else: problems.append(_not_an_image(f, 'outside any class folder'))
     for d in subdirs:
         if d.name not in spec.classes:
             problems.append(ImageProblem(str(d), f"unknown class folder '{d.name}'", 'skipped',
                                          f"rename it to one of {spec.classes}, or add the class to the dataset's entry in datasets.yaml"))
             continue
-        for f in sorted(d.rglob('*')):
-            if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES: items.append(dict(path=f, label=d.name, group=None))
+        found, notes = _list_class_folder(d)
+        items += found; problems += notes
     missing = [c for c in spec.classes if c not in {d.name for d in known}]
     for c in missing:
         problems.append(ImageProblem(str(root / c), f"class folder '{c}' is missing", 'skipped', f"add {root}/{c}/ with its images"))
@@ -255,36 +285,55 @@ def _list_csv_layout(spec: DatasetSpec, root: Path):
         items.append(dict(path=index[image_id], label=label, group=r.get(c.get('group_col') or '', None)))
     return items, problems
 
+def _deduplicate(records: list[dict]) -> tuple[list[dict], list[ImageProblem]]:
+    """One record per image content (sha256). Within a class the first real file is kept (a symlink only if there is no
+    real copy) and each other copy is reported; an image under two or more classes is one problem naming every copy,
+    and no copy is kept (its labels conflict)."""
+    by_digest = defaultdict(list)
+    for r in records: by_digest[r['sha256']].append(r)
+    kept, problems = [], []
+    for copies in by_digest.values():
+        labels = sorted({r['label'] for r in copies})
+        if len(labels) > 1:
+            problems.append(ImageProblem(copies[0]['path'], f"the same image is in {len(labels)} classes {labels}: "
+                                         + ', '.join(f"{_named(r['path'])} ({r['label']})" for r in copies), 'skipped',
+                                         "its labels conflict, so no copy is used: keep it only in the folder of its true class and delete the other copies"))
+            continue
+        keep = min(copies, key=lambda r: Path(r['path']).is_symlink())  # min keeps the first of equals: the first real file
+        kept.append(keep)
+        for r in copies:
+            if r is keep: continue
+            if r['path'] == keep['path']:
+                problems.append(ImageProblem(r['path'], 'listed more than once', 'skipped', "list each image once"))
+            elif Path(r['path']).is_symlink():
+                problems.append(ImageProblem(r['path'], f"symlink to {os.readlink(r['path'])}: a duplicate of {keep['path']}, which is used", 'skipped',
+                                             "delete the symlink (the image is used once, from the real file)"))
+            else:
+                problems.append(ImageProblem(r['path'], f"duplicate of {_named(keep['path'])}", 'skipped',
+                                             "delete one copy (duplicates can leak into both the training and the test split)"))
+    kept_ids = {id(r) for r in kept}
+    return [r for r in records if id(r) in kept_ids], problems
+
 def scan_dataset(spec: DatasetSpec, root, min_side: int = 64, progress: bool = True) -> tuple[list[dict], list[ImageProblem]]:
     "List, check and de-duplicate the images of `spec` under `root`: `(records, problems)`; records have path, label, group, sha256."
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"{root}: dataset '{spec.name}' not found. {spec.source}")
     items, problems = (_list_csv_layout if spec.layout == 'csv' else _list_folder_layout)(spec, root)
-    records, first_of, labels_of = [], {}, defaultdict(set)
+    records = []
     for it in tqdm(items, desc=f"checking {spec.name}", disable=not progress, unit='img'):
         p = check_image(it['path'], min_side)
         if p is not None:
             problems.append(p)
             if p.action == 'skipped': continue
-        digest = sha256_of(it['path'])
-        labels_of[digest].add(it['label'])
-        if digest in first_of:
-            problems.append(ImageProblem(str(it['path']), f"duplicate of {first_of[digest]}", 'skipped',
-                                         "delete one copy (duplicates can leak into both the training and the test split)"))
-            continue
-        first_of[digest] = str(it['path'])
-        records.append(dict(path=str(it['path']), label=it['label'], group=it['group'], sha256=digest))
-    conflicted = {d for d, ls in labels_of.items() if len(ls) > 1}
-    for r in [r for r in records if r['sha256'] in conflicted]:
-        problems.append(ImageProblem(r['path'], f"the same image appears under classes {sorted(labels_of[r['sha256']])}", 'skipped',
-                                     "keep it in one class folder only"))
-    records = [r for r in records if r['sha256'] not in conflicted]
+        records.append(dict(path=str(it['path']), label=it['label'], group=it['group'], sha256=sha256_of(it['path'])))
+    records, duplicates = _deduplicate(records)
+    problems += duplicates
     if not records: raise DatasetError(f"{root}: no usable images of dataset '{spec.name}' ({len(problems)} problems; first: {problems[:1]})")
     return records, problems
 
 def problems_table(problems: list[ImageProblem]) -> str:
-    "The problems as a readable table (path, problem, action, fix)."
+    "The problems as a readable table (path, problem, action: skipped, converted, ignored or used; fix)."
     if not problems: return "no problems found"
     return "\n".join(f"{p.action:<9} {p.path}\n          {p.problem}\n          fix: {p.fix}" for p in problems)
 
@@ -325,9 +374,27 @@ def write_json_atomic(path, obj) -> Path:
         Path(tmp).unlink(missing_ok=True); raise
     return path
 
+def empty_classes(spec: DatasetSpec, records: list[dict]) -> list[str]:
+    "The classes `spec` declares that have no usable image among `records`."
+    found = {r['label'] for r in records}
+    return [c for c in spec.classes if c not in found]
+
+def _empty_classes_error(spec: DatasetSpec, root: Path, empty: list[str], problems: list[ImageProblem], registry_path) -> DatasetError:
+    where = registry_path or 'datasets.yaml'
+    related = [p for p in problems if any(p.path == str(root / c) or p.path.startswith(f"{root / c}{os.sep}") for c in empty)]
+    return DatasetError(
+        f"{root}: dataset '{spec.name}' declares {len(empty)} class(es) without a single usable image: {empty}. A classifier trained "
+        f"on this split could never predict them. Fix: put their images in {root}/<class>/, or "
+        + (f"declare '{spec.name}' in {where} with only the classes you have (see medart.data docs)" if spec is DATASETS.get(spec.name)
+           else f"remove them from the classes of '{spec.name}' in {where}")
+        + "; or, to run without them anyway, set data.allow_empty_classes: true in params.yaml "
+          "(`dvc exp run -S data.allow_empty_classes=true`)." + (f"\n{problems_table(related[:10])}" if related else ''))
+
 def prepare_split(dataset: str, out, data_root='data', synth_root='runs/synth', registry_path=None, test_fraction: float = 0.2,
-                  seed: int = 0, min_side: int = 64, synth_images_per_class: int = 200, synth_size: int = 64) -> dict:
-    "Prepare `dataset`: synthesise it if procedural, scan, check, split, write the manifest `out`; return the manifest."
+                  seed: int = 0, min_side: int = 64, synth_images_per_class: int = 200, synth_size: int = 64,
+                  allow_empty_classes: bool = False) -> dict:
+    """Prepare `dataset`: synthesise it if procedural, scan, check, split, write the manifest `out`; return the manifest.
+    A declared class without a usable image stops it (`DatasetError` with the fix) unless `allow_empty_classes`."""
     spec = get_dataset(dataset, registry_path)
     root = dataset_root(spec, data_root, synth_root)
     if spec.synthetic:
@@ -336,11 +403,13 @@ def prepare_split(dataset: str, out, data_root='data', synth_root='runs/synth', 
         root = root / f"{synth_size}px_{synth_images_per_class}per-class_seed{seed}"
         write_synthetic_dataset(dataset, root, images_per_class=synth_images_per_class, size=synth_size, seed=seed)
     records, problems = scan_dataset(spec, root, min_side=min_side)
+    empty = empty_classes(spec, records)
+    if empty and not allow_empty_classes: raise _empty_classes_error(spec, root, empty, problems, registry_path)
     records = split_records(records, test_fraction, seed)
     counts = {c: {s: sum(r['label'] == c and r['split'] == s for r in records) for s in ('train', 'test')} for c in spec.classes}
     manifest = dict(dataset=dataset, root=str(root), modality=spec.modality, classes=spec.classes,
-                    params=dict(test_fraction=test_fraction, seed=seed, min_side=min_side),
-                    counts=counts, files=records, problems=[asdict(p) for p in problems])
+                    params=dict(test_fraction=test_fraction, seed=seed, min_side=min_side, allow_empty_classes=allow_empty_classes),
+                    counts=counts, empty_classes=empty, files=records, problems=[asdict(p) for p in problems])
     write_json_atomic(out, manifest)
     return manifest
 

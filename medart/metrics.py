@@ -308,11 +308,13 @@ def frechet_distance(f1: torch.Tensor, f2: torch.Tensor) -> float:
 
 def distances(real: torch.Tensor, fake: torch.Tensor, network: str, kid_subset_size: int = 1000, kid_subsets: int = 100,
               seed: int = 0) -> dict:
-    "FD (FID for Inception) and KID mean/std between real and generated features of `network`, keyed by `metric_names(network)`."
-    k = metric_names(network)
+    """FD (FID for Inception) and KID mean/std between real and generated features of `network`, keyed by `metric_names(network)`;
+    the KID std is None when the subset size is both sets' size (a single subset: no spread to report)."""
+    k, size = metric_names(network), safe_kid_subset_size(kid_subset_size, len(real), len(fake))
     kid = kid_features_to_metric(real.cpu().float(), fake.cpu().float(), kid_subsets=kid_subsets, rng_seed=seed, verbose=False,
-                                 kid_subset_size=safe_kid_subset_size(kid_subset_size, len(real), len(fake)))
-    return {k['fd']: frechet_distance(real, fake), k['kid_mean']: kid[KEY_METRIC_KID_MEAN], k['kid_std']: kid[KEY_METRIC_KID_STD]}
+                                 kid_subset_size=size)
+    single = size == len(real) == len(fake)  # every subset is both whole sets: one KID value, and no spread (not a spread of 0)
+    return {k['fd']: frechet_distance(real, fake), k['kid_mean']: kid[KEY_METRIC_KID_MEAN], k['kid_std']: None if single else kid[KEY_METRIC_KID_STD]}
 
 def per_class_fd(real, real_labels, fake, fake_labels, network: str, min_per_class: int = 50) -> tuple[dict, dict]:
     "`({class: FD}, {class: why skipped})`: the FD of each class with at least `min_per_class` images on both sides."
@@ -346,8 +348,8 @@ def summarize_seeds(results) -> dict:
     `{metric: {mean, std, n}}`, `per_class` the same per class, and every set's own values under `per_set`."""
     results = dict(results) if isinstance(results, dict) else {f"set-{i}": r for i, r in enumerate(results)}
     if not results: raise ValueError("no results to summarize")
-    keys = [k for k, v in next(iter(results.values())).items() if isinstance(v, (int, float))]
-    out = {k: _stats([r[k] for r in results.values()]) for k in keys}
+    keys = [k for k, v in next(iter(results.values())).items() if isinstance(v, (int, float)) or v is None]  # None: KID std of one subset
+    out = {k: None if any(r[k] is None for r in results.values()) else _stats([r[k] for r in results.values()]) for k in keys}
     per_class = {}
     for r in results.values():
         for metric, values in r.get('per_class', {}).items():
@@ -374,9 +376,12 @@ def stratified_halves(labels, seed: int = 0, n: int = 0) -> tuple[np.ndarray, np
 
 def protocol(networks, image_size: int, n_real, n_fake, sets, kid_subset_size: int, kid_subsets: int, per_class_min: int, **extra) -> dict:
     "What a result was measured with: networks (weights, revisions, recipes), image side and resize, N per side, sets (seeds), KID settings, versions."
+    sizes = {int(n_real), *map(int, n_fake.values() if isinstance(n_fake, dict) else [n_fake])}
+    single = dict(kid_note=f"every KID subset is the whole set (subset size {kid_subset_size} = N on both sides): one KID value per set, "
+                           "no spread over subsets (kid_*_std is null)") if sizes == {kid_subset_size} else {}
     return dict(networks={n.name: n.info for n in networks}, image_size=int(image_size), resize=RESIZE, n_real=n_real, n_fake=n_fake,
                 sets=list(sets), kid_subset_size=kid_subset_size, kid_subsets=kid_subsets, per_class_min=per_class_min,
-                torch_fidelity=torch_fidelity.__version__, torch=torch.__version__) | extra
+                torch_fidelity=torch_fidelity.__version__, torch=torch.__version__) | single | extra
 
 def _labels(records): return [r['label'] for r in records]
 
@@ -395,11 +400,19 @@ def evaluate_sets(real_records, fake_sets: dict, networks, image_size: int, kid_
         networks, image_size, len(real_records), n_fake, fake_sets, k, kid_subsets, per_class_min, kid_subset_size_requested=kid_subset_size,
         comparison='real test split vs each generated set', kid_rng_seed=seed))
 
+_FLOOR_NOTE = ("the real-vs-real floor's halves come from the real test split only: never an image of the training split, which the "
+               "domain network (and the generators) learnt from. Each half holds about half the test split, so the floor is measured at "
+               "about half the N of the generated comparison; FD's bias is larger at smaller N, so the floor errs high")
+
 def real_vs_real(real_records, networks, image_size: int, seeds=(0,), n: int = 0, kid_subset_size: int = 1000, kid_subsets: int = 100,
                  per_class_min: int = 50, device=None, progress: bool = False, real_features=None) -> dict:
-    """The floor of every metric: two disjoint real halves (`stratified_halves`, each cut to `n` images when n > 0, e.g. the
-    size of the real test split, so N matches the generated comparison) compared like a generated set, once per seed, summarized."""
+    """The floor of every metric: two disjoint halves of the real *test* split (`stratified_halves`, each cut to `n` images when
+    n > 0 and it is larger) compared like a generated set, once per seed, summarized. Records of another split are refused."""
     if not seeds: raise ValueError("real_vs_real needs at least one split seed")
+    other = sorted({r['split'] for r in real_records if r.get('split', 'test') != 'test'})
+    if other:
+        raise ValueError(f"real_vs_real draws its halves from the real test split only, but got {sum(r.get('split', 'test') != 'test' for r in real_records)} "
+                         f"images of split {other} (the domain network was trained on the training split): pass split_files(manifest, 'test')")
     real = real_features or features(real_records, networks, image_size, device=device, progress=progress)
     labels = _labels(real_records)
     results = {}
@@ -409,20 +422,27 @@ def real_vs_real(real_records, networks, image_size: int, seeds=(0,), n: int = 0
                                           [labels[i] for i in b], kid_subset_size, kid_subsets, per_class_min, s)
     return summarize_seeds(results) | dict(protocol=protocol(
         networks, image_size, len(a), len(b), results, safe_kid_subset_size(kid_subset_size, len(a), len(b)), kid_subsets, per_class_min,
-        kid_subset_size_requested=kid_subset_size, comparison='two disjoint halves of the real images, stratified per class',
-        pool=len(real_records), seeds=list(seeds)))
+        kid_subset_size_requested=kid_subset_size, comparison='two disjoint halves of the real test split, stratified per class',
+        floor_note=_FLOOR_NOTE, pool=len(real_records), pool_split='test',
+        half_size=len(stratified_halves(labels, seeds[0])[0]), seeds=list(seeds)))
 
 # %% ../nbs/12_metrics.ipynb #a1e0c044
 def floor_mismatch(floor: dict, result: dict) -> list[str]:
-    "What makes a real-vs-real `floor` incomparable with `result` (networks and their weights, image side, N, KID settings); [] if nothing."
+    """What makes a real-vs-real `floor` incomparable with `result`: networks and their weights, image side, KID and per-class
+    settings, a floor not drawn from the result's real test split, or halves of another N; [] if nothing."""
     fp, rp = floor.get('protocol', {}), result.get('protocol', {})
     out = []
     ident = lambda p: {k: {f: v.get(f) for f in ('sha256', 'commit', 'revision', 'image_size')} for k, v in p.get('networks', {}).items()}
     if ident(fp) != ident(rp): out.append(f"networks {ident(fp)} vs {ident(rp)}")
-    for key in ('image_size', 'kid_subsets', 'kid_subset_size', 'per_class_min'):
+    for key in ('image_size', 'kid_subsets', 'per_class_min'):
         if fp.get(key) != rp.get(key): out.append(f"{key} {fp.get(key)} vs {rp.get(key)}")
+    asked = lambda p: p.get('kid_subset_size_requested', p.get('kid_subset_size'))  # the halves are smaller: compare what was asked
+    if asked(fp) != asked(rp): out.append(f"kid_subset_size {asked(fp)} vs {asked(rp)}")
     n_fake = rp.get('n_fake'); n_fake = min(n_fake.values()) if isinstance(n_fake, dict) else n_fake
-    if fp.get('n_real') != min(rp.get('n_real', 0), n_fake or 0): out.append(f"N {fp.get('n_real')} vs {rp.get('n_real')}/{n_fake}")
+    if fp.get('pool_split') != 'test': out.append("pool: the floor's halves are not drawn from the real test split alone")
+    elif fp.get('pool') != rp.get('n_real'): out.append(f"real test split of {fp.get('pool')} images vs {rp.get('n_real')}")
+    elif fp.get('n_real') != min(fp.get('half_size', 0), rp.get('n_real', 0), n_fake or 0):
+        out.append(f"N {fp.get('n_real')} per half vs {min(fp.get('half_size', 0), rp.get('n_real', 0), n_fake or 0)}")
     return out
 
 def _fmt(s) -> str:

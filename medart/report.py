@@ -14,9 +14,9 @@ import matplotlib.pyplot as plt
 
 # %% auto #0
 __all__ = ['PAPER', 'PAPER_NAMES', 'PAPER_REFERENCE', 'TABLE2', 'TABLE3', 'RESULT_FILES', 'CLASSIFICATION', 'paper_value', 'fmt',
-           'load_results', 'markdown_table', 'metric_rows', 'table_header', 'skipped_notes', 'metric_columns',
-           'saturation', 'channel_histograms', 'colour_summary', 'colour_histograms', 'read_loss_csv', 'smooth',
-           'loss_figure', 'write_report']
+           'load_results', 'markdown_table', 'metric_rows', 'paper_columns', 'ablation_methods', 'table_header',
+           'skipped_notes', 'metric_columns', 'saturation', 'channel_histograms', 'colour_summary', 'colour_histograms',
+           'read_loss_csv', 'smooth', 'loss_figure', 'protocol_summary', 'write_report']
 
 # %% ../nbs/15_report.ipynb #fc743f76
 PAPER = {
@@ -98,6 +98,16 @@ def metric_rows(results: dict, dataset: str, methods, columns) -> list[list[str]
             if pmetric: row.append(fmt(paper_value(dataset, m, pmetric)))
         rows.append(row)
     return rows
+
+def paper_columns(columns, dataset: str, methods) -> list:
+    "`columns` without the paper's column where the paper has no number for any of `methods` on `dataset` (e.g. a dataset of your own)."
+    return [(label, get, p if p and any(paper_value(dataset, m, p) is not None for m in methods) else None) for label, get, p in columns]
+
+def ablation_methods(methods) -> list[str]:
+    """Table 3's rows among `methods`: the paper's ablations that ran, then any method of neither table; [] when that adds no row
+    to Table 2 (only Table 2 methods ran), so the report omits Table 3 instead of repeating Table 2."""
+    rows = [m for m in TABLE3 if m in methods] + [m for m in methods if m not in TABLE2 + TABLE3]
+    return rows if any(m not in TABLE2 for m in rows) else []
 
 def table_header(dataset: str, columns) -> list[str]:
     "The header of a `metric_rows` table: each column with this run's label and, beside it, the paper's."
@@ -211,6 +221,22 @@ def loss_figure(loss_files: dict, k: int = 50):
     if b.lines: b.legend(fontsize=7)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/15_report.ipynb #5e1a0c02
+def protocol_summary(protocols: dict) -> str:
+    "A markdown table of what each method's metrics were measured with ({method: metrics protocol}), then each protocol note once."
+    rows, notes = [], {}
+    for m, p in protocols.items():
+        n_fake = p.get('n_fake')
+        n_fake = ', '.join(map(str, sorted(set(n_fake.values())))) if isinstance(n_fake, dict) else str(n_fake)
+        asked = p.get('kid_subset_size_requested', p.get('kid_subset_size'))
+        rows.append([m, str(p.get('comparison', '—')), str(p.get('n_real')), n_fake, str(p.get('image_size')),
+                     f"{p.get('kid_subset_size')} (asked {asked}) x {p.get('kid_subsets')}", ', '.join(p.get('networks', {}))])
+        for q in (p, p.get('real_vs_real') or {}):  # a method's protocol holds its floor's under real_vs_real
+            for key in ('kid_note', 'floor_note'):
+                if q.get(key): notes.setdefault(q[key], set()).add(m)
+    table = markdown_table(['method', 'compared', 'N (real side)', 'N (other side)', 'image side', 'KID subset x subsets', 'networks'], rows)
+    return table + ''.join(f"\n\n> {note} ({', '.join(sorted(ms))})" for note, ms in notes.items())
 
 # %% ../nbs/15_report.ipynb #a20ec4fe
 def write_report(out_dir, title: str, sections: list[tuple[str, str]], figures: dict | None = None) -> Path:

@@ -63,7 +63,8 @@ def test_evaluate_notebook(tmp_path):
     papermill('evaluate.ipynb', tmp_path / 'evaluate-real.ipynb', env, method='real', **common)
     floor = json.loads((runs / 'synth-endo' / 'real' / 'metrics.json').read_text())
     key = 'fd_domain-synth-endo-real-vit'
-    assert floor[key]['n'] == 2 and floor['protocol']['n_real'] == n_test and floor['protocol']['pool'] == len(split['files'])
+    fp = floor['protocol']  # the halves come from the real test split only (4 test images per class: 2 per half)
+    assert floor[key]['n'] == 2 and (fp['n_real'], fp['n_fake'], fp['pool'], fp['pool_split']) == (n_test // 2, n_test // 2, n_test, 'test')
     assert 'inception-v3-compat' in floor['skipped'] and 'checkpoints' in floor['skipped']['inception-v3-compat']
     assert not any(k.startswith('fid_') for k in floor)
 

@@ -81,6 +81,13 @@ def test_prepare_caption_train_chain(tmp_path):
     papermill('report.ipynb', tmp_path / 'report.ipynb', params_path=tmp_path / 'params.yaml', runs_dir=runs, dataset='synth-endo')
     report = (runs / 'report' / 'synth-endo' / 'report.md').read_text()
     assert '| med-art |' in report and 'FD [domain-' in report and (runs / 'report' / 'synth-endo' / 'fig2_grid.png').exists()
+    assert 'Omitted: only Table 2 methods ran' in report.split('## Table 3', 1)[1].split('\n## ', 1)[0]  # no ablation: no repeat
+    assert '(paper, paper)' not in report and '(paper, Kvasir v2)' in report  # synth-endo is shown beside the paper's Kvasir numbers
+    protocol = json.loads((runs / 'report' / 'synth-endo' / 'protocol.json').read_text())  # whole, not cut off
+    assert '[protocol.json](protocol.json)' in report and '```json' not in report
+    for m in ['med-art', *BASELINES, 'real']:
+        assert protocol[m] == json.loads((runs / 'synth-endo' / m / 'metrics.json').read_text())['protocol'], m
+    assert protocol['real']['pool_split'] == 'test' and _row(report, 'Protocol', 'real')[2] == str(protocol['real']['n_real'])
     for b in BASELINES:  # Tables 2 and 4 carry this run's numbers for each baseline
         metrics = json.loads((runs / 'synth-endo' / b / 'metrics.json').read_text())
         fd = next(v for k, v in metrics.items() if k.startswith('fd_domain-'))

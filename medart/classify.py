@@ -29,7 +29,7 @@ from .models import ModelUnavailableError
 # %% auto #0
 __all__ = ['VIT_IN21K', 'IN21K_MEAN_STD', 'TINY_VIT', 'label_maps', 'build_classifier', 'preprocessing_of', 'pixel_array',
            'normalise', 'preprocess', 'train_classifier', 'predict', 'classification_metrics', 'confusion_figure',
-           'save_classifier', 'load_classifier', 'embed']
+           'image_processor', 'save_classifier', 'load_classifier', 'embed']
 
 # %% ../nbs/13_classify.ipynb #93674698
 VIT_IN21K = 'google/vit-base-patch16-224-in21k'  # the paper's ViT-B/16, pretrained on ImageNet-21k
@@ -241,10 +241,22 @@ def confusion_figure(y_true, y_pred, classes, normalize: str | None = None, titl
     return fig
 
 # %% ../nbs/13_classify.ipynb #1d3260e6
+def image_processor(model):
+    """A transformers image processor that prepares images as `pixel_array` and `normalise` do (RGB; shortest side to `image_size`,
+    bicubic, then the centre square; /255; the model's mean and std), so `transformers.pipeline('image-classification')` can use it."""
+    from transformers import BitImageProcessor
+    from transformers.image_utils import PILImageResampling
+    pre = preprocessing_of(model)
+    s = int(pre['image_size'])
+    return BitImageProcessor(do_resize=True, size={'shortest_edge': s}, resample=PILImageResampling.BICUBIC, do_center_crop=True,
+                             crop_size={'height': s, 'width': s}, do_rescale=True, rescale_factor=1 / 255, do_normalize=True,
+                             image_mean=list(pre['mean']), image_std=list(pre['std']), do_convert_rgb=True)
+
 def save_classifier(model, folder) -> Path:
-    "Save with `save_pretrained` into `folder`: weights (safetensors) and config.json, which holds the class names and the preprocessing."
+    "Save with `save_pretrained` into `folder`: weights (safetensors), config.json (class names and preprocessing) and the matching image processor."
     preprocessing_of(model)  # refuse a model whose input recipe would be lost
     model.save_pretrained(folder)
+    image_processor(model).save_pretrained(folder)  # preprocessor_config.json: other tools (transformers.pipeline) load it as is
     return Path(folder)
 
 def load_classifier(folder, device=None) -> tuple:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -16,9 +17,10 @@ from typing import Any, Callable
 import yaml
 
 # %% auto #0
-__all__ = ['SCHEMA', 'Param', 'Int', 'Float', 'Choice', 'Bool', 'Str', 'StrList', 'iter_schema', 'default_params', 'ParamsError',
-           'validate_params', 'resolve_params', 'repo_root', 'read_yaml', 'load_params', 'params_yaml',
-           'explain_params']
+__all__ = ['SCHEMA', 'STAGE_PARAMS', 'DVC_STAGES', 'Param', 'Int', 'Float', 'Choice', 'Bool', 'Str', 'StrList', 'iter_schema',
+           'default_params', 'ParamsError', 'validate_params', 'user_values', 'resolve_params', 'repo_root',
+           'read_yaml', 'read_params', 'load_params', 'params_yaml', 'explain_params', 'stage_keys', 'params_record',
+           'stage_params_path', 'stage_files', 'write_stage_params', 'main']
 
 # %% ../nbs/00_config.ipynb #94d1e7e2
 @dataclass(frozen=True)
@@ -210,6 +212,8 @@ class ParamsError(ValueError):
     "Invalid experiment parameters; the message lists every problem with its key and the allowed values."
 
 _NOT_PARAMS = ('profiles', 'per_dataset', 'method_presets')  # preset sections, validated by merging them
+_RESTORE = ("If `dvc exp run -S` wrote the value, params.yaml still holds it: edit the file, or restore it with "
+            "`git checkout params.yaml`.")
 
 def _flatten(d: dict, prefix=''):
     for k, v in d.items():
@@ -217,41 +221,55 @@ def _flatten(d: dict, prefix=''):
         if isinstance(v, dict) and v: yield from _flatten(v, key + '.')
         else: yield key, v
 
+def _sections() -> set: return {k for k, v in SCHEMA.items() if isinstance(v, dict)}
+
 def validate_params(params: dict, source: str = 'params.yaml') -> dict:
-    "Check every key of the nested dict `params` against `SCHEMA`; raise `ParamsError` listing all problems, else return `params`."
+    "Check every key of the nested dict `params` against `SCHEMA` (null = not set, always allowed); raise `ParamsError` listing all problems, else return `params`."
     known = dict(iter_schema())
     problems = []
-    sections = {k for k, v in SCHEMA.items() if isinstance(v, dict)}
     for key, value in _flatten({k: v for k, v in params.items() if k not in _NOT_PARAMS}):
-        if key in sections and not value: continue  # an empty section: its defaults apply
+        if key in _sections() and not value: continue  # an empty section: nothing set in it
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
             problems.append(f"{key}: unknown parameter" + (f" (did you mean {close[0]}?)" if close else ""))
             continue
+        if value is None: continue  # not set: the presets and the default apply
         err = known[key].check(value)
         if err: problems.append(f"{key} = {value!r}: {err} ({known[key].doc})")
     if problems:
         raise ParamsError(f"{source}: {len(problems)} invalid parameter(s):\n  - " + "\n  - ".join(problems)
-                          + "\nFix these values (allowed ranges are given above; defaults and documentation: medart.config.SCHEMA).")
+                          + "\nFix these values (allowed ranges are given above; defaults and documentation: medart.config.SCHEMA). "
+                          + _RESTORE)
     return params
 
 # %% ../nbs/00_config.ipynb #f4b76b63
 def _layer(out: dict, origin: dict, preset: dict, name: str):
     for key, value in _flatten(preset):
+        if value is None or isinstance(value, dict): continue  # null or an empty section: nothing set
         _set(out, key, copy.deepcopy(value)); origin[key] = name
 
+def user_values(raw: dict) -> dict:
+    "`{dotted_key: value}` of every parameter set (not null) in `raw` outside the preset sections: the values that win over every preset."
+    return {k: v for k, v in _flatten({k: v for k, v in (raw or {}).items() if k not in _NOT_PARAMS})
+            if v is not None and not isinstance(v, dict)}
+
+def _method_conflicts(user: dict, preset: dict, method: str) -> list[str]:
+    "The keys a method preset defines that `user` sets to another value."
+    return [f"{k} = {user[k]!r} contradicts method {method!r}, which is defined by {k} = {v!r} (method_presets.{method})"
+            for k, v in _flatten(preset or {}) if v is not None and not isinstance(v, dict) and k in user and user[k] != v]
+
 def resolve_params(raw: dict, profile: str = None, dataset: str = None, method: str = None, source: str = 'params.yaml') -> tuple[dict, dict]:
-    "Layer schema defaults, `per_dataset[dataset]`, `profiles[profile]`, `method_presets[method]` and explicit values of `raw`; validate; `(params, origin)`."
+    "Layer schema defaults, `per_dataset[dataset]`, `profiles[profile]`, `method_presets[method]`, then every value set (not null) in `raw`; validate; `(params, origin)`."
     raw = raw or {}
     if not isinstance(raw, dict): raise ParamsError(f"{source}: expected a mapping of sections, got {type(raw).__name__}")
+    chosen = profile
     profile = profile or raw.get('profile') or SCHEMA['profile'].default
-    base = {k: v for k, v in raw.items() if k not in _NOT_PARAMS}
-    validate_params(base, source)
+    validate_params({k: v for k, v in raw.items() if k not in _NOT_PARAMS}, source)
     for section in _NOT_PARAMS:
         presets = raw.get(section) or {}
         for name, preset in presets.items():
             validate_params(preset or {}, f"{source}: {section}.{name}")
-    for section in ('method_presets', 'profiles'):  # dvc.yaml tracks `method_presets.<method>` and `profiles.<profile>`
+    for section in ('method_presets', 'profiles'):  # `-S method_presets.<method>.train.x=...` must name one preset
         dotted = [str(n) for n in (raw.get(section) or {}) if '.' in str(n)]
         if dotted:
             raise ParamsError(f"{source}: {section} name(s) {dotted} contain '.', which DVC reads as a nested key "
@@ -263,17 +281,20 @@ def resolve_params(raw: dict, profile: str = None, dataset: str = None, method: 
     out, origin = default_params(), {k: 'default' for k, _ in iter_schema()}
     if dataset is not None: _layer(out, origin, (raw.get('per_dataset') or {}).get(dataset) or {}, f"per_dataset.{dataset}")
     _layer(out, origin, profiles.get(profile) or {}, f"profiles.{profile}")
+    user = user_values(raw)
     if method is not None:
         methods = raw.get('method_presets') or {}
         if method not in methods: raise ParamsError(f"{source}: unknown method {method!r}; method_presets defines {sorted(methods)}")
+        conflicts = _method_conflicts(user, methods[method], method)
+        if conflicts:
+            raise ParamsError(f"{source}: " + "; ".join(conflicts) + ". A method preset defines its method, so a value set in params.yaml "
+                              f"may not contradict it. Fix: set the key back to null (not set), e.g. `-S {conflicts[0].split(' ')[0]}=null`; "
+                              f"or add your variant to method_presets (and to methods); or drop {method!r} from methods. " + _RESTORE)
         _layer(out, origin, methods[method] or {}, f"method_presets.{method}")
-    known = dict(iter_schema())
-    for key, value in _flatten(base):
-        # An explicit value wins over presets only where it differs from the paper default, so that the
-        # documented paper values in params.yaml do not undo the profile, while `-S train.x=...` always takes effect.
-        if key == 'profile' or value != known[key].default or origin[key] == 'default':
-            _set(out, key, copy.deepcopy(value)); origin[key] = 'params.yaml' if value != known[key].default else origin[key]
+    for key, value in user.items():  # presence, not value, decides: whatever is set in params.yaml wins over the presets
+        _set(out, key, copy.deepcopy(value)); origin[key] = Path(source).name
     out['profile'] = profile
+    if chosen: origin['profile'] = 'argument'
     if dataset is not None: out['dataset'] = dataset
     if method is not None: out['method'] = method
     return out, origin
@@ -301,23 +322,30 @@ def read_yaml(text: str):
     "Parse YAML `text` as YAML 1.2 (the dialect DVC writes): `no`/`off` stay strings, `1e-4` is a float."
     return yaml.load(text, Loader=_Yaml12Loader)
 
-def load_params(path='params.yaml', profile: str = None, dataset: str = None, method: str = None) -> dict:
-    "Read `path`, apply the dataset, profile and method presets and validate: the effective parameters as a nested dict."
+def read_params(path='params.yaml') -> dict:
+    "The raw contents of the parameter file `path` (YAML 1.2), with clear errors for a missing or unparsable file."
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such parameter file. Run from the repository root, or pass the path of params.yaml "
                                 f"(a documented one can be rendered with medart.config.params_yaml()).")
-    try: raw = read_yaml(path.read_text())
+    try: return read_yaml(path.read_text())
     except yaml.YAMLError as e: raise ParamsError(f"{path}: not valid YAML: {e}") from None
-    return resolve_params(raw, profile, dataset, method, str(path))[0]
+
+def load_params(path='params.yaml', profile: str = None, dataset: str = None, method: str = None) -> dict:
+    "Read `path`, apply the dataset, profile and method presets and validate: the effective parameters as a nested dict."
+    return resolve_params(read_params(path), profile, dataset, method, str(path))[0]
 
 # %% ../nbs/00_config.ipynb #381776d4
 def _yaml_value(v) -> str:
     return yaml.safe_dump(v, default_flow_style=True, width=10**9).strip().removesuffix('...').strip()
 
-def params_yaml(presets: dict | None = None, header: str = '') -> str:
-    "A documented params.yaml: every schema key with default, doc and paper source, then `presets` (profiles, per_dataset)."
+_MISSING = object()
+
+def params_yaml(presets: dict | None = None, header: str = '', top: dict | None = None) -> str:
+    """A documented params.yaml: the top-level keys with their values (`top`, else the defaults); every stage key `null` (not set) with
+    its documentation, paper source, default and the value of each profile in `presets`; then `presets` (profiles, per_dataset, ...)."""
     lines = [f"# {l}" if l else "#" for l in header.strip().splitlines()] if header else []
+    profiles = (presets or {}).get('profiles') or {}
     current = None
     for key, p in iter_schema():
         section, _, name = key.rpartition('.')
@@ -325,7 +353,12 @@ def params_yaml(presets: dict | None = None, header: str = '') -> str:
             if section: lines += ['', f"{section}:"]
             current = section
         note = p.doc + (f" [{p.paper}]" if p.paper else "")
-        lines.append(f"{'  ' if section else ''}{name}: {_yaml_value(p.default)}  # {note}")
+        if not section:
+            lines.append(f"{name}: {_yaml_value((top or {}).get(name, p.default))}  # {note}")
+            continue
+        values = [f"default {_yaml_value(p.default)}"] + [f"{n} {_yaml_value(v)}" for n, prof in profiles.items()
+                                                          if (v := _get(prof or {}, key, _MISSING)) is not _MISSING and v is not None]
+        lines.append(f"  {name}: null  # {note} ({'; '.join(values)})")
     for section, value in (presets or {}).items():
         lines += ['', yaml.safe_dump({section: value}, sort_keys=False, default_flow_style=False).rstrip()]
     return "\n".join(lines) + "\n"
@@ -336,3 +369,94 @@ def explain_params(params_origin: tuple[dict, dict], keys=None) -> str:
     rows = [(k, _get(params, k), origin[k]) for k, _ in iter_schema() if keys is None or any(k.startswith(s) for s in keys)]
     w = max(len(k) for k, *_ in rows)
     return "\n".join(f"{k:<{w}}  {_yaml_value(v):<40}  {o}" for k, v, o in rows)
+
+# %% ../nbs/00_config.ipynb #ac07c962
+# the parameters each stage reads (dotted keys or whole sections): what its resolved file holds and its JSON output records
+STAGE_PARAMS: dict[str, tuple[str, ...]] = {
+    'base': ('seed', 'base'),
+    'prepare': ('seed', 'profile', 'data', 'synth'),
+    'caption': ('seed', 'profile', 'data.registry', 'models', 'caption'),
+    'train': ('seed', 'profile', 'models', 'train', 'caption.backend'),
+    'generate': ('seed', 'profile', 'models', 'generate', 'train.family', 'caption.backend'),
+    'evaluate': ('seed', 'profile', 'evaluate', 'generate.seeds', 'train.resolution'),
+    'classify': ('seed', 'profile', 'classify'),
+    'report': ('seed', 'profile', 'methods', 'train.resolution'),
+}
+# each dvc.yaml stage (but `params` and `sources`): (its STAGE_PARAMS entry, runs per method?, reads the dataset's registry entry?)
+DVC_STAGES: dict[str, tuple[str, bool, bool]] = {
+    'prepare': ('prepare', False, True), 'caption': ('caption', False, True), 'train': ('train', True, False),
+    'generate': ('generate', True, False), 'classify_real': ('classify', False, False), 'evaluate_real': ('evaluate', False, False),
+    'evaluate': ('evaluate', True, False), 'classify': ('classify', True, False), 'report': ('report', False, False),
+}
+
+def stage_keys(stage: str) -> list[str]:
+    "The dotted schema keys `stage` (a `STAGE_PARAMS` name) reads, in schema order."
+    wanted = STAGE_PARAMS[stage]
+    return [k for k, _ in iter_schema() if any(k == w or k.startswith(w + '.') for w in wanted)]
+
+def params_record(params_origin: tuple[dict, dict], stage: str, overrides: dict | None = None) -> dict:
+    """`{key: {'value': v, 'from': where}}` for the keys `stage` reads: what a stage writes into its JSON output. `overrides`
+    (`{dotted_key: value}`, None = not given) are a notebook's own parameters: they replace the value and read 'notebook parameter'."""
+    params, origin = params_origin
+    rec = {k: {'value': _get(params, k), 'from': origin[k]} for k in stage_keys(stage)}
+    rec.update({k: {'value': v, 'from': 'notebook parameter'} for k, v in (overrides or {}).items() if v is not None and k in rec})
+    return rec
+
+def stage_params_path(stage: str, dataset: str | None = None, method: str | None = None, root='runs/params') -> Path:
+    "Where the `params` stage writes the resolved parameters of one stage instance: `root/<stage>[/<dataset>[/<method>]].json`."
+    parts = [stage] + [p for p in (dataset, method) if p is not None]
+    return Path(root, *parts[:-1], parts[-1] + '.json')
+
+def stage_files(raw: dict, entries: dict | None = None, source: str = 'params.yaml') -> dict[Path, dict]:
+    """Validate `raw` for every stage instance of the study and return `{stage_params_path: contents}`; `entries` maps each dataset
+    to its registry entry (a dict), which the stages that read it get in their file."""
+    P = resolve_params(raw, source=source)[0]
+    values = lambda stage, **kw: {k: _get(resolve_params(raw, source=source, **kw)[0], k) for k in stage_keys(stage)}
+    files = {stage_params_path('base'): dict(stage='base', params=values('base'))}
+    for d in P['datasets']:
+        for name, (stage, per_method, reads_entry) in DVC_STAGES.items():
+            for m in (P['methods'] if per_method else [None]):
+                doc = dict(stage=name, dataset=d, **({'method': m} if m else {}), params=values(stage, dataset=d, method=m))
+                if name == 'caption':  # the caption stage captions with the backend of every method of the study
+                    doc['caption_backends'] = list(dict.fromkeys(values('caption', dataset=d, method=m)['caption.backend'] for m in P['methods']))
+                if reads_entry: doc['dataset_entry'] = (entries or {}).get(d)
+                files[stage_params_path(name, d, m)] = doc
+    return files
+
+def _write_if_changed(path: Path, text: str) -> bool:
+    "Write `text` to `path` atomically unless it already holds it; whether it changed."
+    path = Path(path)
+    if path.exists() and path.read_text() == text: return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text); tmp.replace(path)
+    return True
+
+def write_stage_params(params_path='params.yaml', out_dir='runs/params') -> dict[Path, bool]:
+    "The `params` stage: validate `params_path` and the study's datasets, write every stage's resolved file under `out_dir`; `{path: changed}`."
+    from dataclasses import asdict
+    from medart.data import get_dataset  # here, not at the top: the rest of this module needs only yaml
+    raw = read_params(params_path)
+    P = resolve_params(raw, source=str(params_path))[0]
+    entries = {d: asdict(get_dataset(d, resolve_params(raw, dataset=d, source=str(params_path))[0]['data']['registry']))
+               for d in P['datasets']}
+    files = stage_files(raw, entries, str(params_path))
+    return {p: _write_if_changed(Path(out_dir) / p.relative_to('runs/params'), json.dumps(doc, indent=1) + '\n') for p, doc in files.items()}
+
+# %% ../nbs/00_config.ipynb #88be5e98
+def main(argv=None) -> int:
+    "`python -m medart.config [--params params.yaml] [--out runs/params]`: validate, write the stages' resolved parameter files; exit status."
+    import argparse, sys
+    ap = argparse.ArgumentParser(prog='python -m medart.config', description="validate params.yaml and write each stage's resolved parameters")
+    ap.add_argument('--params', default='params.yaml'); ap.add_argument('--out', default='runs/params')
+    a = ap.parse_args(argv)
+    from medart.data import DatasetError
+    try: written = write_stage_params(a.params, a.out)
+    except (ParamsError, DatasetError, FileNotFoundError) as e:
+        print(f"{type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    print(f"{a.params} is valid: {len(written)} stage parameter files in {a.out}, {sum(written.values())} changed")
+    return 0
+
+# run as `python -m medart.config` only (this notebook's own kernel also runs as __main__, without a module spec)
+if __name__ == '__main__' and getattr(globals().get('__spec__'), 'name', None) == 'medart.config': raise SystemExit(main())

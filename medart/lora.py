@@ -6,10 +6,11 @@
 __all__ = ['OFFICIAL_DIT_SUFFIXES', 'OFFICIAL_T5_SUFFIXES', 'COMPONENTS', 'TARGET_FINDERS', 'LORA_PRESETS', 'dit_targets',
            't5_targets', 'suffix_targets', 'suffix_report', 'resolve_targets', 'lora_configs', 'lora_kwargs',
            'has_lora', 'add_lora', 'lora_module_names', 'lora_summary', 'expected_lora_params', 'base_fingerprint',
-           'check_base', 'save_adapters', 'model_card', 'merge_adapters', 'load_adapters', 'perturb_lora']
+           'check_base', 'save_adapters', 'peft_snippet', 'add_card_samples', 'model_card', 'merge_adapters',
+           'load_adapters', 'perturb_lora']
 
 # %% ../nbs/06_lora.ipynb #7359fab5
-import copy, hashlib, json, logging, warnings
+import copy, hashlib, json, logging, re, shutil, warnings
 from pathlib import Path
 
 import torch
@@ -249,11 +250,12 @@ def _adapted(pipe):
     return [c for c in COMPONENTS if has_lora(getattr(pipe, c))]
 
 def save_adapters(pipe, out, params=None, base=None):
-    "Write the adapters of `pipe` to `out`: peft folders, one safetensors file, a metadata JSON and a model card."
+    "Write the adapters of `pipe` to `out`: peft folders, one safetensors file, a metadata JSON and a model card; `base` (default: `params['base']`, else the folder or hub id `pipe` was loaded from) names the base model."
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     comps = _adapted(pipe)
     if not comps: raise ValueError('this pipeline has no LoRA adapters to save (see add_lora)')
-    meta = {'format': 'medart-lora/1', 'base': base or getattr(pipe, 'name_or_path', None),
+    base = str(base or (params or {}).get('base') or getattr(pipe, 'name_or_path', None) or '') or None
+    meta = {'format': 'medart-lora/1', 'base': base, 'folder': str(out),
             'settings': getattr(pipe, '_medart_lora', {}), 'components': {}, 'params': params or {},
             'versions': _versions()}
     tensors = {}
@@ -262,7 +264,9 @@ def save_adapters(pipe, out, params=None, base=None):
         cfg = copy.deepcopy(model.peft_config['default'])
         # peft shortens long target lists to suffixes that are unique *in this model*; save the names instead
         cfg.inference_mode, cfg.target_modules = True, lora_module_names(model)
-        sd = {_PEFT_PREFIX + k: v.detach().cpu().contiguous() for k, v in get_peft_model_state_dict(model).items()}
+        cfg.base_model_name_or_path = base  # the pipeline (hub id or folder) whose `comp` these adapters fit
+        # LoRA targets are linear layers, never embeddings: without this peft looks the base up (a hub request) on every call
+        sd = {_PEFT_PREFIX + k: v.detach().cpu().contiguous() for k, v in get_peft_model_state_dict(model, save_embedding_layers=False).items()}
         folder = out / f'{comp}_lora'; folder.mkdir(exist_ok=True)
         cfg.save_pretrained(folder)
         save_file(sd, folder / 'adapter_model.safetensors', metadata={'format': 'pt'})
@@ -278,6 +282,34 @@ def save_adapters(pipe, out, params=None, base=None):
     (out / 'medart_lora.json').write_text(meta_json)
     (out / 'README.md').write_text(model_card(meta))
     return out
+
+# %% ../nbs/06_lora.ipynb #a471c173
+def peft_snippet(meta) -> str:
+    "Python (a markdown code block) that loads the adapters described by `meta` into a stock `PixArtAlphaPipeline` with peft alone, no medart."
+    train = (meta.get('params') or {}).get('train')
+    res = train.get('resolution') if isinstance(train, dict) else None
+    size = f", height={res}, width={res}" if res else ''
+    return '\n'.join([
+        '```python', 'import torch', 'from diffusers import PixArtAlphaPipeline', 'from peft import PeftModel', '',
+        f"pipe = PixArtAlphaPipeline.from_pretrained({meta.get('base') or '<the base model: hub id or folder>'!r})",
+        f"adapters = {meta.get('folder') or 'path/to/this/folder'!r}",
+        f"pipe.transformer = PeftModel.from_pretrained(pipe.transformer, f'{{adapters}}/transformer_lora').merge_and_unload()",
+        *([f"pipe.text_encoder = PeftModel.from_pretrained(pipe.text_encoder, f'{{adapters}}/text_encoder_lora').merge_and_unload()"]
+          if 'text_encoder' in meta['components'] else []),
+        f"image = pipe('An endoscopic image of polyps', num_inference_steps=20, guidance_scale=4.5{size},",
+        "             use_resolution_binning=False, generator=torch.Generator().manual_seed(0)).images[0]",
+        '```'])
+
+def add_card_samples(folder, image, caption: str = '') -> Path:
+    "Copy the image `image` into the adapter `folder` as samples.png and show it in its model card (README.md), once."
+    folder, card = Path(folder), Path(folder) / 'README.md'
+    if not card.is_file(): raise FileNotFoundError(f"{card}: no model card; write the adapters with save_adapters first")
+    shutil.copyfile(image, folder / 'samples.png')
+    text = re.sub(r'\n## Samples\n.*?(?=\n## )', '', card.read_text(), flags=re.S)  # a previous samples section
+    section = f"\n## Samples\n\n![samples](samples.png)\n\n{caption}\n".replace('\n\n\n', '\n\n')
+    text = text.replace('\n## Settings', section + '\n## Settings', 1) if '\n## Settings' in text else text + section
+    card.write_text(text)
+    return folder / 'samples.png'
 
 # %% ../nbs/06_lora.ipynb #7eacfae4
 def _name_patterns(names):
@@ -311,12 +343,11 @@ def model_card(meta):
     for comp, c in comps.items():
         lines += [f'- `{comp}`: ' + ', '.join(f'`{p}`' for p in _name_patterns(c['target_modules']))]
     lines += ['', '## Training parameters', '', '```json', json.dumps(meta.get('params', {}), indent=1, default=str),
-              '```', '', '## Use', '', '```python', 'from medart.models import load_pixart',
+              '```', '', '## Use', '', peft_snippet(meta), '', 'With medart (it also checks that the base is the one the adapters were trained on):', '',
+              '```python', 'from medart.models import load_pixart',
               'from medart.lora import load_adapters', f"pipe = load_pixart({meta['base']!r})" if meta.get('base') else
               "pipe = load_pixart('<the base they were trained from: hub id or saved folder>')",
-              "load_adapters(pipe, 'this/folder')          # merge=True folds them into the weights", '```', '',
-              'Plain peft works as well: `PeftModel.from_pretrained(pipe.transformer, "transformer_lora")`, and the '
-              'same for `pipe.text_encoder` with `text_encoder_lora`.', '',
+              f"load_adapters(pipe, {meta.get('folder') or 'this/folder'!r})  # merge=True folds them into the weights", '```', '',
               'Versions: ' + ', '.join(f'{k} {v}' for k, v in meta.get('versions', {}).items()), '']
     return '\n'.join(lines)
 
@@ -369,7 +400,7 @@ def load_adapters(pipe, src, merge=False, strict=False, trainable=False):
         inject_adapter_in_model(cfg, model)
         if trainable: cast_adapter_dtype(model, 'default')
         res = set_peft_model_state_dict(model, sd)
-        expected = set(get_peft_model_state_dict(model))
+        expected = set(get_peft_model_state_dict(model, save_embedding_layers=False))
         missing, unexpected = sorted(expected - set(sd)), sorted(getattr(res, 'unexpected_keys', []))
         if missing or unexpected:
             raise ValueError(f'{comp}: adapter weights do not fit the model: missing {missing[:5]}, '

@@ -86,7 +86,8 @@ def test_params_yaml_validates_for_every_profile_and_dataset():
 
 def test_invalid_params_name_the_key_and_range(tmp_path):
     from medart.config import ParamsError, load_params
-    text = (ROOT / 'params.yaml').read_text().replace('lora_rank: 8', 'lora_rank: 0')
+    text = (ROOT / 'params.yaml').read_text().replace('lora_rank: null', 'lora_rank: 0')
+    assert text != (ROOT / 'params.yaml').read_text()
     (tmp_path / 'params.yaml').write_text(text)
     with pytest.raises(ParamsError, match=r'train\.lora_rank = 0: must be an integer in \[1, 512\]'):
         load_params(tmp_path / 'params.yaml')
@@ -120,3 +121,62 @@ def test_exported_modules_have_no_undefined_names():
         checkPath(str(py), Reporter(out, out))
     undefined = [l for l in out.getvalue().splitlines() if 'undefined name' in l]
     assert not undefined, "\n".join(undefined)
+
+
+def _dvc_stages():
+    return yaml.safe_load((ROOT / 'dvc.yaml').read_text())['stages']
+
+
+def test_params_stage_comes_first_and_every_stage_depends_on_its_resolved_parameters():
+    """The `params` stage validates params.yaml before anything runs; every later stage depends on its own resolved file
+    (medart.config.stage_params_path), never on params.yaml directly, so an unchanged file keeps it up to date."""
+    from medart.config import DVC_STAGES, stage_params_path
+    stages = _dvc_stages()
+    assert list(stages)[0] == 'params' and stages['params']['always_changed'] is True
+    assert set(stages) - {'params', 'sources'} == set(DVC_STAGES) | {'base'}, "medart.config.DVC_STAGES must list dvc.yaml's stages"
+    for name, st in stages.items():
+        if name in ('params', 'sources'): continue
+        assert 'params' not in st, f"dvc.yaml stage {name}: depend on its runs/params file, not on params.yaml keys"
+        per_method = name != 'base' and DVC_STAGES[name][1]
+        want = stage_params_path(name, *(['${item.dataset}'] if name != 'base' else []), *(['${item.method}'] if per_method else []))
+        assert str(want) in st['deps'], f"dvc.yaml stage {name} must depend on {want}"
+
+
+def test_every_output_that_matters_is_recoverable():
+    "DVC deletes a stage's outputs before it runs; an uncached, unpersisted output of a failed run would be gone for good."
+    for name, st in _dvc_stages().items():
+        for kind in ('outs', 'metrics', 'plots'):
+            for out in st.get(kind, []):
+                path, opts = next(iter(out.items())) if isinstance(out, dict) else (out, None)
+                if (opts or {}).get('cache', True) or (opts or {}).get('persist'): continue
+                assert path.startswith(('runs/base/', 'runs/sources/')), \
+                    f"dvc.yaml stage {name}: {path} is neither cached nor persisted (runs/base is committed to git, runs/sources derived)"
+
+
+def test_stage_notebooks_respect_the_thread_setting():
+    "torch's CPU threads come from OMP_NUM_THREADS when it is set (medart.stage_io.cpu_threads), never from os.cpu_count() alone."
+    for nb in EXPERIMENT_NBS:
+        for c in cells(nb):
+            for line in source(c).splitlines():
+                line = line.split('#')[0]  # the code, not its comment
+                if 'set_num_threads' in line:
+                    assert 'cpu_count' not in line and 'OMP_NUM_THREADS' not in line, \
+                        f"{nb.name}: {line.strip()!r}: use torch.set_num_threads(cpu_threads()) (medart.stage_io)"
+
+
+def test_license_matches_the_package_metadata():
+    from configparser import ConfigParser
+    cfg = ConfigParser(); cfg.read(ROOT / 'settings.ini')
+    assert cfg['DEFAULT']['license'] == 'apache2'
+    text = (ROOT / 'LICENSE').read_text()
+    assert text.lstrip().startswith('Apache License') and 'Version 2.0, January 2004' in text
+    assert 'END OF TERMS AND CONDITIONS' in text and 'Copyright' in text
+
+
+def test_citation_file_cites_the_software_and_the_paper():
+    cff = yaml.safe_load((ROOT / 'CITATION.cff').read_text())
+    assert cff['cff-version'] == '1.2.0' and cff['title'] and cff['authors'] and cff['license'] == 'Apache-2.0'
+    paper = cff['preferred-citation']
+    assert paper['title'] == 'Med-Art: Diffusion Transformer for 2D Medical Text-to-Image Generation'
+    assert [a['family-names'] for a in paper['authors']] == ['Guo', 'Christensen', 'Hannemose']
+    assert any(i['value'] == '10.48550/arXiv.2506.20449' for i in paper['identifiers']) and '2506.20449' in paper['url']

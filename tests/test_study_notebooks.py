@@ -56,6 +56,10 @@ def test_prepare_caption_train_chain(tmp_path):
     log = (out / 'loss.csv').read_text().splitlines()
     assert len(log) == 1 + 4
     assert sum(1 for l in log[1:] if l.split(',')[4]) == 2, "HLDF events at steps 2 and 4 carry a colour loss"
+    used = json.loads((out / 'train.json').read_text())['params']  # each parameter with where it came from
+    assert used['train.hldf_every'] == {'value': 2, 'from': 'notebook parameter'}
+    assert (used['train.resolution'], used['train.hldf']) == ({'value': 64, 'from': 'profiles.tiny'}, {'value': True, 'from': 'default'})
+    assert 'README.md' in {p.name for p in (out / 'adapter').iterdir()} and '![samples](samples.png)' in (out / 'adapter' / 'README.md').read_text()
 
     papermill('generate.ipynb', tmp_path / 'generate.ipynb', method='med-art', **common)
     assert (out / 'generate.json').exists()
@@ -66,6 +70,8 @@ def test_prepare_caption_train_chain(tmp_path):
     m = json.loads((out / 'metrics.json').read_text())
     fd = [k for k in m if k.startswith('fd_domain-')]
     assert fd and m[fd[0]]['n'] == 2, "domain FD over the two generation seeds"
+    assert m['params']['generate.seeds'] == {'value': 2, 'from': 'profiles.tiny'}
+    assert json.loads((out / 'classify.json').read_text())['params']['classify.epochs'] == {'value': 2, 'from': 'profiles.tiny'}
 
     for b in BASELINES:  # the same stages, through the baseline's method preset (train.family)
         bout = runs / 'synth-endo' / b

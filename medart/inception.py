@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import warnings
 import zipfile
 from pathlib import Path
 from unittest import mock
@@ -138,7 +139,9 @@ def _fidelity_inception() -> FeatureExtractorInceptionV3:
 def converted_state_dict(torchscript) -> dict:
     """torch-fidelity's Inception-v3 state dict from the TorchScript network's: its convolutions paired in order with
     torch-fidelity's, each `conv.weight`; batch norm weight 1, bias beta, running mean/var; `fc` zero. ValueError on any mismatch."""
-    src = torch.jit.load(str(torchscript), map_location='cpu').state_dict()
+    with warnings.catch_warnings():  # torch 2.10+ marks TorchScript deprecated; loading one is all that is needed here
+        warnings.filterwarnings('ignore', message='`torch.jit.load` is deprecated')
+        src = torch.jit.load(str(torchscript), map_location='cpu').state_dict()
     dst = _fidelity_inception().state_dict()
     convs = [k.removesuffix('.weight') for k in src if k.endswith('.weight')]
     targets = [k.removesuffix('.conv.weight') for k in dst if k.endswith('.conv.weight')]

@@ -159,7 +159,7 @@ SCHEMA: dict[str, Any] = {
                                       "paper: every training caption"),
     },
     'evaluate': {
-        'inception_weights': Str('', "torch-fidelity Inception weights: empty = torch-fidelity's own cache (downloaded when online), else a local file", empty_ok=True),
+        'inception_weights': Str('', "Inception weights file of FID/KID; empty = torch-fidelity's cached download if present, else the standard network scripts/setup.sh converted (medart.inception)", empty_ok=True),
         'kid_subset_size': Int(1000, 2, 10**6, "KID subset size; reduced to the smaller set's size when a set is smaller", "torch-fidelity default"),
         'kid_subsets': Int(100, 1, 10**5, "number of KID subsets", "torch-fidelity default"),
         'domain_model': Str('trained', "domain classifier of the domain FD: 'trained' = the classifier trained here on the real training split "

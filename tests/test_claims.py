@@ -1,0 +1,93 @@
+"The claims run's verdict rule and aggregation (benchmarks/claims.py) on made-up per-seed numbers: no training."
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location('claims', ROOT / 'benchmarks' / 'claims.py')
+claims = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(claims)
+
+
+def st(mean, std, n=3): return dict(mean=mean, std=std, n=n)
+
+
+def test_verdict_lower_is_better():
+    assert claims.verdict(st(1.0, 0.1), st(2.0, 0.1), 'lower') == 'supported'
+    assert claims.verdict(st(2.0, 0.1), st(1.0, 0.1), 'lower') == 'contradicted'
+    assert claims.verdict(st(1.0, 0.6), st(2.0, 0.6), 'lower') == 'inconclusive'  # 1.6 > 1.4: the intervals overlap
+
+
+def test_verdict_higher_is_better():
+    assert claims.verdict(st(0.9, 0.02), st(0.5, 0.02), 'higher') == 'supported'
+    assert claims.verdict(st(0.5, 0.02), st(0.9, 0.02), 'higher') == 'contradicted'
+    assert claims.verdict(st(0.6, 0.1), st(0.7, 0.1), 'higher') == 'inconclusive'
+
+
+def test_verdict_edges():
+    assert claims.verdict(st(1.0, 0.5), st(2.0, 0.5), 'lower') == 'inconclusive'  # touching intervals count as overlapping
+    assert claims.verdict(st(1.0, 0.0), st(2.0, 0.0), 'lower') == 'supported'  # no spread, different means
+    assert claims.verdict(st(1.0, None, 1), st(2.0, None, 1), 'lower') == 'inconclusive'  # one seed: no spread to judge by
+    assert claims.verdict(None, st(2.0, 0.1), 'lower') == 'not run'
+    with pytest.raises(ValueError): claims.verdict(st(1, 0), st(2, 0), 'closer')
+
+
+def test_combine():
+    assert claims.combine(['supported', 'supported']) == 'supported'
+    assert claims.combine(['supported', 'inconclusive']) == 'inconclusive'
+    assert claims.combine(['supported', 'contradicted']) == 'contradicted'
+    assert claims.combine(['inconclusive', 'contradicted']) == 'contradicted'
+    assert claims.combine(['not run', 'not run']) == 'not run'
+    assert claims.combine(['not run', 'supported']) == 'inconclusive'  # half a claim is not the claim
+
+
+def result(preset, seed, **m):
+    measures = dict(class_accuracy=0.5, spread_ratio=1.0, colour_distance=0.1, saturation=0.5, real_saturation=0.53, domain_fd=10.0,
+                    fid=None) | m
+    measures['per_class'] = dict(class_accuracy={'a': measures['class_accuracy'], 'b': 1.0})
+    return dict(preset=preset, seed=seed, settings=dict(preset=preset, seed=seed, steps=4), measures=measures,
+                seconds=dict(total=60.0))
+
+
+def test_aggregate():
+    results = {
+        'med-art': [result('med-art', s, colour_distance=c, domain_fd=f, class_accuracy=a)
+                    for s, c, f, a in [(0, 0.01, 5.0, 0.9), (1, 0.02, 6.0, 0.8), (2, 0.03, 7.0, 0.7)]],
+        'pixart-alpha': [result('pixart-alpha', s, colour_distance=c, domain_fd=f) for s, c, f in [(1, 0.10, 5.5), (0, 0.12, 6.5), (2, 0.11, 7.5)]],
+        'med-art-truncated': [result('med-art-truncated', s, colour_distance=c) for s, c in [(0, 0.13), (1, 0.15)]],
+    }
+    doc = claims.aggregate(results, commit='abc')
+    ma = doc['presets']['med-art']
+    assert ma['seeds'] == [0, 1, 2] and ma['same_settings'] and ma['runtime_s'] == 180.0
+    assert ma['measures']['colour_distance']['mean'] == pytest.approx(0.02)
+    assert ma['measures']['colour_distance']['std'] == pytest.approx(0.01)  # sample std (ddof 1)
+    assert ma['measures']['colour_distance']['values'] == [0.01, 0.02, 0.03]
+    assert ma['measures']['fid'] is None  # not measured: no statistic
+    assert ma['per_class']['class_accuracy']['b']['mean'] == 1.0
+    assert doc['presets']['pixart-alpha']['seeds'] == [0, 1, 2]  # sorted by seed
+    assert doc['presets']['pixart-alpha']['measures']['colour_distance']['values'] == [0.12, 0.10, 0.11]
+    rows = {r['row']: r for r in doc['claims']}
+    assert rows['1a']['verdict'] == 'supported'  # 0.02 ± 0.01 vs 0.11 ± 0.01
+    assert rows['1b']['verdict'] == 'inconclusive'  # 6 ± 1 vs 6.5 ± 1
+    assert rows['5']['verdict'] == 'contradicted'  # truncated 0.14 ± 0.014 is worse than pixart-alpha 0.11 ± 0.01
+    assert rows['5']['beside_stats']['mean'] == pytest.approx(0.02)
+    assert rows['3']['verdict'] == 'not run' and rows['3']['other_stats'] is None
+    assert doc['verdicts'] == {1: 'inconclusive', 2: 'not run', 3: 'not run', 4: 'not run', 5: 'contradicted'}
+    assert doc['commit'] == 'abc' and doc['rule'] == claims.RULE and doc['runtime_s'] == 180 + 180 + 120
+
+
+def test_aggregate_flags_mixed_settings():
+    rs = [result('dora', 0), result('dora', 1)]
+    rs[1]['settings']['steps'] = 8
+    assert not claims.aggregate({'dora': rs})['presets']['dora']['same_settings']
+
+
+def test_markdown():
+    results = {p: [result(p, s, domain_fd=d + s) for s in range(3)] for p, d in [('med-art', 1.0), ('dora', 10.0)]}
+    md = claims.markdown(claims.aggregate(results, command='python benchmarks/claims.py', written='now', commit='abc'))
+    assert '| med-art | 3 |' in md and '| dora | 3 |' in md
+    assert '| 4 | LoRA is at least as good as DoRA (domain FD) | domain fd | med-art | 2 ± 1 | dora | 11 ± 1 | **supported** |' in md
+    assert '4. LoRA is at least as good as DoRA: **supported**' in md
+    assert 'FID' not in md.split('## Claims')[0]  # no FID column when no run measured it
+    assert claims.RULE in md

@@ -1,6 +1,8 @@
-# The two commands of the README, and the pieces they are made of.
+# The commands of the README, and the pieces they are made of.
 #   make study   set up, then run the study (dvc repro) on the embedded offline default; print where outputs are
 #   make test    set up, then run every check CI runs
+#   make claims  set up, then the claims run of the miniature (benchmarks/claims.py: 7 presets x 3 training seeds, ~1.5 h on
+#                2 cores; resumable: run it again after an interruption) -> results/miniature-claims.{json,md}
 SHELL := /bin/bash
 VENV  ?= .venv
 BIN   := $(VENV)/bin
@@ -11,7 +13,7 @@ export PYTHONHASHSEED ?= 0
 # DVC stages call papermill and jupyter by name: put the project's environment first
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup study test lint-notebooks nbtest pytest readme clean-runs
+.PHONY: setup study test claims lint-notebooks nbtest pytest readme clean-runs
 
 setup:
 	@bash scripts/setup.sh
@@ -20,6 +22,14 @@ study: setup
 	@mkdir -p data
 	$(BIN)/dvc repro
 	@$(BIN)/python scripts/outputs.py
+
+# the split, the captions and the real-trained classifier first (nothing to do when the study has run); CLAIMS_ARGS passes
+# options, e.g. make claims CLAIMS_ARGS='--presets med-art pixart-alpha --seeds 2' (see python benchmarks/claims.py --help)
+CLAIMS_ARGS ?=
+claims: setup
+	@mkdir -p data
+	$(BIN)/dvc repro classify_real
+	$(BIN)/python benchmarks/claims.py $(CLAIMS_ARGS)
 
 # CI order: nbdev_clean and nbdev_export leave no diff, nbdev_test, pytest tests/
 test: setup lint-notebooks nbtest pytest

@@ -1,5 +1,4 @@
-"""The claims run of the miniature: train the ablation presets with several training seeds, measure each, and give every claim
-of the paper a verdict.
+"""The claims run of the miniature: the ablation presets trained with several seeds, measured, and a verdict per claim of the paper.
 
 Run:  make claims                                     (7 presets x 3 training seeds, the tiny profile's settings)
       .venv/bin/python benchmarks/claims.py --presets med-art pixart-alpha --seeds 2 --steps 4 --per-class 2 \\
@@ -274,13 +273,15 @@ def run(study: Study, preset: str, seed: int, steps: int, out: Path) -> tuple[di
     result_file, train_file, adapter = folder / 'result.json', folder / 'train.json', folder / 'adapter'
     if result_file.exists() and json.loads(result_file.read_text()).get('settings') == json.loads(json.dumps(settings, default=str)):
         return json.loads(result_file.read_text()), True
-    t0 = time.perf_counter()
+    real_features, t0 = study.real_features, time.perf_counter()  # the real side's one-off cost is not this run's
     trained = json.loads(train_file.read_text()) if train_file.exists() else None
     if not (trained and trained['settings'] == json.loads(json.dumps(train_settings, default=str)) and (adapter / 'medart_lora.safetensors').is_file()):
+        resumed = any((folder / 'checkpoints').glob('step_*'))  # finetune continues from the last checkpoint of a killed run
         pipe = load_pipeline(PROFILE, model=str(ROOT / base))
         report = finetune(pipe, study.train, captions, folder, T, seed=seed, steps=total, cache_dir=out / 'latents', progress=False,
                           card=dict(preset=preset, dataset=DATASET, claims_run=True))
-        trained = dict(settings=train_settings, report={k: v for k, v in report.items() if k != 'trainable'}, seconds=round(time.perf_counter() - t0, 1))
+        trained = dict(settings=train_settings, report={k: v for k, v in report.items() if k != 'trainable'}, resumed=resumed,
+                       seconds=round(time.perf_counter() - t0, 1))  # a resumed run: the seconds of its last session only
         write_json_atomic(train_file, trained)
         shutil.rmtree(folder / 'checkpoints', ignore_errors=True)  # the adapter is saved: the resume points are not needed any more
     t1 = time.perf_counter()
@@ -299,7 +300,7 @@ def run(study: Study, preset: str, seed: int, steps: int, out: Path) -> tuple[di
     seconds = {}
     for key, net in study.networks.items():
         t = time.perf_counter()
-        measures[key] = frechet_distance(study.real_features[key], features(records, [net], study.image_size)[net.name])
+        measures[key] = frechet_distance(real_features[key], features(records, [net], study.image_size)[net.name])
         seconds[key] = round(time.perf_counter() - t, 1)
     measures['fid'] = measures.get('fid')  # None when --no-fid
     measures['per_class'] = dict(class_accuracy=acc['per_class'], colour_distance=cd['per_class'])

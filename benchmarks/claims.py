@@ -260,7 +260,6 @@ def run(study: Study, preset: str, seed: int, steps: int, out: Path) -> tuple[di
     from medart.train import finetune, training_steps
     P = study.params(preset)
     T, G, base = P['train'], P['generate'], P['models']['tiny_base']
-    if T['family'] != 'pixart-alpha': raise SystemExit(f"{preset}: the claims run compares PixArt-α presets, not the baseline {T['family']}")
     captions = study.captions.setdefault(P['caption']['backend'], caption_store(P, study.train))
     total = training_steps(len(study.train), T['batch_size'], T['epochs'], steps or None)
     train_settings = dict(preset=preset, seed=seed, train=T, steps=total, base=str(base), base_sha=base_sha(ROOT / base),
@@ -367,6 +366,9 @@ def main(argv=None):
     diffusers_logging.disable_progress_bar()  # 'Loading pipeline components' twice per run
     if not args.aggregate_only:
         study, t_all = Study(args.per_class, args.fid), time.perf_counter()
+        for p in args.presets:  # every preset checked before the first run: a typo stops here, not after an hour
+            family = study.params(p)['train']['family']
+            if family != 'pixart-alpha': raise SystemExit(f"{p}: the claims run compares PixArt-α presets, not the baseline {family}")
         todo = [(p, s) for p in args.presets for s in range(args.seeds)]
         for i, (preset, seed) in enumerate(todo, 1):
             result, skipped = run(study, preset, seed, args.steps, args.out)

@@ -17,11 +17,12 @@ from tqdm import tqdm  # text bars: they show in logs and papermill-executed not
 
 from .data import write_json_atomic
 from .models import build_tiny_pipeline, generate
-from .synth import render_base_image, render_image
+from .synth import SYNTH_SETS, SYNTH_VERSION, render_base_image, render_image
 from .train import batch_indices, encode_latents, fit, seeded_generator
 
 # %% auto #0
-__all__ = ['to_tensor', 'base_images', 'psnr', 'reconstruct', 'train_vae', 'set_scaling_factor', 'pretrain_base']
+__all__ = ['to_tensor', 'base_images', 'psnr', 'reconstruct', 'train_vae', 'set_scaling_factor', 'trained_vae', 'hashlib_of',
+           'pretrain_base']
 
 # %% ../nbs/10_base.ipynb #e4dbd8bc
 def to_tensor(images) -> torch.Tensor:
@@ -47,16 +48,17 @@ def reconstruct(vae, images: torch.Tensor, batch_size: int = 32) -> torch.Tensor
 
 def train_vae(vae, images: torch.Tensor, steps: int, batch_size: int = 16, lr: float = 1e-3, kl_weight: float = 1e-6,
               seed: int = 0, progress: bool = True) -> list[float]:
-    "Train `vae` to reconstruct `images` for `steps` steps (seeded batches); returns the loss per step."
+    "Train `vae` to reconstruct `images` for `steps` steps (seeded batches, lr cosine-decayed to 0); returns the loss per step."
     vae.train()
     opt = torch.optim.AdamW(vae.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps))  # the last steps at a small lr sharpen colours
     losses = []
     for step in tqdm(range(steps), desc='training VAE', disable=not progress):
         x = images[batch_indices(step, len(images), batch_size, seed)]
         dist = vae.encode(x).latent_dist
         z = dist.mean + dist.std * torch.randn(dist.mean.shape, generator=seeded_generator(seed, 7, step))
         loss = F.mse_loss(vae.decode(z).sample, x) + kl_weight * dist.kl().mean()
-        opt.zero_grad(); loss.backward(); opt.step()
+        opt.zero_grad(); loss.backward(); opt.step(); sched.step()
         losses.append(loss.item())
     vae.eval()
     return losses
@@ -69,6 +71,36 @@ def set_scaling_factor(vae, images: torch.Tensor) -> float:
     vae.register_to_config(scaling_factor=factor)
     return factor
 
+def _vae_fingerprint(**settings) -> str:
+    "What a trained VAE depends on: its settings, the synth-base renderer version and the code of this module and synth."
+    import hashlib, medart
+    root = Path(medart.__file__).parent
+    code = hashlib.sha256(b''.join((root / f).read_bytes() for f in ('base.py', 'synth.py', 'models.py'))).hexdigest()
+    return hashlib.sha256(json.dumps(dict(settings, synth=SYNTH_VERSION['synth-base'], code=code), sort_keys=True).encode()).hexdigest()[:16]
+
+def trained_vae(vae, images: torch.Tensor, folder, steps: int, batch_size: int = 16, lr: float = 1e-3, seed: int = 0,
+                progress: bool = True) -> tuple[list[float], bool]:
+    "`train_vae`, kept in `folder` once done: a later call with the same settings, images and code loads it instead; `(losses, reused)`."
+    # the VAE phase is the base's longest single step (~10 min on 2 cores): a killed rebuild must not repeat it
+    from diffusers import AutoencoderKL
+    folder = Path(folder)
+    fp = _vae_fingerprint(steps=steps, batch_size=batch_size, lr=lr, seed=seed, n=len(images), shape=list(images.shape),
+                          images=hashlib_of(images))
+    done = folder / 'done.json'
+    if done.exists() and json.loads(done.read_text())['fingerprint'] == fp:
+        vae.load_state_dict(AutoencoderKL.from_pretrained(folder).state_dict())
+        vae.eval()
+        return json.loads(done.read_text())['losses'], True
+    losses = train_vae(vae, images, steps, batch_size, lr, seed=seed, progress=progress)
+    vae.save_pretrained(folder)
+    write_json_atomic(done, dict(fingerprint=fp, losses=losses))  # written last: a folder without it is never reused
+    return losses, False
+
+def hashlib_of(t: torch.Tensor) -> str:
+    "A short hash of a tensor's values."
+    import hashlib
+    return hashlib.sha256(t.detach().contiguous().numpy().tobytes()).hexdigest()[:16]
+
 # %% ../nbs/10_base.ipynb #116a700c
 def pretrain_base(out_dir, n_images: int = 2000, size: int = 64, vae_steps: int = 600, vae_batch_size: int = 16,
                   vae_lr: float = 1e-3, dit_steps: int = 2600, dit_batch_size: int = 32, dit_lr: float = 1e-3,
@@ -80,9 +112,9 @@ def pretrain_base(out_dir, n_images: int = 2000, size: int = 64, vae_steps: int 
     pipe = build_tiny_pipeline(seed=seed, resolution=size)
     images, captions = base_images(n_images, size, seed, progress)
     held_out = base_images(n_images + 64, size, seed, progress=False)[0][n_images:]
-    medical = to_tensor([render_image(d, c, 9999, size, seed) for d in ('synth-endo', 'synth-derm')
-                         for c in __import__('medart.synth', fromlist=['SYNTH_SETS']).SYNTH_SETS[d]['classes']])
-    vae_losses = train_vae(pipe.vae, images, vae_steps, vae_batch_size, vae_lr, seed=seed, progress=progress)
+    medical = to_tensor([render_image(d, c, 9999 + k, size, seed) for d in ('synth-endo', 'synth-derm')
+                         for c in SYNTH_SETS[d]['classes'] for k in range(4)])
+    vae_losses, vae_reused = trained_vae(pipe.vae, images, out_dir / 'vae-trained', vae_steps, vae_batch_size, vae_lr, seed=seed, progress=progress)
     pipe.vae.requires_grad_(False)
     factor = set_scaling_factor(pipe.vae, images)
     t_vae = time.perf_counter() - t0
@@ -98,6 +130,6 @@ def pretrain_base(out_dir, n_images: int = 2000, size: int = 64, vae_steps: int 
                   vae_final_loss=float(np.mean(vae_losses[-20:])), dit_final_loss=float(np.mean([h['loss'] for h in history[-50:]])) if history else None,
                   psnr_base_held_out=psnr(reconstruct(pipe.vae, held_out), held_out),
                   psnr_medical_unseen=psnr(reconstruct(pipe.vae, medical), medical),
-                  seconds_vae=round(t_vae, 1), seconds_total=round(time.perf_counter() - t0, 1))
+                  seconds_vae=round(t_vae, 1), vae_reused=vae_reused, seconds_total=round(time.perf_counter() - t0, 1))
     write_json_atomic(out_dir / 'base.json', report)
     return report

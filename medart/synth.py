@@ -478,17 +478,34 @@ def _draw_shape(cv, s):
         m = patch * cv.soft(np.cos(u * np.pi / (r / 3)), 0.5)
     cv.paint(m, col * (1 + 0.035 * cv.noise(8))[..., None])
 
-def _draw_base(spec, size):
-    "Render a synth-base spec: background, the extra shapes, then the class shape on top."
-    cv = Canvas(np.random.default_rng(spec['seed']), size)
-    b = spec['background']
-    c1 = cv.jitter(BASE_COLORS[b['color']], 0.04)
+def _photo_background(cv, b):
+    "A photograph-like scene in the named colour: uneven light, texture at several scales, uncaptioned clutter, maybe a vignette."
+    rng = cv.rng
+    c1 = cv.jitter(BASE_COLORS[b['color']], 0.08)
     if b['style'] == 'gradient':
         t = np.clip(0.5 + 0.5 * (cv.x * np.cos(b['angle']) + cv.y * np.sin(b['angle'])), 0, 1)[..., None]
-        cv.img[:] = _mix(c1, cv.jitter(BASE_COLORS[b['color2']], 0.04), t)
+        cv.img[:] = _mix(c1, cv.jitter(BASE_COLORS[b['color2']], 0.08), t)
     else:
         cv.img[:] = c1
-        if b['style'] == 'textured': cv.shade(1 + 0.18 * cv.noise(12))
+    amp = 0.25 if b['style'] == 'textured' else 0.1
+    cv.shade(1 + amp * cv.noise(int(rng.integers(3, 6))) + 0.5 * amp * cv.noise(int(rng.integers(8, 20))) + 0.06 * cv.noise(32))
+    for _ in range(int(rng.integers(0, 4))):  # out-of-focus objects of any hue
+        m, _ = cv.blob(*rng.uniform(-0.9, 0.9, 2), rng.uniform(0.08, 0.35), wobble=rng.uniform(0, 0.3),
+                       aspect=rng.uniform(0.6, 1.6), angle=rng.uniform(0, np.pi), edge=rng.uniform(0.02, 0.2))
+        cv.paint(m * rng.uniform(0.3, 0.9), np.clip(rng.uniform(0, 1, 3) ** rng.uniform(0.6, 1.6), 0, 1).astype(np.float32))
+    if rng.random() < 0.5:  # thin edges: twigs, wires, seams
+        p0 = rng.uniform(-1, 1, (int(rng.integers(1, 5)), 2))
+        cv.paint(cv.lines(p0, p0 + rng.normal(0, 0.5, p0.shape), rng.uniform(0.02, 0.06)), rng.uniform(0, 1, 3).astype(np.float32))
+    if rng.random() < 0.4:  # lens vignette, at its strongest a dark round frame
+        fall = np.clip((np.hypot(cv.x, cv.y) - rng.uniform(0.6, 1.0)) / 0.25, 0, 1)
+        cv.shade(np.clip(1 - rng.uniform(0.3, 1.0) * fall, 0, 1))
+    for _ in range(int(rng.integers(0, 3))):  # specular highlights
+        cv.paint(cv.blob(*rng.uniform(-0.8, 0.8, 2), rng.uniform(0.01, 0.04), edge=0.02)[0], np.ones(3, np.float32))
+
+def _draw_base(spec, size):
+    "Render a synth-base spec: a photograph-like background, the extra shapes, then the class shape on top."
+    cv = Canvas(np.random.default_rng(spec['seed']), size)
+    _photo_background(cv, spec['background'])
     for s in spec['shapes'][::-1]:  # the class shape last, on top, so it is never hidden
         _draw_shape(cv, s)
     cv.img += 0.01 * cv.noise(64)[..., None]
@@ -534,7 +551,7 @@ def show_samples(dataset: str, n_per_class: int = 6, size: int = 64, seed: int =
     return fig
 
 # %% ../nbs/03_synth.ipynb #c3aa0e8a
-SYNTH_VERSION = 1  # bump when a renderer change alters pixels, so folders made by the older renderer are refused
+SYNTH_VERSION = {'synth-endo': 1, 'synth-derm': 1, 'synth-base': 2}  # per set: bump when a renderer change alters its pixels, so folders made by the older renderer are refused
 
 def _atomic_write(path, write):
     "Call `write(file)` on a temp file in `path`'s folder, then rename it onto `path`: readers never see half a file."
@@ -588,7 +605,7 @@ def write_synthetic_dataset(dataset: str, root, images_per_class: int = 200, siz
     else:
         jobs = [(root / c / f'{c}_{i:04d}.{fmt}', c, i) for c in classes for i in range(images_per_class)]
     meta = dict(dataset=dataset, seed=int(seed), size=int(size), images_per_class=int(images_per_class), count=len(jobs),
-                classes=classes, fmt=fmt, version=SYNTH_VERSION)
+                classes=classes, fmt=fmt, version=SYNTH_VERSION[dataset])
     _claim_folder(root, meta)
     for d in sorted({p.parent for p, _, _ in jobs}): d.mkdir(exist_ok=True)
     todo = [j for j in jobs if not j[0].exists()]  # resume: an interrupted run left only complete files

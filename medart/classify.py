@@ -175,7 +175,7 @@ def train_classifier(model, records: list[dict], epochs: int = 5, lr: float = 2e
                 raise FloatingPointError(f"non-finite loss in epoch {epoch + 1}, batch {i}: lower classify.lr in params.yaml")
             optimizer.zero_grad(set_to_none=True); loss.backward(); optimizer.step(); scheduler.step()
             total += loss.item() * len(idx); correct += (logits.argmax(1) == yb).sum().item()
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)  # at the next refresh only: no log line per batch
         history.append(dict(epoch=epoch + 1, loss=total / n, accuracy=correct / n, seconds=round(time.time() - t0, 2)))
         if progress: print(f"epoch {epoch + 1}/{epochs}: loss {total / n:.4f}, training accuracy {correct / n:.3f} ({time.time() - t0:.1f} s)")
         if ckdir is not None: _save_checkpoint(ckdir, epoch + 1, model, optimizer, scheduler, history, fingerprint)

@@ -376,7 +376,7 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
                        grad_norm='' if norm is None else float(norm),
                        lr=lr_scheduler.get_last_lr()[0], seconds=round(time.perf_counter() - t0, 3))
             history.append(row); log.writerow(row); fh.flush()
-            bar.set_postfix(loss=f"{row['loss']:.4f}")
+            bar.set_postfix(loss=f"{row['loss']:.4f}", refresh=False)  # shown at the bar's next refresh (mininterval): a log gets no line per step
             done = step + 1
             if acc.is_main_process:
                 _log_row(acc, row, times)

@@ -29,7 +29,7 @@ from .models import ModelUnavailableError
 # %% auto #0
 __all__ = ['VIT_IN21K', 'IN21K_MEAN_STD', 'TINY_VIT', 'label_maps', 'build_classifier', 'preprocessing_of', 'pixel_array',
            'normalise', 'preprocess', 'train_classifier', 'predict', 'classification_metrics', 'confusion_figure',
-           'image_processor', 'save_classifier', 'load_classifier', 'embed']
+           'classify_scores', 'image_processor', 'save_classifier', 'load_classifier', 'embed']
 
 # %% ../nbs/13_classify.ipynb #93674698
 VIT_IN21K = 'google/vit-base-patch16-224-in21k'  # the paper's ViT-B/16, pretrained on ImageNet-21k
@@ -175,7 +175,7 @@ def train_classifier(model, records: list[dict], epochs: int = 5, lr: float = 2e
                 raise FloatingPointError(f"non-finite loss in epoch {epoch + 1}, batch {i}: lower classify.lr in params.yaml")
             optimizer.zero_grad(set_to_none=True); loss.backward(); optimizer.step(); scheduler.step()
             total += loss.item() * len(idx); correct += (logits.argmax(1) == yb).sum().item()
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)  # at the next refresh only: no log line per batch
         history.append(dict(epoch=epoch + 1, loss=total / n, accuracy=correct / n, seconds=round(time.time() - t0, 2)))
         if progress: print(f"epoch {epoch + 1}/{epochs}: loss {total / n:.4f}, training accuracy {correct / n:.3f} ({time.time() - t0:.1f} s)")
         if ckdir is not None: _save_checkpoint(ckdir, epoch + 1, model, optimizer, scheduler, history, fingerprint)
@@ -239,6 +239,11 @@ def confusion_figure(y_true, y_pred, classes, normalize: str | None = None, titl
     plt.setp(ax.get_xticklabels(), ha='right', fontsize=7); plt.setp(ax.get_yticklabels(), fontsize=7)
     ax.set_title(title, fontsize=9); fig.tight_layout()
     return fig
+
+# %% ../nbs/13_classify.ipynb #c4e1a002
+def classify_scores(scores: dict) -> dict:
+    "Table 4's three numbers of `classification_metrics` under short keys, the classify stage's DVC metrics: `f1` (weighted), `bacc`, `auc` (OvR macro)."
+    return dict(f1=float(scores['f1_weighted']), bacc=float(scores['balanced_accuracy']), auc=float(scores['auc_ovr_macro']))
 
 # %% ../nbs/13_classify.ipynb #1d3260e6
 def image_processor(model):

@@ -143,6 +143,11 @@ SCHEMA: dict[str, Any] = {
         'hldf_backprop_last_k': Int(20, 1, 1000, "K: back-propagate through the last K of M steps (K=M is the paper)", "paper: K=M"),
         'max_tokens': Int(120, 8, 512, "T5 token limit of the text condition", "paper: 120"),
         'checkpoint_every': Int(1000, 1, 10**7, "steps between resumable checkpoints"),
+        'report_to': Choice('dvclive', ['dvclive', 'tensorboard', 'wandb', 'none'], "experiment tracker of the training loop (accelerate's "
+                            "log_with, as in diffusers' examples): dvclive writes runs/<dataset>/<method>/dvclive (`dvc plots show`); "
+                            "tensorboard and wandb their own folder there; none: loss.csv only"),
+        'validation_every': Int(500, 0, 10**7, "every N steps, images of fixed prompts (one training caption per class, at most 8; fixed seeds; "
+                                "hldf_steps, hldf_cfg) saved to runs/<dataset>/<method>/validation and logged to the tracker; 0 = off"),
         'num_processes': Int(1, 1, 4096, "processes (GPUs) the train stage runs in: 1 = the notebook's kernel; more = accelerate launch "
                              "(medart.launch), each with train.batch_size images per step"),
         'accelerate_config': Str('', "accelerate config file for num_processes > 1 (example: scripts/accelerate/multi_gpu.yaml); "

@@ -33,10 +33,10 @@ from .inception import INCEPTION, inception_weights
 from .models import ModelUnavailableError
 
 # %% auto #0
-__all__ = ['DOMAIN_NETWORKS', 'RESIZE', 'Network', 'inception_network', 'DomainFeatures', 'register_domain', 'domain_network',
-           'ImageSet', 'features', 'metric_names', 'safe_kid_subset_size', 'frechet_distance', 'distances',
-           'per_class_fd', 'compare', 'summarize_seeds', 'stratified_halves', 'protocol', 'evaluate_sets',
-           'real_vs_real', 'floor_mismatch', 'metrics_table', 'metrics_figure']
+__all__ = ['DOMAIN_NETWORKS', 'RESIZE', 'SCORES', 'Network', 'inception_network', 'DomainFeatures', 'register_domain',
+           'domain_network', 'ImageSet', 'features', 'metric_names', 'safe_kid_subset_size', 'frechet_distance',
+           'distances', 'per_class_fd', 'compare', 'summarize_seeds', 'stratified_halves', 'protocol', 'evaluate_sets',
+           'real_vs_real', 'floor_mismatch', 'metrics_table', 'metrics_figure', 'evaluate_scores']
 
 # %% ../nbs/12_metrics.ipynb #a1e0c047
 @dataclass
@@ -427,3 +427,24 @@ def metrics_figure(result: dict, floor: dict | None = None, title: str = ''):
     if title: fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/12_metrics.ipynb #b7c3e002
+SCORES = ('fid', 'kid', 'domain_fd', 'domain_kid', 'class_accuracy', 'colour_distance', 'spread_ratio', 'saturation')
+
+def evaluate_scores(result: dict, inception: str, domain: str, checks: dict | None = None) -> dict:
+    """The evaluate stage's DVC metrics: flat numbers under the keys `SCORES` (the same for every dataset and network), each with
+    `<key>_std` where there are several sets; FID/KID of the `inception` network, domain FD/KID of `domain`, and `checks`' values."""
+    out = {}
+    def put(key, value, std=None):
+        out[key] = float(value)
+        if std is not None: out[f'{key}_std'] = float(std)
+    for fd, kid, net in (('fid', 'kid', inception), ('domain_fd', 'domain_kid', domain)):
+        for key, name in ((fd, metric_names(net)['fd']), (kid, metric_names(net)['kid_mean'])):
+            s = result.get(name)
+            if not isinstance(s, dict):
+                raise KeyError(f"{name} is not among the measured metrics "
+                               f"{sorted(k for k, v in result.items() if isinstance(v, dict) and 'mean' in v)}: was {net} evaluated?")
+            put(key, s['mean'], s.get('std'))
+    for key in SCORES[4:]:
+        if (checks or {}).get(key) is not None: put(key, checks[key], checks.get(f'{key}_std'))
+    return out

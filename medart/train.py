@@ -5,6 +5,7 @@
 # %% ../nbs/09_train.ipynb #83bc696a
 from __future__ import annotations
 
+import collections
 import contextlib
 import csv
 import hashlib
@@ -21,17 +22,19 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler
+from PIL import Image
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .data import load_image
 from .sampling import encode_prompts
 
 # %% auto #0
-__all__ = ['TRAINING_CODE', 'seeded_generator', 'seed_global_rng', 'image_tensor', 'module_fingerprint', 'encode_latents',
-           'cached_latents', 'training_scheduler', 'predict_noise', 'diffusion_loss', 'steps_per_epoch',
-           'batch_indices', 'trainable_state', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
-           'set_aside_stale_checkpoints', 'resume_state', 'NonFiniteLossError', 'run_fingerprint', 'training_code_sha',
-           'grad_norm', 'fit', 'training_steps', 'hldf_hook', 'finetune']
+__all__ = ['REPORT_TO', 'TRACKED', 'TRAINING_CODE', 'seeded_generator', 'seed_global_rng', 'image_tensor', 'module_fingerprint',
+           'encode_latents', 'cached_latents', 'training_scheduler', 'predict_noise', 'diffusion_loss',
+           'steps_per_epoch', 'batch_indices', 'trainable_state', 'save_checkpoint', 'latest_checkpoint',
+           'load_checkpoint', 'set_aside_stale_checkpoints', 'resume_state', 'tracker_kwargs', 'tracked_values',
+           'log_image', 'validation_records', 'ValidationImages', 'NonFiniteLossError', 'run_fingerprint',
+           'training_code_sha', 'grad_norm', 'fit', 'training_steps', 'hldf_hook', 'finetune']
 
 # %% ../nbs/09_train.ipynb #87da40db
 def seeded_generator(*keys: int) -> torch.Generator:
@@ -175,6 +178,95 @@ def resume_state(folder, modules: dict, optimizer, lr_scheduler, fingerprint: st
     ck, log = latest_checkpoint(folder), []
     return (0, []) if ck is None else (load_checkpoint(ck, modules, optimizer, lr_scheduler, fingerprint, log), log)
 
+# %% ../nbs/09_train.ipynb #d1a7e002
+REPORT_TO = ('dvclive', 'tensorboard', 'wandb', 'none')  # train.report_to: the trackers of diffusers' training examples, or none
+TRACKED = ('diffusion_loss', 'colour_loss', 'grad_norm', 'extra_grad_norm', 'lr')  # loss-log columns a tracker receives (+ steps_per_s)
+
+def tracker_kwargs(report_to: str, log_dir) -> tuple[dict, dict]:
+    """`(Accelerator kwargs, init_trackers init_kwargs)` of the tracker `report_to` writing under `log_dir`; `({}, {})` for 'none'.
+    dvclive writes no dvc.yaml and saves no DVC experiment of its own: the train stage in dvc.yaml declares its plots."""
+    if report_to not in REPORT_TO: raise ValueError(f"train.report_to = {report_to!r}: must be one of {list(REPORT_TO)}")
+    if report_to == 'none': return {}, {}
+    from accelerate.tracking import get_available_trackers
+    if report_to not in [t.value for t in get_available_trackers()]:
+        raise ImportError(f"train.report_to = {report_to!r} needs the {report_to} package: `pip install {report_to}`, or set train.report_to: none")
+    log_dir = Path(log_dir); log_dir.mkdir(parents=True, exist_ok=True)
+    init = dict(dvclive=dict(dir=str(log_dir), dvcyaml=False, save_dvc_exp=False), tensorboard={}, wandb=dict(dir=str(log_dir)))[report_to]
+    return dict(log_with=report_to, project_dir=str(log_dir)), {report_to: init}
+
+def tracked_values(row: dict, seconds=()) -> dict:
+    "The numbers of a loss-log `row` a tracker logs (the `TRACKED` columns the step has) and `steps_per_s` over the step times `seconds`."
+    out = {k: float(row[k]) for k in TRACKED if row.get(k) not in (None, '')}
+    seconds = list(seconds)
+    if len(seconds) > 1 and seconds[-1] > seconds[0]: out['steps_per_s'] = (len(seconds) - 1) / (seconds[-1] - seconds[0])
+    return out
+
+def _log_row(acc, row: dict, times: collections.deque):
+    s = float(row['seconds'])
+    if times and s < times[-1]: times.clear()  # a resumed run's clock starts again at 0
+    times.append(s)
+    acc.log(tracked_values(row, times), step=int(row['step']) + 1)
+
+def _hparams(settings: dict | None, **extra) -> dict:
+    "The run's settings a tracker stores as hyper-parameters: scalars only (tensorboard takes no None, lists or dicts)."
+    return {k: v for k, v in dict(settings or {}, **extra).items() if isinstance(v, (bool, int, float, str))}
+
+def log_image(acc, name: str, image, step: int):
+    "Log the PIL `image` to every tracker of `acc` at `step`: dvclive `log_image` (plots/images/<name>/<step>.png), tensorboard and wandb `log_images`."
+    for t in acc.trackers:
+        if t.name == 'dvclive': t.tracker.log_image(f"{name}/{step}.png", image)
+        elif t.name == 'tensorboard': t.log_images({name: np.asarray(image)[None]}, step=step, dataformats='NHWC')
+        elif hasattr(t, 'log_images'): t.log_images({name: [np.asarray(image)]}, step=step)
+
+def validation_records(records: list[dict], max_images: int = 8) -> list[dict]:
+    "The validation prompts' records: the first training record of each class, in order, at most `max_images` (as nbs/train.ipynb's probe)."
+    by_class = {}
+    for r in records: by_class.setdefault(r['label'], r)
+    return list(by_class.values())[:max_images]
+
+class ValidationImages:
+    "A `fit` callback: every `every` steps, a grid of `prompts` (seeds `seed`, `seed`+1, ...; M `steps`, `cfg`) saved to `folder` and logged."
+    def __init__(self, pipe, prompts: list[str], every: int, folder, seed: int = 0, steps: int = 20, cfg: float = 4.5):
+        if not 0 < len(prompts) <= 8: raise ValueError(f"{len(prompts)} validation prompts: give 1 to 8 (it samples them every {every} steps)")
+        self.pipe, self.prompts, self.every, self.folder, self.seed, self.steps, self.cfg = pipe, list(prompts), every, Path(folder), seed, steps, cfg
+
+    def path(self, done: int) -> Path: return self.folder / f"step_{done:07d}.png"
+
+    def on_start(self, start: int, acc=None):
+        "Before the first step: remove grids after `start` (another run's, or an unfinished one's), log again those up to it."
+        for p in sorted(self.folder.glob('step_*.png')):
+            done = int(p.stem.removeprefix('step_'))
+            if done > start: p.unlink()
+            elif acc is not None:
+                with Image.open(p) as im: log_image(acc, 'validation', im.convert('RGB'), done)
+
+    def grid(self):
+        "The prompts' images in a grid (one row up to 4, else two), sampled in eval mode; every module's mode is restored."
+        from diffusers.utils import make_image_grid
+        from medart.models import generate
+        mods = [getattr(self.pipe, c) for c in ('transformer', 'text_encoder')]
+        modes = [(m, m.training) for mod in mods for m in mod.modules()]
+        bar = dict(getattr(self.pipe, '_progress_bar_config', {}))
+        try:
+            for mod in mods: mod.eval()  # no dropout: no draw from the global RNG, and the images of the weights as they are
+            self.pipe.set_progress_bar_config(disable=True)
+            images = generate(self.pipe, self.prompts, steps=self.steps, cfg=self.cfg, seed=self.seed)
+        finally:
+            for m, training in modes: m.train(training)
+            self.pipe.set_progress_bar_config(**bar)
+        cols = min(4, len(images)); rows = math.ceil(len(images) / cols)
+        images += [Image.new('RGB', images[0].size)] * (rows * cols - len(images))
+        return make_image_grid(images, rows, cols)
+
+    def __call__(self, done: int, acc=None):
+        "After step `done`: on every `every`-th, sample, save atomically and log the grid; its path, else None."
+        if not self.every or done % self.every: return None
+        im = self.grid()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.path(done).with_suffix('.tmp.png'); im.save(tmp); os.replace(tmp, self.path(done))
+        if acc is not None: log_image(acc, 'validation', im, done)
+        return self.path(done)
+
 # %% ../nbs/09_train.ipynb #9133c6f7
 class NonFiniteLossError(FloatingPointError):
     "The training loss became NaN or infinite; the message names the step, the captions and the last checkpoint."
@@ -210,14 +302,17 @@ def grad_norm(params) -> float:
 def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_size: int = 1, lr: float = 1e-4,
         warmup_steps: int = 0, grad_accum: int = 1, mixed_precision: str = 'no', seed: int = 0, max_tokens: int = 120,
         caption_dropout: float = 0.0, max_grad_norm: float | None = None, checkpoint_every: int = 1000,
-        extra_loss: Callable | None = None, resume: bool = True, settings: dict | None = None, progress: bool = True) -> list[dict]:
-    "Train the pipeline's trainable parameters on (`captions`, cached `latents`) for `steps` steps; logs to out_dir/loss.csv, checkpoints in out_dir/checkpoints."
+        extra_loss: Callable | None = None, resume: bool = True, settings: dict | None = None, progress: bool = True,
+        report_to: str = 'none', log_dir=None, callbacks=()) -> list[dict]:
+    """Train the pipeline's trainable parameters on (`captions`, cached `latents`) for `steps` steps; logs to out_dir/loss.csv and the
+    tracker `report_to` (in `log_dir`, default out_dir/<report_to>), checkpoints in out_dir/checkpoints; `callbacks` run after each step."""
     from accelerate import Accelerator
     from diffusers.optimization import get_scheduler
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     n = len(captions)
     if len(latents['mean']) != n: raise ValueError(f"{n} captions but {len(latents['mean'])} cached latents")
-    acc = Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum, cpu=not torch.cuda.is_available())
+    track, init_kwargs = tracker_kwargs(report_to, log_dir or out_dir / report_to)
+    acc = Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum, cpu=not torch.cuda.is_available(), **track)
     rank, world = acc.process_index, acc.num_processes  # under `accelerate launch`/torchrun: each process takes its slice of a global batch
     modules = {c: getattr(pipe, c) for c in ('transformer', 'text_encoder') if any(p.requires_grad for p in getattr(pipe, c).parameters())}
     if not modules: raise ValueError("nothing to train: no parameter of the transformer or text_encoder requires grad (inject LoRA first)")
@@ -230,6 +325,12 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
     start, prior = resume_state(out_dir / 'checkpoints', modules, optimizer, lr_scheduler, fingerprint, resume,
                                 acc.is_main_process, acc.wait_for_everyone)
     prior = prior if rank == 0 else []  # the checkpoint holds the first process's log
+    if track: acc.init_trackers('train', config=_hparams(settings, n=n, steps=steps, batch_size=batch_size, lr=lr, seed=seed), init_kwargs=init_kwargs)
+    times = collections.deque(maxlen=11)  # the last step times: steps/s over ten steps
+    if acc.is_main_process:
+        for r in prior: _log_row(acc, r, times)  # a resumed run's tracker shows the steps before the resume too (the checkpoint's log)
+        for cb in callbacks:
+            if hasattr(cb, 'on_start'): cb.on_start(start, acc)
     prepared = acc.prepare(*modules.values())
     wrapped = dict(zip(modules, prepared if len(modules) > 1 else (prepared,)))
     optimizer, lr_scheduler = acc.prepare(optimizer, lr_scheduler)
@@ -275,13 +376,17 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
                        grad_norm='' if norm is None else float(norm),
                        lr=lr_scheduler.get_last_lr()[0], seconds=round(time.perf_counter() - t0, 3))
             history.append(row); log.writerow(row); fh.flush()
-            bar.set_postfix(loss=f"{row['loss']:.4f}")
+            bar.set_postfix(loss=f"{row['loss']:.4f}", refresh=False)  # shown at the bar's next refresh (mininterval): a log gets no line per step
             done = step + 1
+            if acc.is_main_process:
+                _log_row(acc, row, times)
+                for cb in callbacks: cb(done, acc)  # e.g. validation images (ValidationImages); before the checkpoint, so a resume redoes it
             if acc.is_main_process and (done % checkpoint_every == 0 or done == steps) and done % grad_accum == 0:
                 save_checkpoint(out_dir / 'checkpoints', done, modules, optimizer.optimizer if hasattr(optimizer, 'optimizer') else optimizer,
                                 lr_scheduler.scheduler if hasattr(lr_scheduler, 'scheduler') else lr_scheduler, fingerprint, log=history)
     finally:
         fh.close()
+        acc.end_training()  # closes the trackers (dvclive writes its summary)
     for m in modules.values(): m.eval()
     return history
 
@@ -304,7 +409,8 @@ def hldf_hook(pipe, records: list[dict], train: dict, resolution: int, seed: int
 
 def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, seed: int = 0, steps: int | None = None,
              cache_dir=None, progress: bool = True, card: dict | None = None) -> dict:
-    "Med-Art fine-tuning of `pipe` on `records` (path, sha256) with `captions` (sha256 -> text): LoRA (+ HLDF); adapters to out_dir/adapter."
+    """Med-Art fine-tuning of `pipe` on `records` (path, sha256) with `captions` (sha256 -> text): LoRA (+ HLDF); adapters to out_dir/adapter,
+    the tracker `train['report_to']` in out_dir/<report_to>, validation grids every `train['validation_every']` steps in out_dir/validation."""
     from medart.lora import add_lora, lora_kwargs, save_adapters
     from accelerate import PartialState
     out_dir = Path(out_dir)
@@ -319,11 +425,17 @@ def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, se
         lat = cached_latents(pipe.vae, records, resolution, cache_dir or out_dir / 'cache')
     total = training_steps(len(records), train['batch_size'] * state.num_processes, train['epochs'], steps)
     hook = hldf_hook(pipe, records, train, resolution, seed) if train['hldf'] else None
+    report_to, every = train.get('report_to', 'none'), train.get('validation_every', 0)
+    probe = validation_records(records)
+    callbacks = [ValidationImages(pipe, [captions[r['sha256']] for r in probe], every, out_dir / 'validation', seed=seed,
+                                  steps=train['hldf_steps'], cfg=train['hldf_cfg'])] if every else []
+    watch = ('report_to', 'validation_every')  # what is watched, not what is trained: not part of the checkpoints' fingerprint
     t0 = time.perf_counter()
     history = fit(pipe, caps, lat, out_dir, steps=total, batch_size=train['batch_size'], lr=train['lr'],
                   mixed_precision=train['mixed_precision'], seed=seed, max_tokens=train['max_tokens'],
                   caption_dropout=train['caption_dropout'], max_grad_norm=train['max_grad_norm'],
-                  checkpoint_every=train['checkpoint_every'], extra_loss=hook, settings=dict(train, steps=total), progress=progress)
+                  checkpoint_every=train['checkpoint_every'], extra_loss=hook, progress=progress, report_to=report_to,
+                  log_dir=out_dir / report_to, callbacks=callbacks, settings={k: v for k, v in train.items() if k not in watch} | dict(steps=total))
     if state.is_main_process:
         save_adapters(pipe, out_dir / 'adapter', params=dict(card or {}, train=train, seed=seed, steps=total, processes=state.num_processes))
     state.wait_for_everyone()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from medart.config import read_yaml
+from medart.config import load_params, read_yaml
 
 from notebooks import papermill  # tests/notebooks.py
 
@@ -41,10 +41,12 @@ def test_classify_notebook_real_and_generated(tmp_path):
         assert isinstance(res[k], float) and 0 <= res[k] <= 1, k          # flat numbers: what `dvc metrics show` lists
     assert res['n'] == len(test) == 16
     assert res['protocol'] | {'train_seconds': 0} == dict(
-        model='tiny', epochs=2, lr=params['profiles']['tiny']['classify']['lr'], batch_size=params['classify']['batch_size'],
+        model='tiny', epochs=2, lr=params['profiles']['tiny']['classify']['lr'], batch_size=load_params(tmp_path / 'params.yaml')['classify']['batch_size'],
         image_size=params['profiles']['tiny']['classify']['image_size'], n_train=64, n_test=16, seed=0,
         train_set='real training split', device='cpu', train_seconds=0)
     assert [h['epoch'] for h in res['history']] == [1, 2]
+    scores = json.loads((out / 'classify_scores.json').read_text())  # what `dvc metrics show` lists: three numbers
+    assert scores == dict(f1=res['f1_weighted'], bacc=res['balanced_accuracy'], auc=res['auc_ovr_macro'])
     assert (out / 'confusion.png').stat().st_size > 5_000
     assert not (out / 'classifier_checkpoints').exists()
     model, pre = load_classifier(out / 'classifier')                  # the domain network of the evaluate stage

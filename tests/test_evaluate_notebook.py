@@ -89,3 +89,12 @@ def test_evaluate_notebook(tmp_path):
     assert checks['collapse_check_passed'] and 0.6 < checks['spread_ratio'] < 1.6, checks['spread_ratio']
     assert checks['colour_distance'] < 0.01 and set(checks['per_set']) == {'eval-s0', 'eval-s1'}
     assert sorted(checks['colour_distance_per_class']) == sorted(split['classes']) and checks['chance'] == 1 / len(split['classes'])
+    # what `dvc metrics show` lists: the small flat file of headline numbers, the same keys for every dataset and network
+    from medart.metrics import SCORES
+    scores, real_scores = (json.loads((runs / 'synth-endo' / w / 'evaluate_scores.json').read_text()) for w in ('med-art', 'real'))
+    assert list(scores) == [k + s for k in SCORES for s in ('', '_std')], list(scores)
+    assert all(isinstance(v, float) for v in scores.values()) and not any('synth-endo' in k or 'inception' in k for k in scores)
+    assert scores['domain_fd'] == m[key]['mean'] and scores['fid'] == m[fid]['mean'] and scores['fid_std'] == m[fid]['std']
+    assert scores['class_accuracy'] == checks['class_accuracy'] and scores['spread_ratio_std'] == checks['spread_ratio_std']
+    assert set(real_scores) == {'fid', 'fid_std', 'kid', 'kid_std', 'domain_fd', 'domain_fd_std', 'domain_kid', 'domain_kid_std',
+                                'class_accuracy', 'saturation'} and real_scores['fid'] == floor[fid]['mean']

@@ -3,7 +3,10 @@ temporary folder: prepare -> caption -> train -> generate -> classify (real) -> 
 report, for Med-Art and two Table 2 baselines through their method presets (SDXL: the text path with two encoders and
 size conditioning; Fast-DiT: the class-label path; every baseline's own code is tested in nbs/14_baselines). nbdev_test
 skips caption and train (they need the previous stage's output); this test is where their whole code path runs in CI."""
+import csv
 import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -28,6 +31,21 @@ def _row(report: str, section: str, method: str) -> list[str]:
     return [c.strip() for c in rows[0].strip('|').split('|')]
 
 
+def _flat(d: dict, prefix=''):
+    for k, v in d.items():
+        if isinstance(v, dict): yield from _flat(v, f'{prefix}{k}.')
+        else: yield prefix + k
+
+
+def dvc_metrics_show(root: Path) -> dict:
+    "`dvc metrics show --json` of the repository's dvc.yaml on the outputs under `root` (which holds the study's params.yaml): {path: metrics}."
+    shutil.copy(ROOT / 'dvc.yaml', root / 'dvc.yaml')
+    subprocess.run([str(BIN / 'dvc'), 'init', '--no-scm', '-q'], cwd=root, check=True, capture_output=True)
+    r = subprocess.run([str(BIN / 'dvc'), 'metrics', 'show', '--json'], cwd=root, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return {path: v['data'] for rev in json.loads(r.stdout).values() for path, v in rev['data'].items()}
+
+
 def test_prepare_caption_train_chain(tmp_path):
     from medart.models import build_tiny_pipeline
     from medart.report import fmt
@@ -37,6 +55,7 @@ def test_prepare_caption_train_chain(tmp_path):
     params['profiles']['tiny']['classify'].update(epochs=2)
     params['profiles']['tiny']['evaluate'].update(per_class_min=2, kid_subset_size=8, kid_subsets=4)
     params['methods'] = ['med-art', *BASELINES]
+    params['train']['validation_every'] = 2                          # validation images at steps 2 and 4
     params['data']['synth_root'] = str(tmp_path / 'synth')
     base = tmp_path / 'base'
     build_tiny_pipeline(seed=0).save_pretrained(base)                # a base without the 20-minute base stage
@@ -59,6 +78,11 @@ def test_prepare_caption_train_chain(tmp_path):
     used = json.loads((out / 'train.json').read_text())['params']  # each parameter with where it came from
     assert used['train.hldf_every'] == {'value': 2, 'from': 'notebook parameter'}
     assert (used['train.resolution'], used['train.hldf']) == ({'value': 64, 'from': 'profiles.tiny'}, {'value': True, 'from': 'default'})
+    live = out / 'dvclive' / 'plots'  # train.report_to: dvclive (the default): what `dvc plots show` draws for this method
+    tsv = lambda name: [int(r['step']) for r in csv.DictReader(open(live / 'metrics' / f'{name}.tsv'), delimiter='\t')]
+    assert tsv('diffusion_loss') == [1, 2, 3, 4] and tsv('colour_loss') == [2, 4] and tsv('extra_grad_norm') == [2, 4]
+    assert sorted(p.name for p in (live / 'images' / 'validation').iterdir()) == ['2.png', '4.png']
+    assert sorted(p.name for p in (out / 'validation').iterdir()) == ['step_0000002.png', 'step_0000004.png']
     assert 'README.md' in {p.name for p in (out / 'adapter').iterdir()} and '![samples](samples.png)' in (out / 'adapter' / 'README.md').read_text()
 
     papermill('generate.ipynb', tmp_path / 'generate.ipynb', method='med-art', **common)
@@ -101,3 +125,13 @@ def test_prepare_caption_train_chain(tmp_path):
         f1 = json.loads((runs / 'synth-endo' / b / 'classify.json').read_text())['f1_weighted']
         f1 = fmt(f1['mean'], f1['std']) if isinstance(f1, dict) else fmt(f1)
         assert f1 in _row(report, 'Table 4', b), f"{b}: Table 4 lacks this run's F1"
+        assert (bout / 'dvclive' / 'plots').is_dir() and (bout / 'validation').is_dir()  # dvc.yaml's outputs exist (empty: no tracker here)
+
+    # `dvc metrics show` on this study with the repository's dvc.yaml: only the headline files, one row each, few columns
+    from medart.metrics import SCORES
+    shown = dvc_metrics_show(tmp_path)
+    methods = ['med-art', *BASELINES, 'real']
+    assert sorted(shown) == sorted(f'runs/synth-endo/{m}/{f}_scores.json' for m in methods for f in ('evaluate', 'classify')), sorted(shown)
+    columns = ['Path', *sorted({k for metrics in shown.values() for k in _flat(metrics)})]
+    assert len(columns) <= 40, f"dvc metrics show prints {len(columns)} columns: {columns}"
+    assert set(columns) == {'Path', 'f1', 'bacc', 'auc', *SCORES, *(f'{k}_std' for k in SCORES)}, columns

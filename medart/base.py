@@ -21,8 +21,7 @@ from .synth import SYNTH_SETS, SYNTH_VERSION, render_base_image, render_image
 from .train import batch_indices, encode_latents, fit, seeded_generator
 
 # %% auto #0
-__all__ = ['to_tensor', 'base_images', 'psnr', 'reconstruct', 'train_vae', 'set_scaling_factor', 'trained_vae', 'hashlib_of',
-           'pretrain_base']
+__all__ = ['to_tensor', 'base_images', 'psnr', 'reconstruct', 'train_vae', 'set_scaling_factor', 'trained_vae', 'pretrain_base']
 
 # %% ../nbs/10_base.ipynb #e4dbd8bc
 def to_tensor(images) -> torch.Tensor:
@@ -85,7 +84,7 @@ def trained_vae(vae, images: torch.Tensor, folder, steps: int, batch_size: int =
     from diffusers import AutoencoderKL
     folder = Path(folder)
     fp = _vae_fingerprint(steps=steps, batch_size=batch_size, lr=lr, seed=seed, n=len(images), shape=list(images.shape),
-                          images=hashlib_of(images))
+                          images=_tensor_hash(images))
     done = folder / 'done.json'
     if done.exists() and json.loads(done.read_text())['fingerprint'] == fp:
         vae.load_state_dict(AutoencoderKL.from_pretrained(folder).state_dict())
@@ -96,7 +95,7 @@ def trained_vae(vae, images: torch.Tensor, folder, steps: int, batch_size: int =
     write_json_atomic(done, dict(fingerprint=fp, losses=losses))  # written last: a folder without it is never reused
     return losses, False
 
-def hashlib_of(t: torch.Tensor) -> str:
+def _tensor_hash(t: torch.Tensor) -> str:
     "A short hash of a tensor's values."
     import hashlib
     return hashlib.sha256(t.detach().contiguous().numpy().tobytes()).hexdigest()[:16]

@@ -386,7 +386,9 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
                                 lr_scheduler.scheduler if hasattr(lr_scheduler, 'scheduler') else lr_scheduler, fingerprint, log=history)
     finally:
         fh.close()
-        acc.end_training()  # closes the trackers (dvclive writes its summary)
+        # close the trackers (dvclive writes its summary); not acc.end_training(): it also destroys the process group, which
+        # the caller still needs under accelerate launch (finetune waits for every process before it returns)
+        for t in acc.trackers: t.finish()
     for m in modules.values(): m.eval()
     return history
 

@@ -21,9 +21,11 @@ from unittest import mock
 import torch
 from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3, FeatureExtractorInceptionV3
 
+from .fetch import sha256_file  # the project's chunked file hash (fetch imports only the standard library and tqdm)
+
 # %% auto #0
 __all__ = ['INCEPTION', 'INCEPTION_URL', 'INCEPTION_FILE', 'INCEPTION_SHA256', 'SOURCE', 'CONVERTED_FILE', 'SETUP_COMMAND',
-           'MetricUnavailable', 'inception_dir', 'source_path', 'converted_path', 'inception_cache_path', 'sha256_file',
+           'MetricUnavailable', 'inception_dir', 'source_path', 'converted_path', 'inception_cache_path',
            'verify_source', 'record_sha256', 'verify_converted', 'fetch_source', 'converted_state_dict',
            'convert_fid_inception', 'provenance', 'fake_inception_weights', 'setup_inception', 'main',
            'inception_weights', 'download_inception']
@@ -59,13 +61,6 @@ def inception_cache_path() -> Path:
     return Path(torch.hub.get_dir()) / 'checkpoints' / INCEPTION_FILE
 
 # %% ../nbs/12a_inception.ipynb #c4a43778
-def sha256_file(path, chunk: int = 1 << 20) -> str:
-    "The sha256 of a file, read in chunks."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(chunk), b''): h.update(block)
-    return h.hexdigest()
-
 def _atomic(dst, write) -> Path:
     "Call `write(tmp_path)` on a temporary file beside `dst`, then rename it to `dst` (removed on any error)."
     dst = Path(dst); dst.parent.mkdir(parents=True, exist_ok=True)

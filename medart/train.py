@@ -296,8 +296,8 @@ def _log_writer(path: Path, start_step: int, fields: list[str], prior: list[dict
 
 def grad_norm(params) -> float:
     "The global L2 norm of the gradients of `params` (those without a gradient count as zero)."
-    grads = [p.grad.detach().float() for p in params if p.grad is not None]
-    return float(torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in grads]))) if grads else 0.0
+    grads = [p.grad.detach() for p in params if p.grad is not None]
+    return float(torch.nn.utils.get_total_norm(grads)) if grads else 0.0  # what clip_grad_norm_ measures
 
 def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_size: int = 1, lr: float = 1e-4,
         warmup_steps: int = 0, grad_accum: int = 1, mixed_precision: str = 'no', seed: int = 0, max_tokens: int = 120,

@@ -133,6 +133,7 @@ SCHEMA: dict[str, Any] = {
         'mixed_precision': Choice('bf16', ['no', 'fp16', 'bf16'], "accelerate mixed precision", "paper: mixed precision"),
         'max_grad_norm': Float(1.0, 0.0, 1e6, "clip the global gradient norm to this before each step; 0 = no clipping (the pre-clip norm is logged)", "authors' code: 1.0"),
         'caption_dropout': Float(0.0, 0.0, 1.0, "fraction of training captions replaced by the empty prompt (trains the CFG branch)", "paper: silent; authors' code: 0"),
+        'lr_schedule': Choice('constant', ['constant', 'cosine', 'linear'], "learning-rate schedule over the run (diffusers.optimization.get_scheduler): constant, or decayed to 0 at the last step", "paper: silent"),
         'hldf': Bool(True, "Hybrid-Level Diffusion Fine-tuning (pixel colour loss)", "paper eq. 5"),
         'hldf_every': Int(500, 1, 10**7, "N: apply the colour loss every N steps (Kvasir 500, skin 1500)", "paper sec. 3"),
         'hldf_steps': Int(20, 1, 1000, "M: DPM-Solver++ steps of the in-training sample", "paper: 20"),

@@ -301,7 +301,7 @@ def grad_norm(params) -> float:
 
 def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_size: int = 1, lr: float = 1e-4,
         warmup_steps: int = 0, grad_accum: int = 1, mixed_precision: str = 'no', seed: int = 0, max_tokens: int = 120,
-        caption_dropout: float = 0.0, max_grad_norm: float | None = None, checkpoint_every: int = 1000,
+        caption_dropout: float = 0.0, max_grad_norm: float | None = None, lr_schedule: str = 'constant', checkpoint_every: int = 1000,
         extra_loss: Callable | None = None, resume: bool = True, settings: dict | None = None, progress: bool = True,
         report_to: str = 'none', log_dir=None, callbacks=()) -> list[dict]:
     """Train the pipeline's trainable parameters on (`captions`, cached `latents`) for `steps` steps; logs to out_dir/loss.csv and the
@@ -318,9 +318,12 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
     if not modules: raise ValueError("nothing to train: no parameter of the transformer or text_encoder requires grad (inject LoRA first)")
     params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=lr)
-    lr_scheduler = get_scheduler('constant_with_warmup', optimizer, num_warmup_steps=warmup_steps)
+    # diffusers' schedules; accelerate steps a prepared scheduler once per process, hence the step counts x processes (as in diffusers' examples)
+    lr_scheduler = get_scheduler('constant_with_warmup' if lr_schedule == 'constant' else lr_schedule, optimizer,
+                                 num_warmup_steps=warmup_steps * world, num_training_steps=steps * world)
     fingerprint = run_fingerprint(dict(settings or {}, code=training_code_sha(), n=n, batch_size=batch_size, lr=lr, seed=seed, grad_accum=grad_accum,
                                        warmup_steps=warmup_steps, caption_dropout=caption_dropout, max_grad_norm=max_grad_norm,
+                                       **({} if lr_schedule == 'constant' else dict(lr_schedule=lr_schedule)),
                                        trainable=sorted(trainable_state(modules))))
     start, prior = resume_state(out_dir / 'checkpoints', modules, optimizer, lr_scheduler, fingerprint, resume,
                                 acc.is_main_process, acc.wait_for_everyone)
@@ -370,11 +373,12 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
                     extra_norm = grad_norm(params)
                 acc.backward(loss_d)  # synchronised: reduces the extra loss's gradients too
                 norm = acc.clip_grad_norm_(params, clip) if acc.sync_gradients else None  # the norm before clipping
+                rate = lr_scheduler.get_last_lr()[0]  # the rate this step uses
                 optimizer.step(); lr_scheduler.step(); optimizer.zero_grad()
             row = dict({k: v for k, v in (extra or {}).items() if k != 'loss'}, step=step, loss=loss.item(), diffusion_loss=loss_d.item(),
                        extra_loss='' if extra is None else extra['loss'].item(), extra_grad_norm=extra_norm,
                        grad_norm='' if norm is None else float(norm),
-                       lr=lr_scheduler.get_last_lr()[0], seconds=round(time.perf_counter() - t0, 3))
+                       lr=rate, seconds=round(time.perf_counter() - t0, 3))
             history.append(row); log.writerow(row); fh.flush()
             bar.set_postfix(loss=f"{row['loss']:.4f}", refresh=False)  # shown at the bar's next refresh (mininterval): a log gets no line per step
             done = step + 1
@@ -435,7 +439,7 @@ def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, se
     t0 = time.perf_counter()
     history = fit(pipe, caps, lat, out_dir, steps=total, batch_size=train['batch_size'], lr=train['lr'],
                   mixed_precision=train['mixed_precision'], seed=seed, max_tokens=train['max_tokens'],
-                  caption_dropout=train['caption_dropout'], max_grad_norm=train['max_grad_norm'],
+                  caption_dropout=train['caption_dropout'], max_grad_norm=train['max_grad_norm'], lr_schedule=train.get('lr_schedule', 'constant'),
                   checkpoint_every=train['checkpoint_every'], extra_loss=hook, progress=progress, report_to=report_to,
                   log_dir=out_dir / report_to, callbacks=callbacks, settings={k: v for k, v in train.items() if k not in watch} | dict(steps=total))
     if state.is_main_process:

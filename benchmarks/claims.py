@@ -369,7 +369,8 @@ def main(argv=None):
         for p in args.presets:  # every preset checked before the first run: a typo stops here, not after an hour
             family = study.params(p)['train']['family']
             if family != 'pixart-alpha': raise SystemExit(f"{p}: the claims run compares PixArt-α presets, not the baseline {family}")
-        todo = [(p, s) for p in args.presets for s in range(args.seeds)]
+        # seed-major: every preset gets its first seed before any gets a second, so a run cut short still compares them all
+        todo = [(p, s) for s in range(args.seeds) for p in args.presets]
         for i, (preset, seed) in enumerate(todo, 1):
             result, skipped = run(study, preset, seed, args.steps, args.out)
             m, sec = result['measures'], result['seconds']

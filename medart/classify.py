@@ -9,7 +9,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -24,7 +23,7 @@ from tqdm import tqdm  # text bars: they show in logs and papermill-executed not
 from transformers import AutoModelForImageClassification, ViTConfig, ViTForImageClassification, get_linear_schedule_with_warmup
 
 from .data import load_image
-from .models import ModelUnavailableError
+from .io import ModelUnavailableError, write_atomic
 
 # %% auto #0
 __all__ = ['VIT_IN21K', 'IN21K_MEAN_STD', 'TINY_VIT', 'label_maps', 'build_classifier', 'preprocessing_of', 'pixel_array',
@@ -120,10 +119,9 @@ def _save_checkpoint(folder: Path, epoch: int, model, optimizer, scheduler, hist
     "Write `folder/epoch_XXXX.pt` atomically (a kill mid-write leaves the previous one intact); keep the newest `keep`."
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"epoch_{epoch:04d}.pt"
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp'); os.close(fd)
-    torch.save(dict(epoch=epoch, model=model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
-                    history=history, fingerprint=fingerprint), tmp)
-    os.replace(tmp, path)
+    state = dict(epoch=epoch, model=model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
+                 history=history, fingerprint=fingerprint)
+    write_atomic(path, lambda tmp: torch.save(state, tmp))
     for old in sorted(folder.glob('epoch_*.pt'))[:-keep]: old.unlink()
     return path
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import warnings
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +26,10 @@ from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from
 from transformers import AutoModelForImageClassification
 
 from .classify import load_classifier, preprocessing_of
-from .data import load_image, sha256_of
-from .generate import class_counts
+from .data import load_image
 from .inception import INCEPTION, inception_weights
-from .models import ModelUnavailableError
+from .io import ModelUnavailableError, class_counts, class_rng, sha256_file
+from .paths import RunPaths
 
 # %% auto #0
 __all__ = ['DOMAIN_NETWORKS', 'RESIZE', 'SCORES', 'Network', 'inception_network', 'DomainFeatures', 'register_domain',
@@ -164,12 +163,12 @@ def domain_network(model: str = 'trained', dataset: str = '', revision: str = ''
     trained here on `dataset`'s real training split (runs_dir/<dataset>/real/classifier), else a hub id (pinned to `revision`)
     or a local folder. Its name says which network it is: `domain-<dataset>-real-vit`, `domain-<org>--<name>`."""
     if model == 'trained':
-        folder = Path(runs_dir) / dataset / 'real' / 'classifier'
+        folder = RunPaths(dataset, runs_dir=runs_dir).real_classifier
         net, pre = load_classifier(folder, device)  # FileNotFoundError says which stage makes it
         name = f"domain-{dataset}-real-{net.config.model_type}"
         weights = next(iter(sorted(folder.glob('*.safetensors')) or sorted(folder.glob('*.bin'))), None)
         info = dict(source=str(folder), trained_on=f"{dataset} real training split",
-                    sha256=sha256_of(weights)[:16] if weights else None)
+                    sha256=sha256_file(weights)[:16] if weights else None)
     else:
         hub_id, recipe = _recipe(model)
         try:
@@ -310,7 +309,7 @@ def stratified_halves(labels, seed: int = 0, n: int = 0) -> tuple[np.ndarray, np
     labels = np.asarray(labels)
     a, b = {}, {}
     for c in sorted(set(labels.tolist())):
-        idx = np.random.default_rng([seed, zlib.crc32(str(c).encode())]).permutation(np.flatnonzero(labels == c))
+        idx = class_rng(seed, str(c)).permutation(np.flatnonzero(labels == c))
         k = len(idx) // 2
         a[c], b[c] = idx[:k], idx[k:2 * k]
     if n and n < sum(map(len, a.values())):

@@ -29,12 +29,12 @@ from .io import seeded_generator, write_atomic  # seeded_generator: medart.train
 from .sampling import encode_prompts
 
 # %% auto #0
-__all__ = ['REPORT_TO', 'TRACKED', 'TRAINING_CODE', 'seed_global_rng', 'image_tensor', 'module_fingerprint', 'encode_latents',
+__all__ = ['REPORT_TO', 'TRACKED', 'TRAINING_MODULES', 'seed_global_rng', 'image_tensor', 'module_fingerprint', 'encode_latents',
            'cached_latents', 'training_scheduler', 'predict_noise', 'diffusion_loss', 'steps_per_epoch',
            'batch_indices', 'trainable_state', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
            'set_aside_stale_checkpoints', 'resume_state', 'tracker_kwargs', 'tracked_values', 'log_image',
-           'validation_records', 'ValidationImages', 'NonFiniteLossError', 'run_fingerprint', 'training_code_sha',
-           'grad_norm', 'fit', 'training_steps', 'hldf_hook', 'finetune']
+           'validation_records', 'ValidationImages', 'NonFiniteLossError', 'run_fingerprint', 'training_code',
+           'training_code_sha', 'grad_norm', 'fit', 'training_steps', 'hldf_hook', 'finetune']
 
 # %% ../nbs/09_train.ipynb #87da40db
 def seed_global_rng(*keys: int) -> int:
@@ -267,15 +267,21 @@ def run_fingerprint(settings: dict) -> str:
     "A short hash of the settings that must match for a checkpoint to be resumed."
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-TRAINING_CODE = ('train.py', 'lora.py', 'hldf.py', 'sampling.py', 'baselines.py')
+TRAINING_MODULES = ('train', 'baselines')  # the two training loops; what they import is found, not listed (medart.deps)
 
-def training_code_sha(files=TRAINING_CODE) -> str:
-    "A short hash of the medart modules that decide what training computes; part of every training checkpoint's fingerprint."
+def training_code() -> tuple[str, ...]:
+    "File names of the medart modules that decide what training computes: the training loops and every medart module they import."
+    import medart
+    from medart.deps import closure, module_graph
+    return tuple(sorted(f'{m}.py' for m in closure(TRAINING_MODULES, module_graph(Path(medart.__file__).parent.parent))))
+
+def training_code_sha(files=None) -> str:
+    "A short hash of `files` (default: `training_code()`); part of every training checkpoint's fingerprint."
     # DVC re-runs a train stage when this code changes; resuming the finished checkpoint of the old code would hand back
     # the old adapters, so checkpoints of other code are another run's (set aside, see resume_state)
     import medart
     root = Path(medart.__file__).parent
-    return hashlib.sha256(b''.join((root / f).read_bytes() for f in files)).hexdigest()[:16]
+    return hashlib.sha256(b''.join((root / f).read_bytes() for f in (files or training_code()))).hexdigest()[:16]
 
 def _log_writer(path: Path, start_step: int, fields: list[str], prior: list[dict] | None = None):
     # the rows before start_step: the checkpoint's own (DVC deletes loss.csv before it re-runs a stage), else those in the file

@@ -12,9 +12,9 @@ from typing import Callable
 import numpy as np
 
 # %% auto #0
-__all__ = ['Writer', 'write_atomic', 'write_json_atomic', 'sha256_file', 'class_counts', 'seed_sequence', 'derive_seed',
-           'numpy_rng', 'class_rng', 'seeded_generator', 'linear_seed', 'ModelUnavailableError', 'hub_offline',
-           'local_model_folder', 'model_unavailable', 'fmt']
+__all__ = ['Writer', 'write_atomic', 'write_json_atomic', 'sha256_file', 'settings_hash', 'class_counts', 'seed_sequence',
+           'derive_seed', 'numpy_rng', 'class_rng', 'seeded_generator', 'linear_seed', 'ModelUnavailableError',
+           'hub_offline', 'local_model_folder', 'model_unavailable', 'fmt']
 
 # %% ../nbs/00a_io.ipynb #6f10ca83
 Writer = Callable[[Path], object]
@@ -48,6 +48,10 @@ def sha256_file(path, chunk_size: int = 1 << 20) -> str:
     with open(path, 'rb') as f:
         while chunk := f.read(chunk_size): h.update(chunk)
     return h.hexdigest()
+
+def settings_hash(settings, n: int = 16) -> str:
+    "The first `n` hex digits of the SHA-256 of `settings` as sorted-key JSON (what JSON cannot hold counts as `str`): a run's fingerprint."
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:n]
 
 # %% ../nbs/00a_io.ipynb #34f4cf8a
 def class_counts(test_records, n: int = 0, classes=None) -> dict:
@@ -129,10 +133,10 @@ def model_unavailable(what: str, model, key: str, err: BaseException | None = No
         f"`{key}: {local}` in params.yaml." + (f"\n{alternative}" if alternative else ''))
 
 # %% ../nbs/00a_io.ipynb #53832c4f
-def fmt(value, std=None, digits: int = 3) -> str:
-    "`value ± std` with `digits` decimals (one fewer from 10 up); a string (the reason a number is missing) passes through; None is '—'."
+def fmt(value, std=None, digits: int = 3, large: float = 10, large_digits: int | None = None) -> str:
+    "`value ± std` with `digits` decimals (from `large` up: `large_digits`, default one fewer); a string (the reason a number is missing) passes through; None is '—'."
     if value is None: return '—'
     if isinstance(value, str): return value
     if not math.isfinite(value): return 'n/a'
-    d = digits if abs(value) < 10 else max(1, digits - 1)
+    d = digits if abs(value) < large else (max(1, digits - 1) if large_digits is None else large_digits)
     return f"{value:.{d}f}" + (f" ± {std:.{d}f}" if std is not None else '')

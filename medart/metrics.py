@@ -28,7 +28,7 @@ from transformers import AutoModelForImageClassification
 from .classify import load_classifier, preprocessing_of
 from .data import load_image
 from .inception import INCEPTION, inception_weights
-from .io import ModelUnavailableError, class_counts, class_rng, sha256_file
+from .io import ModelUnavailableError, class_counts, class_rng, fmt, local_model_folder, model_unavailable, sha256_file
 from .paths import RunPaths
 
 # %% auto #0
@@ -146,17 +146,11 @@ def _check_recipe(model: str, revision: str, recipe: dict):
 
 def _unavailable(model: str, revision: str, err) -> ModelUnavailableError:
     "A ModelUnavailableError for a domain classifier: why, and the commands that fix it."
-    offline = os.environ.get('HF_HUB_OFFLINE', '0').lower() in ('1', 'true', 'yes', 'on')
-    why = ("this machine is offline (HF_HUB_OFFLINE is set) and it is not in the Hugging Face cache" if offline else
-           "it is not a local folder, not in the Hugging Face cache, and the hub could not be reached")
-    local = 'models/' + model.rstrip('/').split('/')[-1]
-    rev = f" --revision {revision}" if revision else ''
-    return ModelUnavailableError(
-        f"Cannot load the domain classifier {model!r}{f' at revision {revision}' if revision else ''}: {why} ({type(err).__name__}).\n"
-        f"Fix: on a machine with network run `hf download {model}{rev} --local-dir {local}` (older huggingface_hub: "
-        f"`huggingface-cli download`), bring that folder here and set `evaluate.domain_model: {local}` in params.yaml "
-        f"(the same network and input recipe). Or set `evaluate.domain_model: trained` to use the classifier trained on the real "
-        f"training split (runs/<dataset>/real/classifier), which needs no download.")
+    return model_unavailable(
+        'domain classifier' + (f' (revision {revision})' if revision else ''), model, 'evaluate.domain_model', err,
+        hub_id=model + (f' --revision {revision}' if revision else ''), local=local_model_folder(model, lower=False),
+        alternative="Keep the same network and input recipe. Or set `evaluate.domain_model: trained` to use the classifier trained on "
+                    "the real training split (runs/<dataset>/real/classifier), which needs no download.")
 
 def domain_network(model: str = 'trained', dataset: str = '', revision: str = '', runs_dir='runs', device=None) -> Network:
     """The domain network of the domain FD (the paper's KFD/HFD), registered with torch-fidelity: 'trained' = the classifier
@@ -389,9 +383,9 @@ def floor_mismatch(floor: dict, result: dict) -> list[str]:
     return out
 
 def _fmt(s) -> str:
+    "A summarized metric as the tables show it: 4 decimals below 1, else 2, with its spread and number of sets."
     if not isinstance(s, dict): return '—'
-    d = 4 if abs(s['mean']) < 1 else 2
-    return f"{s['mean']:.{d}f}" + (f" ± {s['std']:.{d}f}" if s.get('std') is not None else '') + f" (n={s['n']})"
+    return fmt(s['mean'], s.get('std'), digits=4, large=1, large_digits=2) + f" (n={s['n']})"
 
 def metrics_table(result: dict, floor: dict | None = None, per_class: bool = False, label: str = 'generated vs real') -> str:
     "A markdown table: each FD/FID and KID mean (over sets: mean ± std) beside its real-vs-real floor; `per_class`: the per-class FDs."

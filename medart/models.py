@@ -20,7 +20,7 @@ from diffusers import (AutoencoderKL, DPMSolverMultistepScheduler, PixArtAlphaPi
 # %% ../nbs/04_models.ipynb #cf9f01e0
 PIXART_ID = 'PixArt-alpha/PixArt-XL-2-512x512'
 
-from .io import ModelUnavailableError  # defined in the leaf module, so that loaders anywhere raise the same class
+from .io import ModelUnavailableError, linear_seed, local_model_folder, model_unavailable  # defined in the leaf module, so that loaders anywhere raise the same class
 
 # %% ../nbs/04_models.ipynb #6e8a0c40
 TINY_CONFIGS = {
@@ -255,7 +255,7 @@ def generate(pipe, prompts, steps=20, cfg=4.5, seed=0, height=None, width=None, 
     images = []
     for start in range(0, len(prompts), batch_size):
         chunk = list(prompts[start:start + batch_size])
-        generators = [torch.Generator('cpu').manual_seed(seed + start + j) for j in range(len(chunk))]
+        generators = [torch.Generator('cpu').manual_seed(linear_seed(seed, start + j)) for j in range(len(chunk))]
         out = pipe(chunk, num_inference_steps=steps, guidance_scale=cfg, generator=generators,
                    height=height, width=width, use_resolution_binning=uses_resolution_binning(pipe),
                    clean_caption=False, max_sequence_length=120)
@@ -275,23 +275,16 @@ def _unavailable(model, reason=None):
     "A ModelUnavailableError for `model`: what failed, why, and how to fix it."
     name = str(model)
     hub_id = PIXART_ID if reason else name  # with a reason, a folder was meant
-    local = _LOCAL_DIRS.get(hub_id, 'models/' + hub_id.split('/')[-1].lower())
-    download = (f"on a machine with network run `hf download {hub_id} --local-dir {local}` (older "
-                f"huggingface_hub: `huggingface-cli download`), bring that folder here and pass it as the "
-                f"model, or set `models.pixart: {local}` in params.yaml")
-    if reason:
-        fix = (f"pass a folder written by `save_pretrained` (the tiny profile's `base` stage writes one); "
-               f"for PixArt-α, {download}.")
-    else:
-        offline = os.environ.get('HF_HUB_OFFLINE', '0').lower() in ('1', 'true', 'yes', 'on')
-        reason = ("it is not a local folder, and this machine is offline (HF_HUB_OFFLINE is set) with no "
-                  "copy in the Hugging Face cache" if offline else "it is not a local folder, not in the "
-                  "Hugging Face cache, and the hub could not be reached (is this machine offline?)")
-        fix = download + '.'
-        if name != PIXART_ID:  # 'org/name' may also have been meant as a relative folder
-            fix += f" If {name!r} was meant as a folder: it does not exist under {os.getcwd()}."
-    return ModelUnavailableError(f"Cannot load the PixArt-α pipeline {name!r}: {reason}.\n"
-                                 f"Fix: {fix}\nOr use profile 'tiny', which needs no download.")
+    local = _LOCAL_DIRS.get(hub_id, local_model_folder(hub_id))
+    if not reason:  # not a folder, not in the cache: medart.io's message ('org/name' may also have been meant as a relative folder)
+        folder = f"If {name!r} was meant as a folder: it does not exist under {os.getcwd()}.\n" if name != PIXART_ID else ''
+        return model_unavailable('PixArt-α pipeline', name, 'models.pixart', local=local,
+                                 alternative=folder + "Or use profile 'tiny', which needs no download.")
+    return ModelUnavailableError(
+        f"Cannot load the PixArt-α pipeline {name!r}: {reason}.\nFix: pass a folder written by `save_pretrained` (the tiny "
+        f"profile's `base` stage writes one); for PixArt-α, on a machine with network run `hf download {hub_id} --local-dir {local}` "
+        f"(older huggingface_hub: `huggingface-cli download`), bring that folder here and pass it as the model, or set "
+        f"`models.pixart: {local}` in params.yaml.\nOr use profile 'tiny', which needs no download.")
 
 def load_pixart(model=PIXART_ID, dtype=torch.float32, device='cpu', **kw):
     "Load a PixArt-α pipeline from a hub id or a local `save_pretrained` folder, on `device` in `dtype`."

@@ -25,7 +25,7 @@ from PIL import Image
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .data import load_image
-from .io import seeded_generator, write_atomic  # seeded_generator: medart.train.seeded_generator still works
+from .io import seeded_generator, settings_hash, write_atomic  # seeded_generator: medart.train.seeded_generator still works
 from .sampling import encode_prompts
 
 # %% auto #0
@@ -265,7 +265,7 @@ class NonFiniteLossError(FloatingPointError):
 
 def run_fingerprint(settings: dict) -> str:
     "A short hash of the settings that must match for a checkpoint to be resumed."
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return settings_hash(settings)
 
 TRAINING_MODULES = ('train', 'baselines')  # the two training loops; what they import is found, not listed (medart.deps)
 

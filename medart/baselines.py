@@ -29,6 +29,7 @@ from transformers import (BertConfig, BertModel, BertTokenizer, CLIPTextConfig, 
                           CLIPTokenizer, T5Config, T5EncoderModel)
 from transformers.models.clip.modeling_clip import CLIPAttention
 
+from .io import linear_seed, local_model_folder, model_unavailable
 from .lora import base_fingerprint, check_base, has_lora, lora_module_names
 from .models import ModelUnavailableError, TINY_CONFIGS, build_tiny_tokenizer, caption_corpus, CORPUS_COMMON_WORDS
 from .sampling import decode_latents, fresh_scheduler
@@ -313,7 +314,7 @@ def build_tiny_baseline(name, seed=0, resolution=64, vae=None, classes=None):
     f = 2 ** (len(vae.config.block_out_channels) - 1)
     if resolution % (8 * f): raise ValueError(f'resolution {resolution} must be a multiple of {8 * f} (VAE factor {f} x 8)')
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed + 1000 * spec.seed_offset)
+        torch.manual_seed(linear_seed(seed, spec.seed_offset, stride=1000))
         pipe = spec.build(vae, resolution // f, classes)
     return _finish(pipe, name, 'tiny', classes, {'seed': seed, 'resolution': resolution})
 
@@ -324,14 +325,8 @@ def load_baseline(name, model=None, classes=None, resolution=512, dtype=torch.fl
     if spec.conditioning == 'label': _id2label(classes)  # fail before any download
     try: pipe = spec.load(str(model), dtype, classes, resolution, **kw)
     except (OSError, ValueError) as e:
-        local = 'models/' + str(model).split('/')[-1].lower()
-        offline = os.environ.get('HF_HUB_OFFLINE', '0').lower() in ('1', 'true', 'yes', 'on')
-        raise ModelUnavailableError(
-            f"Cannot load the {name} pipeline {str(model)!r}: it is not a local folder and "
-            + ("this machine is offline (HF_HUB_OFFLINE is set) with no copy in the Hugging Face cache."
-               if offline else "the hub could not be reached (is this machine offline?).")
-            + f"\nFix: on a machine with network run `hf download {spec.hub_id} --local-dir {local}`, bring that folder here "
-              f"and set `models.baseline: {local}` for this method in params.yaml.\nOr use profile 'tiny', which needs no download.") from e
+        # `models.baseline` is set per method (its preset) in params.yaml
+        raise model_unavailable(f'{name} pipeline', model, 'models.baseline', hub_id=spec.hub_id, local=local_model_folder(model)) from e
     return _finish(pipe.to(device), name, str(model), classes, {'resolution': resolution})
 
 # %% ../nbs/14_baselines.ipynb #c31f937d

@@ -17,12 +17,13 @@ from pathlib import Path
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .data import DatasetSpec, load_image
+from .io import linear_seed, model_unavailable, settings_hash
 from .vsg import COLOUR_NAMES, Captioner, caption_batch, required_opening, vsg_prompt
 
 # %% auto #0
 __all__ = ['SIMPLIFY_PATHS', 'count_tokens', 'feature_words', 'sentence_score', 'split_sentences', 'shorten_sentences',
            'T5Simplifier', 'load_simplifier', 'model_available', 'tiny_simplifier', 'fit_length', 'CaptionStore',
-           'load_captions', 'run_fingerprint', 'balanced_subset', 'summarize', 'caption_dataset']
+           'load_captions', 'caption_fingerprint', 'balanced_subset', 'summarize', 'caption_dataset']
 
 # %% ../nbs/05b_captions.ipynb #6aca996d
 def count_tokens(texts, tokenizer) -> list[int]:
@@ -104,13 +105,8 @@ def load_simplifier(model_id: str = 'google-t5/t5-base', device: str = 'cpu', **
         model = T5ForConditionalGeneration.from_pretrained(model_id)
         tokenizer = AutoTokenizer.from_pretrained(model_id)
     except (OSError, ValueError) as e:
-        from medart.models import ModelUnavailableError
-        local = 'models/' + str(model_id).rstrip('/').split('/')[-1].lower()
-        raise ModelUnavailableError(
-            f"Cannot load the T5 simplifier {model_id!r}: not a local folder, and not in the Hugging Face cache of this "
-            f"(offline?) machine.\nFix: on a machine with network run `hf download {model_id} --local-dir {local}`, bring "
-            f"that folder here and set `caption.simplify_model_id: {local}` in params.yaml. Without it, captions over "
-            f"the limit are shortened by the sentence-level shortener alone.") from e
+        raise model_unavailable('T5 simplifier', model_id, 'caption.simplify_model_id', e,
+                                alternative="Without it, captions over the limit are shortened by the sentence-level shortener alone.") from e
     return T5Simplifier(model.to(device).eval(), tokenizer, str(model_id), **kw)
 
 def model_available(model_id: str) -> bool:
@@ -193,14 +189,14 @@ def load_captions(path) -> dict[str, dict]:
     return CaptionStore(path).latest()
 
 # %% ../nbs/05b_captions.ipynb #ffe2f589
-def run_fingerprint(captioner, tokenizer, simplifier=None, max_tokens=120, min_tokens=90, max_retries=3, seed=0) -> str:
+def caption_fingerprint(captioner, tokenizer, simplifier=None, max_tokens=120, min_tokens=90, max_retries=3, seed=0) -> str:
     "A short hash of every setting that changes a caption (the prompt is compared row by row)."
     vocab = tokenizer.get_vocab() if hasattr(tokenizer, 'get_vocab') else {}
     desc = dict(backend=captioner.name, model_id=captioner.model_id, sampling=getattr(captioner, 'sampling', None),
                 tokenizer=hashlib.sha256(json.dumps(sorted(vocab.items())).encode()).hexdigest()[:16],
                 simplifier=None if simplifier is None else getattr(simplifier, 'model_id', type(simplifier).__name__),
                 max_tokens=max_tokens, min_tokens=min_tokens, max_retries=max_retries, seed=seed)
-    return hashlib.sha256(json.dumps(desc, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return settings_hash(desc)
 
 def balanced_subset(records, limit: int) -> list[dict]:
     "The first `limit` records taking the classes in turn (all records if `limit` is 0)."
@@ -231,7 +227,7 @@ def caption_dataset(records, spec: DatasetSpec, captioner: Captioner, store, tok
     """Caption the images of `records` (path, label, sha256) with `captioner` into the JSONL `store`, resuming where a
     previous run stopped; returns what was done. `on_batch(i, rows)` is called after batch `i` is stored."""
     store = store if isinstance(store, CaptionStore) else CaptionStore(store)
-    fp = run_fingerprint(captioner, tokenizer, simplifier, max_tokens, min_tokens, max_retries, seed)
+    fp = caption_fingerprint(captioner, tokenizer, simplifier, max_tokens, min_tokens, max_retries, seed)
     records = balanced_subset(records, limit)
     prompt = {c: vsg_prompt(spec, c) for c in {r['label'] for r in records}}
     rows, info = store.read()
@@ -242,7 +238,7 @@ def caption_dataset(records, spec: DatasetSpec, captioner: Captioner, store, tok
     with tqdm(total=len(todo), unit='img', desc=f"{captioner.name} captions", disable=not (progress and todo)) as bar:
         for i, b in enumerate(range(0, len(todo), batch_size)):
             batch, t = todo[b:b + batch_size], time.time()
-            bseed = (seed * 1_000_003 + int(batch[0]['sha256'][:8], 16)) % 2 ** 31
+            bseed = linear_seed(int(batch[0]['sha256'][:8], 16), seed, stride=1_000_003, modulo=2 ** 31)  # == (seed * 1_000_003 + sha prefix) % 2**31
             answers = caption_batch(captioner, [load_image(r['path']) for r in batch], [prompt[r['label']] for r in batch],
                                     bseed, max_retries)
             fits = fit_length([a['text'] for a in answers], [required_opening(spec, r['label']) for r in batch],

@@ -9,7 +9,6 @@ import hashlib
 import json
 import math
 import os
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -24,7 +23,7 @@ from tqdm import tqdm  # text bars: they show in logs and papermill-executed not
 from transformers import AutoModelForImageClassification, ViTConfig, ViTForImageClassification, get_linear_schedule_with_warmup
 
 from .data import load_image
-from .models import ModelUnavailableError
+from .io import ModelUnavailableError, local_model_folder, model_unavailable, numpy_rng, settings_hash, write_atomic
 
 # %% auto #0
 __all__ = ['VIT_IN21K', 'IN21K_MEAN_STD', 'TINY_VIT', 'label_maps', 'build_classifier', 'preprocessing_of', 'pixel_array',
@@ -45,14 +44,8 @@ def label_maps(classes) -> tuple[dict, dict]:
 
 def _hub_unavailable(model_id, err) -> ModelUnavailableError:
     "A ModelUnavailableError for a classifier: what failed, why, and how to get the weights."
-    offline = os.environ.get('HF_HUB_OFFLINE', '0').lower() in ('1', 'true', 'yes', 'on')
-    local = 'models/' + str(model_id).rstrip('/').split('/')[-1]
-    why = ("this machine is offline (HF_HUB_OFFLINE is set) and it is not in the Hugging Face cache" if offline else
-           "it is not a local folder, not in the Hugging Face cache, and the hub could not be reached")
-    return ModelUnavailableError(
-        f"Cannot load the classifier {model_id!r}: {why} ({type(err).__name__}).\nFix: on a machine with network run "
-        f"`hf download {model_id} --local-dir {local}` (older huggingface_hub: `huggingface-cli download`), bring that folder "
-        f"here and set `classify.model_id: {local}` in params.yaml.\nOr use profile 'tiny' (classify.model_id: tiny), which needs no download.")
+    return model_unavailable('classifier', model_id, 'classify.model_id', err, local=local_model_folder(model_id, lower=False),
+                             alternative="Or use profile 'tiny' (classify.model_id: tiny), which needs no download.")
 
 def build_classifier(model_id: str, classes, image_size: int = 224, seed: int = 0, mean=IN21K_MEAN_STD, std=IN21K_MEAN_STD,
                      **tiny) -> ViTForImageClassification:
@@ -109,21 +102,20 @@ def preprocess(images_or_paths, image_size: int, mean=IN21K_MEAN_STD, std=IN21K_
 # %% ../nbs/13_classify.ipynb #234684d8
 def _epoch_order(n: int, seed: int, epoch: int) -> tuple[np.ndarray, np.ndarray]:
     "Image order and horizontal-flip mask of one epoch, a function of (seed, epoch) only, so a resumed run repeats it."
-    rng = np.random.default_rng([seed, 7919, epoch])
+    rng = numpy_rng(seed, 7919, epoch)  # medart.io's seed rule; the same stream as default_rng([seed, 7919, epoch])
     return rng.permutation(n), rng.random(n) < 0.5
 
 def _fingerprint(settings: dict) -> str:
     "A short hash of what must match for a checkpoint to be resumed."
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return settings_hash(settings)
 
 def _save_checkpoint(folder: Path, epoch: int, model, optimizer, scheduler, history: list, fingerprint: str, keep: int = 2) -> Path:
     "Write `folder/epoch_XXXX.pt` atomically (a kill mid-write leaves the previous one intact); keep the newest `keep`."
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"epoch_{epoch:04d}.pt"
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp'); os.close(fd)
-    torch.save(dict(epoch=epoch, model=model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
-                    history=history, fingerprint=fingerprint), tmp)
-    os.replace(tmp, path)
+    state = dict(epoch=epoch, model=model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
+                 history=history, fingerprint=fingerprint)
+    write_atomic(path, lambda tmp: torch.save(state, tmp))
     for old in sorted(folder.glob('epoch_*.pt'))[:-keep]: old.unlink()
     return path
 

@@ -16,6 +16,8 @@ from typing import Any, Callable
 
 import yaml
 
+from .io import write_atomic
+
 # %% auto #0
 __all__ = ['SCHEMA', 'STAGE_PARAMS', 'DVC_STAGES', 'Param', 'Int', 'Float', 'Choice', 'Bool', 'Str', 'StrList', 'iter_schema',
            'default_params', 'ParamsError', 'validate_params', 'user_values', 'resolve_params', 'repo_root',
@@ -433,9 +435,7 @@ def _write_if_changed(path: Path, text: str) -> bool:
     "Write `text` to `path` atomically unless it already holds it; whether it changed."
     path = Path(path)
     if path.exists() and path.read_text() == text: return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text); tmp.replace(path)
+    write_atomic(path, text)
     return True
 
 def write_stage_params(params_path='params.yaml', out_dir='runs/params') -> dict[Path, bool]:

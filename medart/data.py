@@ -6,11 +6,8 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
-import tempfile
-import zlib
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,14 +17,16 @@ import yaml
 from PIL import Image, ImageFile, UnidentifiedImageError
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
+# fetch and synth import nothing from medart: the registry below takes Kvasir's classes and the synthetic sets' from them
 from .fetch import KVASIR_V2
+from .io import class_rng, sha256_file, write_json_atomic
 from .synth import SYNTH_SETS
 
 # %% auto #0
-__all__ = ['ENDOSCOPIC_FEATURES', 'DERMOSCOPIC_FEATURES', 'IMAGE_SUFFIXES', 'DATASETS', 'DatasetSpec', 'article',
+__all__ = ['ENDOSCOPIC_FEATURES', 'DERMOSCOPIC_FEATURES', 'IMAGE_SUFFIXES', 'DATASETS', 'sha256_of', 'DatasetSpec', 'article',
            'simple_caption', 'DatasetError', 'spec_from_dict', 'load_registry', 'get_dataset', 'ImageProblem',
-           'open_image', 'check_image', 'load_image', 'dataset_root', 'sha256_of', 'scan_dataset', 'problems_table',
-           'split_records', 'write_json_atomic', 'empty_classes', 'prepare_split', 'read_split', 'split_files']
+           'open_image', 'check_image', 'load_image', 'dataset_root', 'scan_dataset', 'problems_table', 'split_records',
+           'empty_classes', 'prepare_split', 'read_split', 'split_files']
 
 # %% ../nbs/01_data.ipynb #b07b1bf0
 ENDOSCOPIC_FEATURES = "specific color, shape, surrounding mucosa, surface texture, bleeding condition, and other relevant details"
@@ -205,12 +204,7 @@ def dataset_root(spec: DatasetSpec, data_root='data', synth_root='runs/synth') -
     p = Path(spec.path)
     return p if p.is_absolute() else Path(synth_root if spec.synthetic else data_root) / p
 
-def sha256_of(path, chunk: int = 1 << 20) -> str:
-    "SHA-256 of a file's bytes (the identity of an image for duplicates and caches)."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(chunk), b''): h.update(block)
-    return h.hexdigest()
+sha256_of = sha256_file  # the SHA-256 of a file's bytes is the identity of an image (duplicates, caches); the old name of medart.io.sha256_file
 
 def _named(path) -> str:
     "A path as the report names it: a symlink says where it points."
@@ -338,9 +332,6 @@ def problems_table(problems: list[ImageProblem]) -> str:
     return "\n".join(f"{p.action:<9} {p.path}\n          {p.problem}\n          fix: {p.fix}" for p in problems)
 
 # %% ../nbs/01_data.ipynb #439d7fad
-def _class_rng(seed: int, label: str) -> np.random.Generator:
-    return np.random.default_rng([seed, zlib.crc32(label.encode())])  # stable across processes (unlike hash())
-
 def split_records(records: list[dict], test_fraction: float = 0.2, seed: int = 0) -> list[dict]:
     "Assign `split` ('train'/'test') to each record: round(n * test_fraction) per class, whole groups together, seeded."
     by_class = defaultdict(list)
@@ -351,7 +342,7 @@ def split_records(records: list[dict], test_fraction: float = 0.2, seed: int = 0
         groups = defaultdict(list)
         for r in rs: groups[r['group'] if r.get('group') else r['path']].append(r)
         keys = sorted(groups)
-        order = _class_rng(seed, label).permutation(len(keys))
+        order = class_rng(seed, label).permutation(len(keys))
         target, n_test = round(len(rs) * test_fraction), 0
         for i in order:
             g = groups[keys[i]]
@@ -361,19 +352,6 @@ def split_records(records: list[dict], test_fraction: float = 0.2, seed: int = 0
     return sorted(out, key=lambda r: (r['label'], r['path']))
 
 # %% ../nbs/01_data.ipynb #e38b66a7
-def write_json_atomic(path, obj) -> Path:
-    "Write `obj` as JSON to `path` via a temporary file and `os.replace`, so readers never see half a file."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as fh: json.dump(obj, fh, indent=1, default=str)
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a manifest is an ordinary, shareable file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
-    return path
-
 def empty_classes(spec: DatasetSpec, records: list[dict]) -> list[str]:
     "The classes `spec` declares that have no usable image among `records`."
     found = {r['label'] for r in records}

@@ -8,10 +8,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 import textwrap
 import time
-import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Callable
@@ -22,12 +20,12 @@ from PIL import Image, PngImagePlugin
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .baselines import baseline_generate, baseline_info
+from .io import class_counts, class_rng, derive_seed, write_atomic  # class_counts: medart.generate.class_counts still works
 from .models import uses_resolution_binning
 
 # %% auto #0
-__all__ = ['TRAIN_SEED_OFFSET', 'MANIFEST', 'GenerateError', 'class_counts', 'eval_prompts', 'train_prompts', 'image_seed',
-           'shard', 'process_rank', 'set_rows', 'render', 'generate_set', 'read_generated', 'grid_rows',
-           'comparison_grid']
+__all__ = ['TRAIN_SEED_OFFSET', 'MANIFEST', 'GenerateError', 'eval_prompts', 'train_prompts', 'image_seed', 'shard',
+           'process_rank', 'set_rows', 'render', 'generate_set', 'read_generated', 'grid_rows', 'comparison_grid']
 
 # %% ../nbs/11_generate.ipynb #c42491d5
 class GenerateError(RuntimeError):
@@ -41,26 +39,10 @@ def _caption(captions, sha):
     c = captions[sha]
     return c['caption'] if isinstance(c, dict) else c
 
-def _class_rng(seed, label):
-    return np.random.default_rng([seed, zlib.crc32(label.encode())])  # per class, stable across processes
-
 def _cycled(records, k, rng):
     "`k` of `records` in a seeded random order; past `len(records)` the same order repeats, so uses differ by at most one."
     perm = rng.permutation(len(records))
     return [records[perm[i % len(records)]] for i in range(k)]
-
-def class_counts(test_records, n=0, classes=None):
-    "Images per class of an evaluation set: the test split's counts (`n=0`), or `n` split in its proportions (largest remainder)."
-    counts = Counter(r['label'] for r in test_records)
-    classes = [c for c in (classes or sorted(counts)) if counts[c]]
-    if not classes: raise ValueError('the test split is empty: run the prepare stage first')
-    if n == 0: return {c: counts[c] for c in classes}
-    total = sum(counts[c] for c in classes)
-    quota = {c: n * counts[c] / total for c in classes}
-    out = {c: int(q) for c, q in quota.items()}
-    # largest remainder (Hamilton): the seats left go to the largest fractional parts, ties in class order
-    for c in sorted(classes, key=lambda c: (-(quota[c] - out[c]), classes.index(c)))[:n - sum(out.values())]: out[c] += 1
-    return out
 
 # %% ../nbs/11_generate.ipynb #b26222f0
 def _prompt_rows(picks, captions):
@@ -74,7 +56,7 @@ def eval_prompts(train_records, captions, test_records, n=0, seed=0, classes=Non
     picks = []
     for c, k in class_counts(test_records, n, classes).items():
         if c not in by_class: raise GenerateError(f"class {c!r} is in the test split but has no training images to caption")
-        picks += _cycled(by_class[c], k, _class_rng(seed, c))
+        picks += _cycled(by_class[c], k, class_rng(seed, c))
     return _prompt_rows(picks, captions)
 
 # %% ../nbs/11_generate.ipynb #6f1b3a69
@@ -85,7 +67,7 @@ def train_prompts(train_records, captions, per_class=0, seed=0, classes=None):
     picks = []
     for c in classes or sorted(by_class):
         rs = by_class.get(c, [])
-        picks += rs if per_class == 0 else _cycled(rs, per_class, _class_rng(seed, c)) if rs else []
+        picks += rs if per_class == 0 else _cycled(rs, per_class, class_rng(seed, c)) if rs else []
     return _prompt_rows(picks, captions)
 
 # %% ../nbs/11_generate.ipynb #1479e22f
@@ -93,9 +75,8 @@ TRAIN_SEED_OFFSET = 10_000  # the classifier set's seeds start here: the evaluat
 
 def image_seed(base_seed, index):
     "The noise seed of image `index` of a set seeded `base_seed`: hashed, so no two (set, image) pairs share noise."
-    # SeedSequence mixes the pair (the same as medart.train.seeded_generator); `base_seed + index` would give
-    # set s image i+1 the noise of set s+1 image i.
-    return int(np.random.SeedSequence([int(base_seed), int(index)]).generate_state(1, np.uint64)[0] >> 1)
+    # medart.io's one seed rule (SeedSequence over the pair); `base_seed + index` would give set s image i+1 the noise of set s+1 image i
+    return derive_seed(base_seed, index)
 
 # %% ../nbs/11_generate.ipynb #444085a9
 def shard(items, rank=0, world=1):
@@ -130,12 +111,7 @@ def _png_row(path):
 def _save_png(image, path, row):
     "Write `image` with `row` in a PNG text chunk, atomically (temporary file, then `os.replace`)."
     info = PngImagePlugin.PngInfo(); info.add_text('medart', json.dumps(row))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.stem}.', suffix='.tmp'); os.close(fd)
-    try:
-        image.save(tmp, format='PNG', pnginfo=info); os.chmod(tmp, 0o644); os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True); raise
+    write_atomic(path, lambda tmp: image.save(tmp, format='PNG', pnginfo=info))
 
 def _done(out_dir, row):
     "Whether the image of `row` is on disk and was generated with exactly these settings."
@@ -163,9 +139,7 @@ def _finish(out_dir, rows):
     for p in out_dir.glob('*/*.png'):  # images of an earlier, larger set with other settings
         if re.fullmatch(r'\d{5}\.png', p.name) and f'{p.parent.name}/{p.name}' not in keep: p.unlink(missing_ok=True)
     for p in out_dir.glob('*/.*.tmp'): p.unlink(missing_ok=True)  # left by a killed run
-    fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f'.{MANIFEST}.', suffix='.tmp')
-    with os.fdopen(fd, 'w') as fh: fh.writelines(json.dumps(r) + '\n' for r in rows)
-    os.chmod(tmp, 0o644); os.replace(tmp, out_dir / MANIFEST)
+    write_atomic(out_dir / MANIFEST, ''.join(json.dumps(r) + '\n' for r in rows))
     return True
 
 def _read_manifest(out_dir):

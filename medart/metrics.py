@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import warnings
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +26,10 @@ from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from
 from transformers import AutoModelForImageClassification
 
 from .classify import load_classifier, preprocessing_of
-from .data import load_image, sha256_of
-from .generate import class_counts
+from .data import load_image
 from .inception import INCEPTION, inception_weights
-from .models import ModelUnavailableError
+from .io import ModelUnavailableError, class_counts, class_rng, fmt, local_model_folder, model_unavailable, sha256_file
+from .paths import RunPaths
 
 # %% auto #0
 __all__ = ['DOMAIN_NETWORKS', 'RESIZE', 'SCORES', 'Network', 'inception_network', 'DomainFeatures', 'register_domain',
@@ -147,29 +146,23 @@ def _check_recipe(model: str, revision: str, recipe: dict):
 
 def _unavailable(model: str, revision: str, err) -> ModelUnavailableError:
     "A ModelUnavailableError for a domain classifier: why, and the commands that fix it."
-    offline = os.environ.get('HF_HUB_OFFLINE', '0').lower() in ('1', 'true', 'yes', 'on')
-    why = ("this machine is offline (HF_HUB_OFFLINE is set) and it is not in the Hugging Face cache" if offline else
-           "it is not a local folder, not in the Hugging Face cache, and the hub could not be reached")
-    local = 'models/' + model.rstrip('/').split('/')[-1]
-    rev = f" --revision {revision}" if revision else ''
-    return ModelUnavailableError(
-        f"Cannot load the domain classifier {model!r}{f' at revision {revision}' if revision else ''}: {why} ({type(err).__name__}).\n"
-        f"Fix: on a machine with network run `hf download {model}{rev} --local-dir {local}` (older huggingface_hub: "
-        f"`huggingface-cli download`), bring that folder here and set `evaluate.domain_model: {local}` in params.yaml "
-        f"(the same network and input recipe). Or set `evaluate.domain_model: trained` to use the classifier trained on the real "
-        f"training split (runs/<dataset>/real/classifier), which needs no download.")
+    return model_unavailable(
+        'domain classifier' + (f' (revision {revision})' if revision else ''), model, 'evaluate.domain_model', err,
+        hub_id=model + (f' --revision {revision}' if revision else ''), local=local_model_folder(model, lower=False),
+        alternative="Keep the same network and input recipe. Or set `evaluate.domain_model: trained` to use the classifier trained on "
+                    "the real training split (runs/<dataset>/real/classifier), which needs no download.")
 
 def domain_network(model: str = 'trained', dataset: str = '', revision: str = '', runs_dir='runs', device=None) -> Network:
     """The domain network of the domain FD (the paper's KFD/HFD), registered with torch-fidelity: 'trained' = the classifier
     trained here on `dataset`'s real training split (runs_dir/<dataset>/real/classifier), else a hub id (pinned to `revision`)
     or a local folder. Its name says which network it is: `domain-<dataset>-real-vit`, `domain-<org>--<name>`."""
     if model == 'trained':
-        folder = Path(runs_dir) / dataset / 'real' / 'classifier'
+        folder = RunPaths(dataset, runs_dir=runs_dir).real_classifier
         net, pre = load_classifier(folder, device)  # FileNotFoundError says which stage makes it
         name = f"domain-{dataset}-real-{net.config.model_type}"
         weights = next(iter(sorted(folder.glob('*.safetensors')) or sorted(folder.glob('*.bin'))), None)
         info = dict(source=str(folder), trained_on=f"{dataset} real training split",
-                    sha256=sha256_of(weights)[:16] if weights else None)
+                    sha256=sha256_file(weights)[:16] if weights else None)
     else:
         hub_id, recipe = _recipe(model)
         try:
@@ -310,7 +303,7 @@ def stratified_halves(labels, seed: int = 0, n: int = 0) -> tuple[np.ndarray, np
     labels = np.asarray(labels)
     a, b = {}, {}
     for c in sorted(set(labels.tolist())):
-        idx = np.random.default_rng([seed, zlib.crc32(str(c).encode())]).permutation(np.flatnonzero(labels == c))
+        idx = class_rng(seed, str(c)).permutation(np.flatnonzero(labels == c))
         k = len(idx) // 2
         a[c], b[c] = idx[:k], idx[k:2 * k]
     if n and n < sum(map(len, a.values())):
@@ -390,9 +383,9 @@ def floor_mismatch(floor: dict, result: dict) -> list[str]:
     return out
 
 def _fmt(s) -> str:
+    "A summarized metric as the tables show it: 4 decimals below 1, else 2, with its spread and number of sets."
     if not isinstance(s, dict): return '—'
-    d = 4 if abs(s['mean']) < 1 else 2
-    return f"{s['mean']:.{d}f}" + (f" ± {s['std']:.{d}f}" if s.get('std') is not None else '') + f" (n={s['n']})"
+    return fmt(s['mean'], s.get('std'), digits=4, large=1, large_digits=2) + f" (n={s['n']})"
 
 def metrics_table(result: dict, floor: dict | None = None, per_class: bool = False, label: str = 'generated vs real') -> str:
     "A markdown table: each FD/FID and KID mean (over sets: mean ± std) beside its real-vs-real floor; `per_class`: the per-class FDs."

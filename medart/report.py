@@ -12,8 +12,11 @@ from pathlib import Path
 import numpy as np
 import matplotlib.pyplot as plt
 
+from .io import write_atomic
+from .paths import RunPaths
+
 # %% auto #0
-__all__ = ['PAPER', 'PAPER_NAMES', 'PAPER_REFERENCE', 'TABLE2', 'TABLE3', 'RESULT_FILES', 'CLASSIFICATION', 'paper_value', 'fmt',
+__all__ = ['PAPER', 'PAPER_NAMES', 'PAPER_REFERENCE', 'TABLE2', 'TABLE3', 'RESULT_FILES', 'CLASSIFICATION', 'paper_value',
            'load_results', 'markdown_table', 'metric_rows', 'paper_columns', 'ablation_methods', 'table_header',
            'skipped_notes', 'metric_columns', 'saturation', 'channel_histograms', 'colour_summary', 'colour_histograms',
            'read_loss_csv', 'smooth', 'loss_figure', 'protocol_summary', 'write_report']
@@ -56,25 +59,19 @@ def paper_value(dataset: str, method: str, metric: str):
     return PAPER.get(PAPER_REFERENCE.get(dataset, dataset), {}).get(method, {}).get(metric)
 
 # %% ../nbs/15_report.ipynb #8df8184a
-def fmt(value, std=None, digits=3) -> str:
-    "`value ± std` with `digits` significant decimals; a string (the reason a number is missing) passes through; None is '—'."
-    if value is None: return '—'
-    if isinstance(value, str): return value
-    if not math.isfinite(value): return 'n/a'
-    d = digits if abs(value) < 10 else max(1, digits - 1)
-    return f"{value:.{d}f}" + (f" ± {std:.{d}f}" if std is not None else '')
+from .io import fmt  # `value ± std` as the tables print it; medart.report.fmt still works
 
 # %% ../nbs/15_report.ipynb #35e0e215
-RESULT_FILES = {'train': 'train.json', 'generate': 'generate.json', 'metrics': 'metrics.json', 'classify': 'classify.json'}
+RESULT_FILES = {'train': 'train_json', 'generate': 'generate_json', 'metrics': 'metrics_json', 'classify': 'classify_json'}  # RunPaths attributes
 
 def load_results(runs_dir, dataset: str, methods) -> dict:
     "Per method (and 'real'), the stage results under runs_dir/dataset/<method>/: {method: {stage: dict, 'missing': [files]}}."
     out = {}
     for m in [*methods, 'real']:
-        folder = Path(runs_dir) / dataset / m
+        paths = RunPaths(dataset, m, runs_dir)
         res = {'missing': []}
         for stage, name in RESULT_FILES.items():
-            f = folder / name
+            f = getattr(paths, name)
             if f.exists(): res[stage] = json.loads(f.read_text())
             elif not (m == 'real' and stage in ('train', 'generate')): res['missing'].append(str(f))
         out[m] = res
@@ -248,5 +245,4 @@ def write_report(out_dir, title: str, sections: list[tuple[str, str]], figures: 
         fig.savefig(out / f'{name}.png', dpi=110, bbox_inches='tight')
         parts.append(f"![{name}]({name}.png)\n")
     path = out / 'report.md'
-    tmp_path = path.with_suffix('.md.tmp'); tmp_path.write_text('\n'.join(parts)); tmp_path.replace(path)
-    return path
+    return write_atomic(path, '\n'.join(parts))

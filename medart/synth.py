@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import textwrap
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from tqdm import tqdm
+
+from .io import numpy_rng, write_atomic
 
 # %% auto #0
 __all__ = ['ENDO_CLASSES', 'DERM_CLASSES', 'BASE_SHAPES', 'SYNTH_SETS', 'ENDO_PAINTERS', 'DERM_PAINTERS', 'BASE_COLORS',
@@ -51,7 +52,7 @@ def image_rng(dataset: str, cls: str, index: int, seed: int = 0) -> np.random.Ge
     # sha256, not hash(): Python salts str hashes per process, which would break reproducibility.
     digest = hashlib.sha256(f'{dataset}/{cls}'.encode()).digest()
     key = [int.from_bytes(digest[i:i + 4], 'little') for i in range(0, 16, 4)]
-    return np.random.default_rng(np.random.SeedSequence([int(seed), int(index), *key]))
+    return numpy_rng(seed, index, *key)  # medart.io's seed rule: SeedSequence([seed, index, *key])
 
 # %% ../nbs/03_synth.ipynb #36ee776f
 @lru_cache(maxsize=8)
@@ -553,24 +554,12 @@ def show_samples(dataset: str, n_per_class: int = 6, size: int = 64, seed: int =
 # %% ../nbs/03_synth.ipynb #c3aa0e8a
 SYNTH_VERSION = {'synth-endo': 1, 'synth-derm': 1, 'synth-base': 2}  # per set: bump when a renderer change alters its pixels, so folders made by the older renderer are refused
 
-def _atomic_write(path, write):
-    "Call `write(file)` on a temp file in `path`'s folder, then rename it onto `path`: readers never see half a file."
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f: write(f)
-        os.chmod(tmp, 0o644)  # mkstemp creates owner-only files; the set should be readable like any other data
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 def _save_image(img, path, fmt):
     "Save `img` atomically as JPEG (quality 95, like the real sets) or PNG."
-    if fmt == 'jpg': _atomic_write(path, lambda f: img.save(f, format='JPEG', quality=95))
-    else: _atomic_write(path, lambda f: img.save(f, format='PNG'))
+    if fmt == 'jpg': write_atomic(path, lambda f: img.save(f, format='JPEG', quality=95))
+    else: write_atomic(path, lambda f: img.save(f, format='PNG'))
 
-def _save_text(path, text): _atomic_write(path, lambda f: f.write(text.encode()))
+def _save_text(path, text): write_atomic(path, text)
 
 def _claim_folder(root, meta):
     "Check that `root` is new, empty or holds this very set (same `meta`), and record `meta` in root/synth.json."

@@ -13,7 +13,6 @@ import json
 import math
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable
@@ -26,21 +25,18 @@ from PIL import Image
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .data import load_image
+from .io import seeded_generator, settings_hash, write_atomic  # seeded_generator: medart.train.seeded_generator still works
 from .sampling import encode_prompts
 
 # %% auto #0
-__all__ = ['REPORT_TO', 'TRACKED', 'TRAINING_CODE', 'seeded_generator', 'seed_global_rng', 'image_tensor', 'module_fingerprint',
-           'encode_latents', 'cached_latents', 'training_scheduler', 'predict_noise', 'diffusion_loss',
-           'steps_per_epoch', 'batch_indices', 'trainable_state', 'save_checkpoint', 'latest_checkpoint',
-           'load_checkpoint', 'set_aside_stale_checkpoints', 'resume_state', 'tracker_kwargs', 'tracked_values',
-           'log_image', 'validation_records', 'ValidationImages', 'NonFiniteLossError', 'run_fingerprint',
+__all__ = ['REPORT_TO', 'TRACKED', 'TRAINING_MODULES', 'seed_global_rng', 'image_tensor', 'module_fingerprint', 'encode_latents',
+           'cached_latents', 'training_scheduler', 'predict_noise', 'diffusion_loss', 'steps_per_epoch',
+           'batch_indices', 'trainable_state', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
+           'set_aside_stale_checkpoints', 'resume_state', 'tracker_kwargs', 'tracked_values', 'log_image',
+           'validation_records', 'ValidationImages', 'NonFiniteLossError', 'run_fingerprint', 'training_code',
            'training_code_sha', 'grad_norm', 'fit', 'training_steps', 'hldf_hook', 'finetune']
 
 # %% ../nbs/09_train.ipynb #87da40db
-def seeded_generator(*keys: int) -> torch.Generator:
-    "A CPU torch generator seeded from integers, e.g. `(seed, step)`; the same keys always give the same stream."
-    return torch.Generator('cpu').manual_seed(int(np.random.SeedSequence([int(k) for k in keys]).generate_state(1, np.uint64)[0] >> 1))
-
 def seed_global_rng(*keys: int) -> int:
     "Seed torch's global RNG (CPU and every GPU) from integers, e.g. `(seed, step, rank)`; the seed used."
     # Dropout layers take no generator: they draw from the global RNG (T5 v1.1 and BERT train with dropout 0.1). Seeding it
@@ -78,9 +74,7 @@ def cached_latents(vae, records: list[dict], resolution: int, cache_dir, batch_s
     if path.exists(): return torch.load(path)
     mean, std = encode_latents(vae, image_tensor([r['path'] for r in tqdm(records, desc='encoding images', leave=False)], resolution), batch_size)
     out = dict(mean=mean, std=std, sha256=[r['sha256'] for r in records])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix='.tmp'); os.close(fd)
-    torch.save(out, tmp); os.replace(tmp, path)
+    write_atomic(path, lambda tmp: torch.save(out, tmp))
     return out
 
 # %% ../nbs/09_train.ipynb #d4266f49
@@ -126,10 +120,9 @@ def save_checkpoint(folder, step: int, modules: dict, optimizer, lr_scheduler, f
     "Write `folder/step_XXXXXXX.pt` atomically (trainable weights, optimizer, schedule, step, loss-log rows `log`); keep the newest `keep`."
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"step_{step:07d}.pt"
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix='.tmp'); os.close(fd)
-    torch.save(dict(step=step, trainable=trainable_state(modules), optimizer=optimizer.state_dict(),
-                    lr_scheduler=lr_scheduler.state_dict(), fingerprint=fingerprint, log=list(log or [])), tmp)
-    os.replace(tmp, path)
+    state = dict(step=step, trainable=trainable_state(modules), optimizer=optimizer.state_dict(),
+                 lr_scheduler=lr_scheduler.state_dict(), fingerprint=fingerprint, log=list(log or []))
+    write_atomic(path, lambda tmp: torch.save(state, tmp))
     for old in sorted(folder.glob('step_*.pt'))[:-keep]: old.unlink()
     return path
 
@@ -262,8 +255,7 @@ class ValidationImages:
         "After step `done`: on every `every`-th, sample, save atomically and log the grid; its path, else None."
         if not self.every or done % self.every: return None
         im = self.grid()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.path(done).with_suffix('.tmp.png'); im.save(tmp); os.replace(tmp, self.path(done))
+        write_atomic(self.path(done), lambda tmp: im.save(tmp, format='PNG'))
         if acc is not None: log_image(acc, 'validation', im, done)
         return self.path(done)
 
@@ -273,17 +265,23 @@ class NonFiniteLossError(FloatingPointError):
 
 def run_fingerprint(settings: dict) -> str:
     "A short hash of the settings that must match for a checkpoint to be resumed."
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    return settings_hash(settings)
 
-TRAINING_CODE = ('train.py', 'lora.py', 'hldf.py', 'sampling.py', 'baselines.py')
+TRAINING_MODULES = ('train', 'baselines')  # the two training loops; what they import is found, not listed (medart.deps)
 
-def training_code_sha(files=TRAINING_CODE) -> str:
-    "A short hash of the medart modules that decide what training computes; part of every training checkpoint's fingerprint."
+def training_code() -> tuple[str, ...]:
+    "File names of the medart modules that decide what training computes: the training loops and every medart module they import."
+    import medart
+    from medart.deps import closure, module_graph
+    return tuple(sorted(f'{m}.py' for m in closure(TRAINING_MODULES, module_graph(Path(medart.__file__).parent.parent))))
+
+def training_code_sha(files=None) -> str:
+    "A short hash of `files` (default: `training_code()`); part of every training checkpoint's fingerprint."
     # DVC re-runs a train stage when this code changes; resuming the finished checkpoint of the old code would hand back
     # the old adapters, so checkpoints of other code are another run's (set aside, see resume_state)
     import medart
     root = Path(medart.__file__).parent
-    return hashlib.sha256(b''.join((root / f).read_bytes() for f in files)).hexdigest()[:16]
+    return hashlib.sha256(b''.join((root / f).read_bytes() for f in (files or training_code()))).hexdigest()[:16]
 
 def _log_writer(path: Path, start_step: int, fields: list[str], prior: list[dict] | None = None):
     # the rows before start_step: the checkpoint's own (DVC deletes loss.csv before it re-runs a stage), else those in the file

@@ -16,6 +16,7 @@ from scipy import ndimage as ndi
 from scipy.spatial import ConvexHull, QhullError
 
 from .data import DatasetSpec, article
+from .io import linear_seed, model_unavailable
 
 # %% auto #0
 __all__ = ['COLOUR_NAMES', 'DESCRIBE_VERSION', 'VLM_CLASSES', 'BACKENDS', 'required_opening', 'vsg_prompt', 'parse_prompt',
@@ -610,16 +611,13 @@ def load_vlm(backend: str = 'llava-next', model_id: str | None = None, device: s
         model = getattr(transformers, model_cls).from_pretrained(model_id, dtype=dtype or 'auto')
         processor = getattr(transformers, proc_cls).from_pretrained(model_id)
     except (OSError, ValueError) as e:
-        from medart.models import ModelUnavailableError
         hub = default if Path(model_id).exists() or model_id.count('/') != 1 else model_id  # a folder was meant
-        local = 'models/' + hub.split('/')[-1].lower()
         reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
-        raise ModelUnavailableError(
-            f"Cannot load the {backend} VLM {model_id!r}: it is not a complete local folder, nor in the Hugging Face "
-            f"cache of this (offline?) machine ({reason}).\nFix: on a machine with network run `hf download {hub} "
-            f"--local-dir {local}`, bring that folder here and set `caption.model_id: {local}` in params.yaml; or use "
-            f"`caption.backend: describe`, which needs no download (model id 'tiny-random' runs this VLM's code path on a "
-            f"tiny random model).") from e
+        raise model_unavailable(
+            f'{backend} VLM', model_id, 'caption.model_id', hub_id=hub,
+            why=f"it is not a complete local folder, nor in the Hugging Face cache of this (offline?) machine ({reason})",
+            alternative="Or use `caption.backend: describe`, which needs no download (model id 'tiny-random' runs this VLM's code "
+                        "path on a tiny random model).") from e
     return VLMCaptioner(model.to(device).eval(), processor, backend, model_id, **sampling)
 
 # %% ../nbs/05_vsg.ipynb #4247ac02
@@ -711,7 +709,7 @@ def caption_batch(captioner: Captioner, images, prompts, seed: int = 0, max_retr
     openings = [parse_prompt(p)[0] for p in prompts]
     results, todo = [None] * len(prompts), list(range(len(prompts)))
     for attempt in range(max_retries + 1):
-        answers = captioner([images[i] for i in todo], [prompts[i] for i in todo], seed=seed + 1_000_003 * attempt)
+        answers = captioner([images[i] for i in todo], [prompts[i] for i in todo], seed=linear_seed(seed, attempt, stride=1_000_003))
         again = []
         for i, raw in zip(todo, answers):
             text, flags = clean_answer(raw, openings[i])

@@ -1,37 +1,15 @@
 """The import graph of medart: module-level and function-level imports both count (a lazy import still loads the module)."""
-import ast
 from pathlib import Path
 
 import pytest
 
-PKG = Path(__file__).resolve().parents[1] / 'medart'
+from medart.deps import closure, module_graph
 
-
-def medart_imports(path: Path) -> set[str]:
-    "The medart modules a file imports anywhere in it (`from .x import`, `from medart.x import`, `import medart.x`)."
-    out = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom):
-            mod = node.module or ''
-            if node.level == 1: full = f'medart.{mod}' if mod else 'medart'
-            elif node.level == 0 and (mod == 'medart' or mod.startswith('medart.')): full = mod
-            else: continue
-            if full == 'medart': out |= {f'medart.{a.name}' for a in node.names if (PKG / f'{a.name}.py').exists()}
-            else: out.add(full)
-        elif isinstance(node, ast.Import):
-            out |= {a.name for a in node.names if a.name.startswith('medart.')}
-    return {m.split('.')[1] for m in out if m.count('.') >= 1}
-
-
-GRAPH = {p.stem: medart_imports(p) for p in PKG.glob('*.py') if p.stem not in ('__init__', '_modidx')}
+GRAPH = module_graph(Path(__file__).resolve().parents[1])  # {module: the medart modules it imports}, read with ast
 
 
 def reachable(start: str) -> set[str]:
-    seen, todo = set(), [start]
-    while todo:
-        for m in GRAPH.get(todo.pop(), ()):
-            if m not in seen: seen.add(m); todo.append(m)
-    return seen
+    return closure({start}, GRAPH) - {start}
 
 
 def test_the_graph_sees_known_edges():  # guards the parser: a graph with no edges would pass everything below

@@ -28,7 +28,7 @@ def main():
     import torch
     from PIL import Image
     from diffusers import AutoencoderKL
-    from medart.base import psnr, reconstruct, to_tensor
+    from medart.tiny.base import psnr, reconstruct, to_tensor
     from medart.checks import class_accuracy, colour_distance
     from medart.classify import load_classifier
     from medart.data import load_image, read_split, split_files

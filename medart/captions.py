@@ -18,7 +18,8 @@ from tqdm import tqdm  # text bars: they show in logs and papermill-executed not
 
 from .data import DatasetSpec, load_image
 from .io import linear_seed, model_unavailable, settings_hash
-from .vsg import COLOUR_NAMES, Captioner, caption_batch, required_opening, vsg_prompt
+from .tiny.measure import COLOUR_NAMES
+from .vsg import Captioner, caption_batch, required_opening, vsg_prompt
 
 # %% auto #0
 __all__ = ['SIMPLIFY_PATHS', 'count_tokens', 'feature_words', 'sentence_score', 'split_sentences', 'shorten_sentences',

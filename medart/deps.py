@@ -13,39 +13,56 @@ from pathlib import Path
 
 PACKAGE = 'medart'
 # Stages whose code deps are deliberately narrower than their imports, and why (the check skips them).
-EXEMPT = {'base': "the committed tiny base: its deps are the stage's own code (medart/base.py) so that a change to the "
+EXEMPT = {'base': "the committed tiny base: its deps are the stage's own code (medart/tiny/base.py) so that a change to the "
                   "training loop or the model builders does not make every fresh clone rebuild it (28 min); "
                   "`dvc repro -f base` rebuilds it on purpose"}
 
 # %% auto #0
-__all__ = ['PACKAGE', 'EXEMPT', 'imported_modules', 'package_modules', 'module_graph', 'notebook_imports', 'closure',
-           'stage_code_deps', 'dvc_stage_notebooks', 'dvc_code_deps', 'check_dvc_deps', 'write_dvc_deps', 'main']
+__all__ = ['PACKAGE', 'EXEMPT', 'imported_modules', 'package_modules', 'module_file', 'module_graph', 'notebook_imports',
+           'closure', 'stage_code_deps', 'dvc_stage_notebooks', 'dvc_code_deps', 'check_dvc_deps', 'write_dvc_deps',
+           'main']
 
 # %% ../nbs/17b_deps.ipynb #2826485f
-def imported_modules(source: str, package: str = PACKAGE) -> set[str]:
-    "Names of `package`'s top-level modules that Python `source` imports anywhere (module level or inside functions)."
+def _resolve(level: int, module: str | None, within: str) -> list[str]:
+    "The package-relative parts of what `from <level dots><module> import ...` in module `within` names."
+    base = within.split('.')[:-1] if within else []  # the subpackage `within` sits in ('' for a top-level module)
+    if level > 1: base = base[:len(base) - (level - 1)]
+    return base + (module.split('.') if module else [])
+
+def imported_modules(source: str, package: str = PACKAGE, within: str = '') -> set[str]:
+    """Dotted names, relative to `package`, that Python `source` imports from it anywhere (module level or inside functions):
+    'data', 'tiny.synth'. `within` is the dotted name of the module `source` is (for relative imports). For `from a import b`
+    both 'a' and 'a.b' are named, as `b` may be a submodule: intersect with `package_modules` to keep the modules."""
     found = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 parts = alias.name.split('.')
-                if parts[0] == package and len(parts) > 1: found.add(parts[1])
+                if parts[0] == package: found.update('.'.join(parts[1:i]) for i in range(2, len(parts) + 1))
         elif isinstance(node, ast.ImportFrom):
             parts = (node.module or '').split('.')
-            if node.level == 1 or (node.level == 0 and parts[0] == package):  # from .x import y / from medart.x import y / from . import x
-                sub = parts[0] if node.level else (parts[1] if len(parts) > 1 else '')
-                found.update([sub] if sub else [a.name for a in node.names])
+            if node.level: target = _resolve(node.level, node.module, within)
+            elif parts[0] == package: target = parts[1:]
+            else: continue
+            if target: found.add('.'.join(target))
+            found.update('.'.join(target + [a.name]) for a in node.names)
     return found
+
 
 # %% ../nbs/17b_deps.ipynb #e5523946
 def package_modules(root='.', package: str = PACKAGE) -> set[str]:
-    "The package's modules under `root` (file stems; nbdev's generated `_modidx` and `__init__` left out)."
-    return {p.stem for p in (Path(root) / package).glob('*.py') if not p.stem.startswith('_')}
+    "The package's modules under `root`, subpackages included, as dotted names ('data', 'tiny.synth'; `_modidx` and `__init__` left out)."
+    top = Path(root) / package
+    return {'.'.join(p.relative_to(top).with_suffix('').parts) for p in top.rglob('*.py') if not p.stem.startswith('_')}
+
+def module_file(module: str, package: str = PACKAGE) -> str:
+    "The file of a dotted module name, as `dvc.yaml` lists it: 'tiny.synth' -> 'medart/tiny/synth.py'."
+    return f"{package}/{module.replace('.', '/')}.py"
 
 def module_graph(root='.', package: str = PACKAGE) -> dict[str, set[str]]:
     "{module: the package's modules it imports} for every module of `package` under `root`."
     mods = package_modules(root, package)
-    return {m: (imported_modules((Path(root) / package / f'{m}.py').read_text(), package) & mods) - {m} for m in mods}
+    return {m: (imported_modules((Path(root) / module_file(m, package)).read_text(), package, m) & mods) - {m} for m in mods}
 
 def notebook_imports(path, root='.', package: str = PACKAGE) -> set[str]:
     "The package's modules the code cells of the notebook at `path` import."
@@ -63,9 +80,9 @@ def closure(modules, graph: dict) -> set[str]:
 
 # %% ../nbs/17b_deps.ipynb #f161d84f
 def stage_code_deps(notebook, root='.', package: str = PACKAGE) -> list[str]:
-    "The package files a stage notebook runs, as `dvc.yaml` lists deps: 'medart/x.py', sorted."
+    "The package files a stage notebook runs, as `dvc.yaml` lists deps: 'medart/x.py', 'medart/tiny/y.py', sorted."
     mods = closure(notebook_imports(Path(root) / notebook, root, package), module_graph(root, package))
-    return sorted(f'{package}/{m}.py' for m in mods)
+    return sorted(module_file(m, package) for m in mods)
 
 def dvc_stage_notebooks(dvc_yaml='dvc.yaml') -> dict[str, str]:
     "{stage: the notebook its command executes with papermill} for the stages of `dvc_yaml` that run one."
@@ -105,7 +122,7 @@ def write_dvc_deps(root='.', dvc_yaml='dvc.yaml', package: str = PACKAGE, exempt
     lines, bad = path.read_text().splitlines(keepends=True), check_dvc_deps(root, dvc_yaml, exempt)
     stage_at = {i: m.group(1) for i, l in enumerate(lines) if (m := re.match(r'^  (\w+):\s*$', l))}  # stage names sit at indent 2
     out, stage, i = [], None, 0
-    dep = re.compile(rf'^(\s+)- {re.escape(package)}/\w+\.py\s*(#.*)?$')
+    dep = re.compile(rf'^(\s+)- {re.escape(package)}/[\w/]+\.py\s*(#.*)?$')
     while i < len(lines):
         stage = stage_at.get(i, stage)
         m = dep.match(lines[i])

@@ -273,7 +273,7 @@ def training_code() -> tuple[str, ...]:
     "File names of the medart modules that decide what training computes: the training loops and every medart module they import."
     import medart
     from medart.deps import closure, module_graph
-    return tuple(sorted(f'{m}.py' for m in closure(TRAINING_MODULES, module_graph(Path(medart.__file__).parent.parent))))
+    return tuple(sorted(f"{m.replace('.', '/')}.py" for m in closure(TRAINING_MODULES, module_graph(Path(medart.__file__).parent.parent))))
 
 def training_code_sha(files=None) -> str:
     "A short hash of `files` (default: `training_code()`); part of every training checkpoint's fingerprint."

@@ -117,7 +117,7 @@ def test_exported_modules_have_no_undefined_names():
     from pyflakes.reporter import Reporter
     import io
     out = io.StringIO()
-    for py in sorted((ROOT / 'medart').glob('*.py')):
+    for py in sorted((ROOT / 'medart').rglob('*.py')):  # subpackages (medart/tiny/) too
         checkPath(str(py), Reporter(out, out))
     undefined = [l for l in out.getvalue().splitlines() if 'undefined name' in l]
     assert not undefined, "\n".join(undefined)

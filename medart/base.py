@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .data import write_json_atomic
-from .models import build_tiny_pipeline, generate
+from .tiny.families import build_tiny_pipeline
 from .synth import SYNTH_SETS, SYNTH_VERSION, render_base_image, render_image
 from .train import batch_indices, encode_latents, fit, seeded_generator
 

@@ -30,7 +30,8 @@ def main(argv=None):
     from medart.config import load_params
     from medart.data import load_image, read_split, split_files
     from medart.lora import load_adapters
-    from medart.models import generate, load_pixart
+    from medart.models import load_pixart
+    from medart.registry import sample_images
     P = load_params(ROOT / 'params.yaml', dataset='synth-endo')
     split = read_split(ROOT / 'runs/synth-endo/split.json'); train, test = split_files(split, 'train'), split_files(split, 'test')
     caps = {k: r['caption'] for k, r in load_captions(ROOT / 'runs/synth-endo/captions/describe.jsonl').items()}
@@ -45,7 +46,7 @@ def main(argv=None):
     for a in args.adapters:
         pipe = load_pixart(ROOT / P['models']['tiny_base']); load_adapters(pipe, a)
         for cfg in args.cfg:
-            ims = generate(pipe, prompts, steps=20, cfg=cfg, seed=100)
+            ims = sample_images(pipe, prompts, steps=20, cfg=cfg, seed=100)
             cd = colour_distance(ims, labels, real, real_labels)
             print(f"| {a} | {cfg:g} | {class_accuracy(clf, ims, labels)['accuracy']:.3f} | {cd['mean']:.3f} | {cd['saturation']:.2f} |", flush=True)
 

@@ -56,7 +56,8 @@ def main():
     from medart.data import prepare_split, split_files, get_dataset, load_image
     from medart.captions import caption_dataset, load_captions
     from medart.vsg import make_captioner
-    from medart.models import load_pipeline, generate
+    from medart.models import load_pipeline
+    from medart.registry import sample_images
     from medart.train import finetune
     from transformers import AutoTokenizer
     torch.set_num_threads(max(1, os.cpu_count() or 1))
@@ -87,7 +88,7 @@ def main():
     G = P['generate']
     per_seed, seconds = [], {n: 0.0 for n in runs}
     def score(pipe):
-        gen = to_t(generate(pipe, prompts, steps=G['steps'], cfg=G['cfg'], seed=10_000))
+        gen = to_t(sample_images(pipe, prompts, steps=G['steps'], cfg=G['cfg'], seed=10_000))
         return {c: colour_distance(gen[[i for i, l in enumerate(labels) if l == c]], real[c]) for c in spec.classes}
     base = score(load_pipeline('tiny', model=P['models']['tiny_base']))
     for seed in range(args.seeds):

@@ -47,7 +47,7 @@ def setup(args):
     from peft import LoraConfig, inject_adapter_in_model
     from diffusers.utils import logging as dlog
     from transformers.utils import logging as tlog
-    from medart.models import build_tiny_pipeline
+    from medart.tiny.families import build_tiny_pipeline
     from medart.sampling import encode_prompts
     from medart.hldf import hldf_loss
     for lib in (dlog, tlog): lib.set_verbosity_error()

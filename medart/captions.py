@@ -36,7 +36,7 @@ def count_tokens(texts, tokenizer) -> list[int]:
 @lru_cache(maxsize=1)
 def feature_words() -> frozenset[str]:
     "Words that name a visual feature (used to rank sentences by how much they describe)."
-    from medart.models import CORPUS_WORDS  # imported here: torch is not needed to read or write a store
+    from medart.tiny.tokenizers import CORPUS_WORDS  # imported here: torch is not needed to read or write a store
     banks = ('colour', 'shape', 'texture', 'border', 'mucosa', 'bleeding', 'vessels', 'pattern', 'symmetry', 'object', 'artefact')
     words = {w for b in banks for phrase in CORPUS_WORDS[b] for w in re.findall(r"[a-z]+", phrase.lower())}
     words |= {w for name in COLOUR_NAMES for w in re.findall(r"[a-z]+", name)}

@@ -19,9 +19,8 @@ import torch
 from PIL import Image, PngImagePlugin
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
-from .baselines import baseline_generate, baseline_info
 from .io import class_counts, class_rng, derive_seed, write_atomic  # class_counts: medart.generate.class_counts still works
-from .models import uses_resolution_binning
+from .registry import family_of
 
 # %% auto #0
 __all__ = ['TRAIN_SEED_OFFSET', 'MANIFEST', 'GenerateError', 'eval_prompts', 'train_prompts', 'image_seed', 'shard',
@@ -122,12 +121,9 @@ def _done(out_dir, row):
 def render(pipe, rows, max_tokens=120):
     "The images of manifest `rows` (caption, seed, steps, cfg), in one batch; any subset regenerates its own images."
     if len({(r['steps'], r['cfg']) for r in rows}) > 1: raise ValueError('one batch must share steps and cfg')
+    family = family_of(pipe)  # its conditioning (Fast-DiT: the class label), the same seeds, steps and CFG
     generators = [torch.Generator('cpu').manual_seed(r['seed']) for r in rows]
-    if baseline_info(pipe) is not None:  # a Table 2 baseline: its own conditioning (Fast-DiT: the class label), same sampler settings
-        return baseline_generate(pipe, [r['caption'] for r in rows], generators, rows[0]['steps'], rows[0]['cfg'], labels=[r['label'] for r in rows])
-    return pipe([r['caption'] for r in rows], num_inference_steps=rows[0]['steps'], guidance_scale=rows[0]['cfg'],
-                generator=generators, use_resolution_binning=uses_resolution_binning(pipe), clean_caption=False,
-                max_sequence_length=max_tokens).images
+    return family.sample(pipe, [family.condition(r, {}) for r in rows], generators, rows[0]['steps'], rows[0]['cfg'], max_tokens=max_tokens)
 
 # %% ../nbs/11_generate.ipynb #e0722238
 MANIFEST = 'manifest.jsonl'

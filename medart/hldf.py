@@ -9,7 +9,7 @@ __all__ = ['COLOUR_LOSSES', 'colour_stats', 'colour_loss', 'hldf_due', 'hldf_wei
 import time
 
 import torch
-from .sampling import decode_latents, encode_prompts, get_part, sample_latents
+from .sampling import decode_latents, get_part, text_latents
 
 # %% ../nbs/08_hldf.ipynb #3b762114
 def colour_stats(images, unbiased=False):
@@ -48,8 +48,8 @@ def hldf_weight(weight, steps):
 
 # %% ../nbs/08_hldf.ipynb #9ac45c27
 def hldf_loss(parts, captions, real_images, generator, steps=20, cfg=4.5, weight=None, reduction='sum',
-              backprop_last_k=None, checkpoint=True, max_tokens=120):
-    "One HLDF event: sample `captions` (M=`steps`, CFG) differentiably, decode, colour loss vs `real_images` in [0, 1]; `(weight x loss, logs)`."
+              backprop_last_k=None, checkpoint=True, max_tokens=120, sampler=None):
+    "One HLDF event: sample `captions` (M=`steps`, CFG) differentiably (`sampler`, default PixArt-α's `text_latents`), decode, colour loss vs `real_images` in [0, 1]; `(weight x loss, logs)`."
     t0 = time.perf_counter()
     real = real_images.detach().float()
     if real.min() < -1e-3 or real.max() > 1 + 1e-3:
@@ -59,11 +59,9 @@ def hldf_loss(parts, captions, real_images, generator, steps=20, cfg=4.5, weight
     if len(captions) != real.shape[0]:
         raise ValueError(f'{len(captions)} captions for {real.shape[0]} real images')
     w = hldf_weight(weight, steps)
-    m = {n: get_part(parts, n) for n in ('tokenizer', 'text_encoder', 'transformer', 'vae', 'scheduler')}  # unwrapped
-    cond, uncond = encode_prompts(m, captions, max_tokens=max_tokens)
-    latents = sample_latents(m['transformer'], m['scheduler'], cond, uncond, generator, steps=steps, cfg=cfg,
-                             backprop_last_k=backprop_last_k, checkpoint=checkpoint)
-    images = decode_latents(m['vae'], latents, clamp=reduction != 'authors')  # the authors' code takes the unclamped decode
+    latents = (sampler or text_latents)(parts, captions, generator, steps=steps, cfg=cfg, backprop_last_k=backprop_last_k,
+                                        checkpoint=checkpoint, max_tokens=max_tokens)
+    images = decode_latents(get_part(parts, 'vae'), latents, clamp=reduction != 'authors')  # the authors' code takes the unclamped decode
     loss = colour_loss(images, real, reduction)
     with torch.no_grad():
         (mu_g, sd_g), (mu_r, sd_r) = colour_stats(images), colour_stats(real.to(images.device))

@@ -24,7 +24,7 @@ __all__ = ['stage_inputs', 'train_stage', 'launch_command', 'main']
 # %% ../nbs/16_launch.ipynb #5a702722
 def stage_inputs(dataset: str, method: str, params_path='params.yaml', runs_dir='runs', profile: str | None = None,
                  overrides: dict | None = None, seed: int = -1) -> dict:
-    "What the train stage of (`dataset`, `method`) reads: params `P`, train section `T` (with `overrides`), records, captions, base model, seed, out dir."
+    "What the train stage of (`dataset`, `method`) reads: params `P`, train section `T` (with `overrides`), records, classes, captions, base model, seed, out dir."
     P = load_params(params_path, profile=profile or None, dataset=dataset, method=method)
     T = resolve_params({'train': {**P['train'], **{k: v for k, v in (overrides or {}).items() if v is not None}}})[0]['train']
     paths = RunPaths(dataset, method, runs_dir)
@@ -32,11 +32,13 @@ def stage_inputs(dataset: str, method: str, params_path='params.yaml', runs_dir=
     if not split.exists():
         raise FileNotFoundError(f"{split}: no split. Run the prepare stage first: dvc repro prepare@{dataset} "
                                 f"(or papermill nbs/prepare.ipynb ... -p dataset {dataset})")
-    records = split_files(read_split(split), 'train')
+    manifest = read_split(split)
+    records = split_files(manifest, 'train')
     store = paths.captions(P['caption']['backend'])
     captions = {k: row['caption'] for k, row in load_captions(store).items()}
     model = P['models']['pixart'] if P['profile'] == 'full' else P['models']['tiny_base']
-    return dict(P=P, T=T, records=records, captions=captions, model=model, store=store,
+    classes = manifest.get('classes') or sorted({r['label'] for r in records})
+    return dict(P=P, T=T, records=records, classes=classes, captions=captions, model=model, store=store,
                 seed=P['seed'] if seed < 0 else seed, out=paths.out)
 
 # %% ../nbs/16_launch.ipynb #290c4908
@@ -44,16 +46,18 @@ def train_stage(dataset: str, method: str, params_path='params.yaml', runs_dir='
                 overrides: dict | None = None, seed: int = -1, steps: int | None = None, progress: bool = True) -> dict:
     "Fine-tune (`dataset`, `method`) as the train stage does, in this process (one of several under a launcher); the report."
     from accelerate import PartialState
-    from medart.models import load_pipeline
+    from medart.registry import get_family
     from medart.train import finetune
     state = PartialState(cpu=not torch.cuda.is_available())
     inp = stage_inputs(dataset, method, params_path, runs_dir, profile, overrides, seed)
     P, T, out = inp['P'], inp['T'], inp['out']
-    pipe = load_pipeline(P['profile'], model=inp['model'], device=str(state.device))
+    family = get_family(T['family'])
+    pipe, base = family.start(P['profile'], base=inp['model'], model=P['models']['baseline'] or None, classes=inp['classes'],
+                              resolution=T['resolution'], seed=inp['seed'], device=str(state.device))
     report = finetune(pipe, inp['records'], inp['captions'], out, T, seed=inp['seed'], steps=steps,
                       cache_dir=RunPaths(dataset, method, runs_dir).latents, progress=progress and state.is_main_process,
-                      card=dict(dataset=dataset, method=method, profile=P['profile'], base=str(inp['model'])))
-    report = {k: v for k, v in report.items() if k != 'trainable'} | dict(method=method, dataset=dataset, processes=state.num_processes)
+                      card=dict(dataset=dataset, method=method, profile=P['profile'], base=str(base)), family=family)
+    report = {k: v for k, v in report.items() if k != 'trainable'} | dict(method=method, dataset=dataset, family=family.name, processes=state.num_processes)
     if state.is_main_process: write_json_atomic(RunPaths(dataset, method, runs_dir).train_json, report)
     return report
 

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['unwrap_model', 'get_part', 'TextCond', 'encode_prompts', 'initial_noise', 'fresh_scheduler', 'sample_latents',
-           'decode_latents']
+           'decode_latents', 'text_latents']
 
 # %% ../nbs/07_sampling.ipynb #1e3ca5a1
 from typing import NamedTuple
@@ -128,3 +128,11 @@ def decode_latents(vae, latents, clamp=True):
     if shift: z = z + shift
     images = vae.decode(z.to(vae.dtype), return_dict=False)[0] / 2 + 0.5
     return images.clamp(0, 1) if clamp else images
+
+# %% ../nbs/07_sampling.ipynb #7a1f7c0f
+def text_latents(parts, captions, generator, steps=20, cfg=4.5, backprop_last_k=None, checkpoint=True, max_tokens=120):
+    "Latents of `captions` as PixArt-α samples them (T5, CFG against '', DPM-Solver++), differentiable in the last `backprop_last_k` steps."
+    m = {n: get_part(parts, n) for n in ('tokenizer', 'text_encoder', 'transformer', 'scheduler')}  # unwrapped
+    cond, uncond = encode_prompts(m, captions, max_tokens=max_tokens)
+    return sample_latents(m['transformer'], m['scheduler'], cond, uncond, generator, steps=steps, cfg=cfg,
+                          backprop_last_k=backprop_last_k, checkpoint=checkpoint)

@@ -26,15 +26,16 @@ from tqdm import tqdm  # text bars: they show in logs and papermill-executed not
 
 from .data import load_image
 from .io import seeded_generator, settings_hash, write_atomic  # seeded_generator: medart.train.seeded_generator still works
-from .sampling import encode_prompts
+from .families import vae_factor
+from .registry import family_of, sample_images
 
 # %% auto #0
 __all__ = ['REPORT_TO', 'TRACKED', 'TRAINING_MODULES', 'seed_global_rng', 'image_tensor', 'module_fingerprint', 'encode_latents',
-           'cached_latents', 'training_scheduler', 'predict_noise', 'diffusion_loss', 'steps_per_epoch',
-           'batch_indices', 'trainable_state', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint',
-           'set_aside_stale_checkpoints', 'resume_state', 'tracker_kwargs', 'tracked_values', 'log_image',
-           'validation_records', 'ValidationImages', 'NonFiniteLossError', 'run_fingerprint', 'training_code',
-           'training_code_sha', 'grad_norm', 'fit', 'training_steps', 'hldf_hook', 'finetune']
+           'cached_latents', 'training_scheduler', 'diffusion_loss', 'steps_per_epoch', 'batch_indices',
+           'trainable_state', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'set_aside_stale_checkpoints',
+           'resume_state', 'tracker_kwargs', 'tracked_values', 'log_image', 'validation_records', 'ValidationImages',
+           'NonFiniteLossError', 'run_fingerprint', 'training_code', 'training_code_sha', 'grad_norm', 'fit',
+           'training_steps', 'hldf_hook', 'finetune']
 
 # %% ../nbs/09_train.ipynb #87da40db
 def seed_global_rng(*keys: int) -> int:
@@ -82,21 +83,18 @@ def training_scheduler(pipe) -> DDPMScheduler:
     "The DDPM noise schedule the pipeline's model was trained with (same betas as its sampler)."
     return DDPMScheduler.from_config(pipe.scheduler.config)
 
-def predict_noise(transformer, noisy: torch.Tensor, t: torch.Tensor, emb: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    "The DiT's noise prediction (the first half of a learned-sigma output)."
-    out = transformer(noisy, encoder_hidden_states=emb, encoder_attention_mask=mask, timestep=t,
-                      added_cond_kwargs={'resolution': None, 'aspect_ratio': None}, return_dict=False)[0]
-    return out.chunk(2, dim=1)[0] if out.shape[1] == 2 * noisy.shape[1] else out
-
-def diffusion_loss(transformer, noise_scheduler: DDPMScheduler, latents: torch.Tensor, emb: torch.Tensor, mask: torch.Tensor,
+def diffusion_loss(family, pipe, denoiser, noise_scheduler: DDPMScheduler, latents: torch.Tensor, cond: dict,
                    generator: torch.Generator) -> torch.Tensor:
-    "Eq. 1/3: E ||eps - eps_theta(z_t, t, tau(y))||^2 with t uniform over the training timesteps."
+    "Eq. 1/3 for any family: E ||target - model(z_t, t, cond)||^2, t uniform; the target is the noise (or v for v-prediction models)."
     n = latents.shape[0]
     t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (n,), generator=generator).to(latents.device)
     noise = torch.randn(latents.shape, generator=generator).to(latents.device, latents.dtype)
     noisy = noise_scheduler.add_noise(latents, noise, t)
-    pred = predict_noise(transformer, noisy, t, emb, mask)
-    return F.mse_loss(pred.float(), noise.float())
+    kind = noise_scheduler.config.prediction_type
+    if kind == 'epsilon': target = noise
+    elif kind == 'v_prediction': target = noise_scheduler.get_velocity(latents, noise, t)
+    else: raise ValueError(f'prediction_type {kind!r} is not supported (epsilon or v_prediction)')
+    return F.mse_loss(family.predict(pipe, denoiser, noisy, t, cond).float(), target.float())
 
 # %% ../nbs/09_train.ipynb #52c9d0ef
 def steps_per_epoch(n_images: int, batch_size: int) -> int:
@@ -218,7 +216,7 @@ def validation_records(records: list[dict], max_images: int = 8) -> list[dict]:
     return list(by_class.values())[:max_images]
 
 class ValidationImages:
-    "A `fit` callback: every `every` steps, a grid of `prompts` (seeds `seed`, `seed`+1, ...; M `steps`, `cfg`) saved to `folder` and logged."
+    "A `fit` callback: every `every` steps, a grid of `prompts` (captions; Fast-DiT: class names) (seeds `seed`, `seed`+1, ...; M `steps`, `cfg`) saved to `folder` and logged."
     def __init__(self, pipe, prompts: list[str], every: int, folder, seed: int = 0, steps: int = 20, cfg: float = 4.5):
         if not 0 < len(prompts) <= 8: raise ValueError(f"{len(prompts)} validation prompts: give 1 to 8 (it samples them every {every} steps)")
         self.pipe, self.prompts, self.every, self.folder, self.seed, self.steps, self.cfg = pipe, list(prompts), every, Path(folder), seed, steps, cfg
@@ -236,14 +234,14 @@ class ValidationImages:
     def grid(self):
         "The prompts' images in a grid (one row up to 4, else two), sampled in eval mode; every module's mode is restored."
         from diffusers.utils import make_image_grid
-        from medart.models import generate
-        mods = [getattr(self.pipe, c) for c in ('transformer', 'text_encoder')]
+        family = family_of(self.pipe)
+        mods = [getattr(self.pipe, c) for c in (family.denoiser, *family.text_encoders)]
         modes = [(m, m.training) for mod in mods for m in mod.modules()]
         bar = dict(getattr(self.pipe, '_progress_bar_config', {}))
         try:
             for mod in mods: mod.eval()  # no dropout: no draw from the global RNG, and the images of the weights as they are
             self.pipe.set_progress_bar_config(disable=True)
-            images = generate(self.pipe, self.prompts, steps=self.steps, cfg=self.cfg, seed=self.seed)
+            images = sample_images(self.pipe, self.prompts, steps=self.steps, cfg=self.cfg, seed=self.seed)
         finally:
             for m, training in modes: m.train(training)
             self.pipe.set_progress_bar_config(**bar)
@@ -267,10 +265,10 @@ def run_fingerprint(settings: dict) -> str:
     "A short hash of the settings that must match for a checkpoint to be resumed."
     return settings_hash(settings)
 
-TRAINING_MODULES = ('train', 'baselines')  # the two training loops; what they import is found, not listed (medart.deps)
+TRAINING_MODULES = ('train',)  # the training loop; what it imports (every family) is found, not listed (medart.deps)
 
 def training_code() -> tuple[str, ...]:
-    "File names of the medart modules that decide what training computes: the training loops and every medart module they import."
+    "File names of the medart modules that decide what training computes: the training loop and every medart module it imports."
     import medart
     from medart.deps import closure, module_graph
     return tuple(sorted(f"{m.replace('.', '/')}.py" for m in closure(TRAINING_MODULES, module_graph(Path(medart.__file__).parent.parent))))
@@ -297,23 +295,26 @@ def grad_norm(params) -> float:
     grads = [p.grad.detach() for p in params if p.grad is not None]
     return float(torch.nn.utils.get_total_norm(grads)) if grads else 0.0  # what clip_grad_norm_ measures
 
-def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_size: int = 1, lr: float = 1e-4,
+def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: int, batch_size: int = 1, lr: float = 1e-4,
         warmup_steps: int = 0, grad_accum: int = 1, mixed_precision: str = 'no', seed: int = 0, max_tokens: int = 120,
         caption_dropout: float = 0.0, max_grad_norm: float | None = None, lr_schedule: str = 'constant', checkpoint_every: int = 1000,
         extra_loss: Callable | None = None, resume: bool = True, settings: dict | None = None, progress: bool = True,
         report_to: str = 'none', log_dir=None, callbacks=()) -> list[dict]:
-    """Train the pipeline's trainable parameters on (`captions`, cached `latents`) for `steps` steps; logs to out_dir/loss.csv and the
+    """Train the pipeline's trainable parameters (any family: `family`, default the pipeline's) on (`conditions`, cached `latents`) for `steps` steps; logs to out_dir/loss.csv and the
     tracker `report_to` (in `log_dir`, default out_dir/<report_to>), checkpoints in out_dir/checkpoints; `callbacks` run after each step."""
     from accelerate import Accelerator
     from diffusers.optimization import get_scheduler
-    out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    n = len(captions)
-    if len(latents['mean']) != n: raise ValueError(f"{n} captions but {len(latents['mean'])} cached latents")
+    family, out_dir = family or family_of(pipe), Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
+    n = len(conditions)
+    if len(latents['mean']) != n: raise ValueError(f"{n} conditions but {len(latents['mean'])} cached latents")
     track, init_kwargs = tracker_kwargs(report_to, log_dir or out_dir / report_to)
     acc = Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum, cpu=not torch.cuda.is_available(), **track)
     rank, world = acc.process_index, acc.num_processes  # under `accelerate launch`/torchrun: each process takes its slice of a global batch
-    modules = {c: getattr(pipe, c) for c in ('transformer', 'text_encoder') if any(p.requires_grad for p in getattr(pipe, c).parameters())}
-    if not modules: raise ValueError("nothing to train: no parameter of the transformer or text_encoder requires grad (inject LoRA first)")
+    if world > 1 and not family.multi_process:
+        raise NotImplementedError(f'{family.name} trains in one process (its text encoders are called through its pipeline); run it without accelerate launch')
+    parts = (family.denoiser, *family.text_encoders)
+    modules = {c: getattr(pipe, c) for c in parts if any(p.requires_grad for p in getattr(pipe, c).parameters())}
+    if not modules: raise ValueError(f"nothing to train: no parameter of {' or '.join(parts)} requires grad (inject LoRA first)")
     params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=lr)
     # diffusers' schedules; accelerate steps a prepared scheduler once per process, hence the step counts x processes (as in diffusers' examples)
@@ -321,8 +322,7 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
                                  num_warmup_steps=warmup_steps * world, num_training_steps=steps * world)
     fingerprint = run_fingerprint(dict(settings or {}, code=training_code_sha(), n=n, batch_size=batch_size, lr=lr, seed=seed, grad_accum=grad_accum,
                                        warmup_steps=warmup_steps, caption_dropout=caption_dropout, max_grad_norm=max_grad_norm,
-                                       **({} if lr_schedule == 'constant' else dict(lr_schedule=lr_schedule)),
-                                       trainable=sorted(trainable_state(modules))))
+                                       lr_schedule=lr_schedule, family=family.name, trainable=sorted(trainable_state(modules))))
     start, prior = resume_state(out_dir / 'checkpoints', modules, optimizer, lr_scheduler, fingerprint, resume,
                                 acc.is_main_process, acc.wait_for_everyone)
     prior = prior if rank == 0 else []  # the checkpoint holds the first process's log
@@ -335,8 +335,8 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
     prepared = acc.prepare(*modules.values())
     wrapped = dict(zip(modules, prepared if len(modules) > 1 else (prepared,)))
     optimizer, lr_scheduler = acc.prepare(optimizer, lr_scheduler)
-    transformer = wrapped.get('transformer', pipe.transformer)
-    text_encoder = wrapped.get('text_encoder', pipe.text_encoder)
+    denoiser = wrapped.get(family.denoiser, getattr(pipe, family.denoiser))
+    resolution = latents['mean'].shape[-1] * vae_factor(pipe)
     noise_scheduler = training_scheduler(pipe)
     device = acc.device
     fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'grad_norm', 'extra_grad_norm', 'lr', 'seconds']
@@ -350,18 +350,18 @@ def fit(pipe, captions: list[str], latents: dict, out_dir, *, steps: int, batch_
             g = seeded_generator(seed, step) if world == 1 else seeded_generator(seed, step, rank)
             seed_global_rng(seed, step, rank)  # dropout's draws
             idx = batch_indices(step, n, batch_size * world, seed)[rank * batch_size:(rank + 1) * batch_size]
-            caps = [captions[i] if torch.rand(1, generator=g).item() >= caption_dropout else '' for i in idx]
+            caps = [conditions[i] if torch.rand(1, generator=g).item() >= caption_dropout else family.null for i in idx]  # null: unconditional
             mean, std = latents['mean'][idx], latents['std'][idx]
             z = (mean + std * torch.randn(mean.shape, generator=g)).to(device)
             with acc.accumulate(*wrapped.values()), acc.autocast():
-                cond, _ = encode_prompts(dict(tokenizer=pipe.tokenizer, text_encoder=text_encoder), caps, max_tokens, negative=None)
-                loss_d = diffusion_loss(transformer, noise_scheduler, z, cond.embeds, cond.mask, g)
+                cond = family.encode(pipe, caps, resolution, max_tokens, modules=wrapped)
+                loss_d = diffusion_loss(family, pipe, denoiser, noise_scheduler, z, cond, g)
                 loss, extra = loss_d, None
                 if extra_loss is not None:
                     extra = extra_loss(step, idx, caps)  # e.g. HLDF on the unwrapped modules; summed, one backward
                     if extra is not None: loss = loss + extra['loss']
                 if not torch.isfinite(loss):
-                    raise NonFiniteLossError(f"loss is {loss.item()} at step {step} (captions: {caps}); last checkpoint: "
+                    raise NonFiniteLossError(f"loss is {loss.item()} at step {step} (conditions: {caps}); last checkpoint: "
                                              f"{latest_checkpoint(out_dir / 'checkpoints')}. Lower train.lr, or use mixed_precision 'no' to find the cause.")
                 extra_norm = ''
                 if extra is not None:  # the extra loss first, unsynchronised (see above), to measure its own gradient
@@ -399,51 +399,50 @@ def training_steps(n_images: int, batch_size: int, epochs: int, steps: int | Non
     "Total optimizer steps: `steps` if given, else `epochs` x full batches per epoch."
     return steps if steps else epochs * steps_per_epoch(n_images, batch_size)
 
-def hldf_hook(pipe, records: list[dict], train: dict, resolution: int, seed: int = 0) -> Callable:
-    "The `extra_loss` hook of `fit` that adds the HLDF colour loss on every `train['hldf_every']`-th step."
+def hldf_hook(pipe, records: list[dict], train: dict, resolution: int, seed: int = 0, family=None) -> Callable:
+    "The `extra_loss` hook of `fit` that adds the HLDF colour loss on every `train['hldf_every']`-th step (any family with a differentiable sampler)."
     from medart.hldf import hldf_due, hldf_loss
+    family = family or family_of(pipe)
+    if family.sample_latents is None:
+        raise ValueError(f"{family.name} has no differentiable sampler, which HLDF needs: set train.hldf: false for this method")
     def hook(step, idx, caps):
         if not hldf_due(step + 1, train['hldf_every']): return None
         real = (image_tensor([records[i]['path'] for i in idx], resolution) + 1) / 2
         loss, logs = hldf_loss(pipe, caps, real, generator=seeded_generator(seed, step, 0x41D7), steps=train['hldf_steps'], cfg=train['hldf_cfg'],
-                               weight=train['hldf_weight'], reduction=train['hldf_reduction'],
-                               backprop_last_k=train['hldf_backprop_last_k'], checkpoint=True, max_tokens=train['max_tokens'])
+                               weight=train['hldf_weight'], reduction=train['hldf_reduction'], backprop_last_k=train['hldf_backprop_last_k'],
+                               checkpoint=True, max_tokens=train['max_tokens'], sampler=family.sample_latents)
         return dict(loss=loss, **logs)
     return hook
 
 def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, seed: int = 0, steps: int | None = None,
-             cache_dir=None, progress: bool = True, card: dict | None = None) -> dict:
-    """Med-Art fine-tuning of `pipe` on `records` (path, sha256) with `captions` (sha256 -> text): LoRA (+ HLDF); adapters to out_dir/adapter,
+             cache_dir=None, progress: bool = True, card: dict | None = None, family=None) -> dict:
+    """Fine-tune `pipe` (any family; Med-Art: LoRA + HLDF) on `records` (path, sha256) with `captions` (sha256 -> text); weights to out_dir/adapter,
     the tracker `train['report_to']` in out_dir/<report_to>, validation grids every `train['validation_every']` steps in out_dir/validation."""
-    from medart.lora import add_lora, lora_kwargs, save_adapters
     from accelerate import PartialState
-    out_dir = Path(out_dir)
-    missing = [r['path'] for r in records if r['sha256'] not in captions]
-    if missing:
-        raise KeyError(f"{len(missing)} training images have no caption (e.g. {missing[0]}): run the caption stage for this dataset first")
-    caps = [captions[r['sha256']] for r in records]
+    family, out_dir = family or family_of(pipe), Path(out_dir)
+    plan = family.prepare(pipe, records, captions, train, seed)  # adapters in; the conditions; what differs per family
     resolution = train['resolution']
-    summary = add_lora(pipe, **lora_kwargs(train), seed=seed)
     state = PartialState(cpu=not torch.cuda.is_available())  # one process, or one of several under accelerate launch
     with state.main_process_first():  # the first process writes the latent cache, the others read it
         lat = cached_latents(pipe.vae, records, resolution, cache_dir or out_dir / 'cache')
     total = training_steps(len(records), train['batch_size'] * state.num_processes, train['epochs'], steps)
-    hook = hldf_hook(pipe, records, train, resolution, seed) if train['hldf'] else None
+    hook = hldf_hook(pipe, records, train, resolution, seed, family) if train['hldf'] else None
     report_to, every = train.get('report_to', 'none'), train.get('validation_every', 0)
     probe = validation_records(records)
-    callbacks = [ValidationImages(pipe, [captions[r['sha256']] for r in probe], every, out_dir / 'validation', seed=seed,
+    callbacks = [ValidationImages(pipe, family.conditions(probe, captions), every, out_dir / 'validation', seed=seed,
                                   steps=train['hldf_steps'], cfg=train['hldf_cfg'])] if every else []
     watch = ('report_to', 'validation_every')  # what is watched, not what is trained: not part of the checkpoints' fingerprint
     t0 = time.perf_counter()
-    history = fit(pipe, caps, lat, out_dir, steps=total, batch_size=train['batch_size'], lr=train['lr'],
-                  mixed_precision=train['mixed_precision'], seed=seed, max_tokens=train['max_tokens'],
-                  caption_dropout=train['caption_dropout'], max_grad_norm=train['max_grad_norm'], lr_schedule=train.get('lr_schedule', 'constant'),
-                  checkpoint_every=train['checkpoint_every'], extra_loss=hook, progress=progress, report_to=report_to,
-                  log_dir=out_dir / report_to, callbacks=callbacks, settings={k: v for k, v in train.items() if k not in watch} | dict(steps=total))
+    kw = dict(steps=total, batch_size=train['batch_size'], lr=train['lr'], mixed_precision=train['mixed_precision'], seed=seed,
+              max_tokens=train['max_tokens'], caption_dropout=train['caption_dropout'], max_grad_norm=train['max_grad_norm'],
+              lr_schedule=train.get('lr_schedule', 'constant'), checkpoint_every=train['checkpoint_every'], extra_loss=hook, progress=progress,
+              report_to=report_to, log_dir=out_dir / report_to, callbacks=callbacks,
+              settings={k: v for k, v in train.items() if k not in watch} | dict(steps=total) | plan.settings)
+    history = fit(pipe, plan.conditions, lat, out_dir, family=family, **(kw | plan.fit))
     if state.is_main_process:
-        save_adapters(pipe, out_dir / 'adapter', params=dict(card or {}, train=train, seed=seed, steps=total, processes=state.num_processes))
+        family.save(pipe, out_dir / 'adapter', params=dict(card or {}, train=train, seed=seed, steps=total) | plan.params)
     state.wait_for_everyone()
     events = [h for h in history if h['extra_loss'] != '']
     return dict(steps=total, images=len(records), hldf_events=len(events), seconds=round(time.perf_counter() - t0, 1),
                 final_loss=float(np.mean([h['diffusion_loss'] for h in history[-20:]])) if history else None,
-                trainable=summary)
+                trainable=plan.summary) | plan.report

@@ -25,7 +25,7 @@ def test_classify_notebook_real_and_generated(tmp_path):
     from medart.classify import load_classifier, predict
     from medart.data import prepare_split, split_files
     from medart.generate import generate_set, train_prompts
-    from medart.models import build_tiny_pipeline
+    from medart.tiny.families import build_tiny_pipeline
     torch.set_num_threads(1)
     params = read_yaml((ROOT / 'params.yaml').read_text())
     (tmp_path / 'params.yaml').write_text(yaml.safe_dump(params, sort_keys=False))

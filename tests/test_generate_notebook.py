@@ -26,7 +26,8 @@ def make_study(tmp_path):
     from medart.captions import CaptionStore
     from medart.data import prepare_split, split_files
     from medart.lora import add_lora, perturb_lora, save_adapters
-    from medart.models import build_tiny_pipeline, load_pipeline
+    from medart.models import load_pipeline
+    from medart.tiny.families import build_tiny_pipeline
     torch.set_num_threads(1)
     params = read_yaml((ROOT / 'params.yaml').read_text())
     base = tmp_path / 'base'

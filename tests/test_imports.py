@@ -23,11 +23,24 @@ def test_io_and_paths_are_leaves():
 
 @pytest.mark.parametrize('module', ['metrics', 'classify'])
 def test_evaluation_does_not_load_the_training_stack(module):
-    # generate -> baselines -> train remains until the model families share one interface (issue 15, item 1), so generate is
-    # checked for its direct edges only, below
-    bad = reachable(module) & {'train', 'baselines', 'generate'}
+    bad = reachable(module) & {'train', 'baselines', 'generate', 'registry'}
     assert not bad, f"medart.{module} reaches {sorted(bad)} through its imports: computing metrics must not load the training stack"
 
 
-def test_generate_does_not_import_train_directly():
-    assert 'train' not in GRAPH['generate']
+@pytest.mark.parametrize('module', ['metrics', 'classify', 'generate'])
+def test_no_edge_to_train_or_baselines(module):
+    # the done-when of issue 15: no import edge from metrics, classify or generate to train or baselines
+    bad = GRAPH[module] & {'train', 'baselines'}
+    assert not bad, f"medart.{module} imports {sorted(bad)}: it must reach a family through medart.registry only"
+
+
+def test_generate_does_not_load_training():
+    assert 'train' not in reachable('generate'), "medart.generate reaches medart.train: generation must not load the training loop"
+
+
+def test_families_sit_below_training():  # config -> io/paths -> data -> families/models -> train -> generate -> metrics/classify -> report
+    below = {'families', 'models', 'baselines', 'registry', 'lora', 'sampling'}
+    for m in below:
+        bad = reachable(m) & {'train', 'generate', 'metrics', 'classify', 'report', 'launch'}
+        assert not bad, f"medart.{m} reaches {sorted(bad)}: a model family must not import what comes after it"
+    assert 'registry' in GRAPH['train'] and 'registry' in GRAPH['generate']

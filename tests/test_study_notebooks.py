@@ -47,7 +47,7 @@ def dvc_metrics_show(root: Path) -> dict:
 
 
 def test_prepare_caption_train_chain(tmp_path):
-    from medart.models import build_tiny_pipeline
+    from medart.tiny.families import build_tiny_pipeline
     from medart.report import fmt
     params = read_yaml((ROOT / 'params.yaml').read_text())
     params['synth']['images_per_class'] = 10                      # 8 train + 2 test images per class

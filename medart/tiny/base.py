@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from ..io import settings_hash, write_json_atomic
-from ..models import build_tiny_pipeline
+from .families import build_tiny_pipeline
 from .synth import SYNTH_SETS, SYNTH_VERSION, render_image
 from .synth_base import render_base_image
 from ..train import batch_indices, encode_latents, fit, seeded_generator

@@ -13,7 +13,7 @@ def _tiny_bpe_tokenizer(specials: list[str], eos: str, vocab_size: int = 600):
     "A byte-level BPE tokenizer trained on medart's caption corpus, with `specials` as special tokens."
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
-    from medart.models import caption_corpus
+    from medart.tiny.tokenizers import caption_corpus
     tok = Tokenizer(models.BPE(unk_token='<unk>'))
     tok.pre_tokenizer, tok.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
     tok.train_from_iterator(list(caption_corpus(500)), trainers.BpeTrainer(

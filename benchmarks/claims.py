@@ -184,7 +184,7 @@ def caption_store(P: dict, train: list[dict]) -> dict:
         print(f"making the {backend} caption store {store.relative_to(ROOT)} ({len(train)} images)", flush=True)
         caption_dataset(train, get_dataset(DATASET, P['data']['registry']), make_captioner(backend), store, tok, simplifier,
                         batch_size=C['batch_size'], max_retries=C['max_retries'], max_tokens=C['max_tokens'],
-                        min_tokens=C['min_tokens'], seed=0, progress=False)  # seed 0: the caption stage's default
+                        min_tokens=C['min_tokens'], seed=P['seed'], progress=False)  # as the caption stage: params.yaml's seed
     captions = {k: r['caption'] for k, r in load_captions(store).items()}
     missing = [r for r in train if r['sha256'] not in captions]
     if missing:
@@ -251,7 +251,7 @@ def base_sha(model) -> str:
     return text_sha([sha256_of(f) for f in sorted(Path(model).glob('*/*.safetensors'))])
 
 
-def run(study: Study, preset: str, seed: int, steps: int, out: Path) -> tuple[dict, bool]:
+def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> tuple[dict, bool]:
     "Fine-tune, generate and measure one (preset, training seed), resuming whatever is done; (result, whether it was already finished)."
     from medart.checks import class_accuracy, collapse_check, colour_distance, prompt_spread
     from medart.data import load_image, sha256_of, write_json_atomic
@@ -263,7 +263,7 @@ def run(study: Study, preset: str, seed: int, steps: int, out: Path) -> tuple[di
     P = study.params(preset)
     T, G, base = P['train'], P['generate'], P['models']['tiny_base']
     captions = study.captions.setdefault(P['caption']['backend'], caption_store(P, study.train))
-    total = training_steps(len(study.train), T['batch_size'], T['epochs'], steps or None)
+    total = training_steps(len(study.train), T['batch_size'], T['epochs'], steps)
     train_settings = dict(preset=preset, seed=seed, train=T, steps=total, base=str(base), base_sha=base_sha(ROOT / base),
                           split_sha=study.split_sha, caption_backend=P['caption']['backend'],
                           captions_sha=text_sha(sorted(captions[r['sha256']] for r in study.train)))
@@ -353,7 +353,7 @@ def main(argv=None):
     ap.add_argument('--presets', nargs='+', default=PRESETS, help='method presets of params.yaml (default: the seven of the claims)')
     ap.add_argument('--seeds', type=int, default=3, help='training seeds 0 .. S-1 per preset (default 3)')
     ap.add_argument('--per-class', type=int, default=12, help='generated images per class per run (default 12)')
-    ap.add_argument('--steps', type=int, default=0, help="training steps per run; 0 = the profile's epochs (default)")
+    ap.add_argument('--steps', type=int, help="training steps per run (default: the profile's epochs)")
     ap.add_argument('--fid', action=argparse.BooleanOptionalAction, default=True, help='also measure FID (Inception; default on)')
     ap.add_argument('--out', type=Path, default=ROOT / 'runs' / 'claims', help='run folders (default runs/claims of the repository)')
     ap.add_argument('--results', type=Path, default=ROOT / 'results', help='where the claims table goes (default results/ of the repository)')

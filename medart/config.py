@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -16,13 +15,11 @@ from typing import Any, Callable
 
 import yaml
 
-from .io import write_atomic
-
 # %% auto #0
-__all__ = ['SCHEMA', 'STAGE_PARAMS', 'DVC_STAGES', 'Param', 'Int', 'Float', 'Choice', 'Bool', 'Str', 'StrList', 'iter_schema',
-           'default_params', 'ParamsError', 'validate_params', 'user_values', 'resolve_params', 'repo_root',
-           'read_yaml', 'read_params', 'load_params', 'params_yaml', 'explain_params', 'stage_keys', 'params_record',
-           'stage_params_path', 'stage_files', 'write_stage_params', 'main']
+__all__ = ['SCHEMA', 'PRESET_SECTIONS', 'STAGE_PARAMS', 'NOTEBOOK_ALIASES', 'Param', 'Int', 'Float', 'Choice', 'Bool', 'Str',
+           'StrList', 'iter_schema', 'default_params', 'get_key', 'ParamsError', 'validate_params', 'user_values',
+           'resolve_params', 'repo_root', 'read_yaml', 'read_params', 'load_params', 'stage_keys', 'params_record',
+           'notebook_keys', 'caption_backends', 'stage_params']
 
 # %% ../nbs/00_config.ipynb #94d1e7e2
 @dataclass(frozen=True)
@@ -202,7 +199,8 @@ def default_params() -> dict:
         _set(out, key, copy.deepcopy(p.default))
     return out
 
-def _get(d: dict, key: str, missing=KeyError):
+def get_key(d: dict, key: str, missing=KeyError):
+    "The value at the dotted `key` of the nested dict `d`; `missing` where there is none (default: raise KeyError)."
     for part in key.split('.'):
         if not isinstance(d, dict) or part not in d:
             if missing is KeyError: raise KeyError(key)
@@ -219,7 +217,7 @@ def _set(d: dict, key: str, value):
 class ParamsError(ValueError):
     "Invalid experiment parameters; the message lists every problem with its key and the allowed values."
 
-_NOT_PARAMS = ('profiles', 'per_dataset', 'method_presets')  # preset sections, validated by merging them
+PRESET_SECTIONS = ('profiles', 'per_dataset', 'method_presets')  # the preset sections of params.yaml, validated by merging them
 _RESTORE = ("If `dvc exp run -S` wrote the value, params.yaml still holds it: edit the file, or restore it with "
             "`git checkout params.yaml`.")
 
@@ -235,7 +233,7 @@ def validate_params(params: dict, source: str = 'params.yaml') -> dict:
     "Check every key of the nested dict `params` against `SCHEMA` (null = not set, always allowed); raise `ParamsError` listing all problems, else return `params`."
     known = dict(iter_schema())
     problems = []
-    for key, value in _flatten({k: v for k, v in params.items() if k not in _NOT_PARAMS}):
+    for key, value in _flatten({k: v for k, v in params.items() if k not in PRESET_SECTIONS}):
         if key in _sections() and not value: continue  # an empty section: nothing set in it
         if key not in known:
             close = difflib.get_close_matches(key, known, n=1)
@@ -258,7 +256,7 @@ def _layer(out: dict, origin: dict, preset: dict, name: str):
 
 def user_values(raw: dict) -> dict:
     "`{dotted_key: value}` of every parameter set (not null) in `raw` outside the preset sections: the values that win over every preset."
-    return {k: v for k, v in _flatten({k: v for k, v in (raw or {}).items() if k not in _NOT_PARAMS})
+    return {k: v for k, v in _flatten({k: v for k, v in (raw or {}).items() if k not in PRESET_SECTIONS})
             if v is not None and not isinstance(v, dict)}
 
 def _method_conflicts(user: dict, preset: dict, method: str) -> list[str]:
@@ -272,8 +270,8 @@ def resolve_params(raw: dict, profile: str = None, dataset: str = None, method: 
     if not isinstance(raw, dict): raise ParamsError(f"{source}: expected a mapping of sections, got {type(raw).__name__}")
     chosen = profile
     profile = profile or raw.get('profile') or SCHEMA['profile'].default
-    validate_params({k: v for k, v in raw.items() if k not in _NOT_PARAMS}, source)
-    for section in _NOT_PARAMS:
+    validate_params({k: v for k, v in raw.items() if k not in PRESET_SECTIONS}, source)
+    for section in PRESET_SECTIONS:
         presets = raw.get(section) or {}
         for name, preset in presets.items():
             validate_params(preset or {}, f"{source}: {section}.{name}")
@@ -335,48 +333,13 @@ def read_params(path='params.yaml') -> dict:
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such parameter file. Run from the repository root, or pass the path of params.yaml "
-                                f"(a documented one can be rendered with medart.config.params_yaml()).")
+                                f"(a documented one can be rendered with medart.params_files.params_yaml()).")
     try: return read_yaml(path.read_text())
     except yaml.YAMLError as e: raise ParamsError(f"{path}: not valid YAML: {e}") from None
 
 def load_params(path='params.yaml', profile: str = None, dataset: str = None, method: str = None) -> dict:
     "Read `path`, apply the dataset, profile and method presets and validate: the effective parameters as a nested dict."
     return resolve_params(read_params(path), profile, dataset, method, str(path))[0]
-
-# %% ../nbs/00_config.ipynb #381776d4
-def _yaml_value(v) -> str:
-    return yaml.safe_dump(v, default_flow_style=True, width=10**9).strip().removesuffix('...').strip()
-
-_MISSING = object()
-
-def params_yaml(presets: dict | None = None, header: str = '', top: dict | None = None) -> str:
-    """A documented params.yaml: the top-level keys with their values (`top`, else the defaults); every stage key `null` (not set) with
-    its documentation, paper source, default and the value of each profile in `presets`; then `presets` (profiles, per_dataset, ...)."""
-    lines = [f"# {l}" if l else "#" for l in header.strip().splitlines()] if header else []
-    profiles = (presets or {}).get('profiles') or {}
-    current = None
-    for key, p in iter_schema():
-        section, _, name = key.rpartition('.')
-        if section != current:
-            if section: lines += ['', f"{section}:"]
-            current = section
-        note = p.doc + (f" [{p.paper}]" if p.paper else "")
-        if not section:
-            lines.append(f"{name}: {_yaml_value((top or {}).get(name, p.default))}  # {note}")
-            continue
-        values = [f"default {_yaml_value(p.default)}"] + [f"{n} {_yaml_value(v)}" for n, prof in profiles.items()
-                                                          if (v := _get(prof or {}, key, _MISSING)) is not _MISSING and v is not None]
-        lines.append(f"  {name}: null  # {note} ({'; '.join(values)})")
-    for section, value in (presets or {}).items():
-        lines += ['', yaml.safe_dump({section: value}, sort_keys=False, default_flow_style=False).rstrip()]
-    return "\n".join(lines) + "\n"
-
-def explain_params(params_origin: tuple[dict, dict], keys=None) -> str:
-    "Table of effective values and where each came from (default, a preset, or params.yaml)."
-    params, origin = params_origin
-    rows = [(k, _get(params, k), origin[k]) for k, _ in iter_schema() if keys is None or any(k.startswith(s) for s in keys)]
-    w = max(len(k) for k, *_ in rows)
-    return "\n".join(f"{k:<{w}}  {_yaml_value(v):<40}  {o}" for k, v, o in rows)
 
 # %% ../nbs/00_config.ipynb #ac07c962
 # the parameters each stage reads (dotted keys or whole sections): what its resolved file holds and its JSON output records
@@ -390,79 +353,46 @@ STAGE_PARAMS: dict[str, tuple[str, ...]] = {
     'classify': ('seed', 'profile', 'classify'),
     'report': ('seed', 'profile', 'methods', 'train.resolution'),
 }
-# each dvc.yaml stage (but `params` and `sources`): (its STAGE_PARAMS entry, runs per method?, reads the dataset's registry entry?)
-DVC_STAGES: dict[str, tuple[str, bool, bool]] = {
-    'prepare': ('prepare', False, True), 'caption': ('caption', False, True), 'train': ('train', True, False),
-    'generate': ('generate', True, False), 'classify_real': ('classify', False, False), 'evaluate_real': ('evaluate', False, False),
-    'evaluate': ('evaluate', True, False), 'classify': ('classify', True, False), 'report': ('report', False, False),
-}
+# notebook parameters named otherwise than the last part of their key
+NOTEBOOK_ALIASES: dict[str, dict[str, str]] = {'generate': {'n_eval': 'generate.eval_images'}}
 
 def stage_keys(stage: str) -> list[str]:
     "The dotted schema keys `stage` (a `STAGE_PARAMS` name) reads, in schema order."
     wanted = STAGE_PARAMS[stage]
     return [k for k, _ in iter_schema() if any(k == w or k.startswith(w + '.') for w in wanted)]
 
-def params_record(params_origin: tuple[dict, dict], stage: str, overrides: dict | None = None) -> dict:
-    """`{key: {'value': v, 'from': where}}` for the keys `stage` reads: what a stage writes into its JSON output. `overrides`
-    (`{dotted_key: value}`, None = not given) are a notebook's own parameters: they replace the value and read 'notebook parameter'."""
+def params_record(params_origin: tuple[dict, dict], stage: str) -> dict:
+    "`{key: {'value': v, 'from': where}}` for the keys `stage` reads: what a stage writes into its JSON output."
     params, origin = params_origin
-    rec = {k: {'value': _get(params, k), 'from': origin[k]} for k in stage_keys(stage)}
-    rec.update({k: {'value': v, 'from': 'notebook parameter'} for k, v in (overrides or {}).items() if v is not None and k in rec})
-    return rec
+    return {k: {'value': get_key(params, k), 'from': origin[k]} for k in stage_keys(stage)}
 
-def stage_params_path(stage: str, dataset: str | None = None, method: str | None = None, root='runs/params') -> Path:
-    "Where the `params` stage writes the resolved parameters of one stage instance: `root/<stage>[/<dataset>[/<method>]].json`."
-    parts = [stage] + [p for p in (dataset, method) if p is not None]
-    return Path(root, *parts[:-1], parts[-1] + '.json')
+def notebook_keys(stage: str) -> dict[str, str]:
+    "`{notebook parameter: dotted key}` a stage notebook may set: each key `stage` reads, by its last part (`profile` is an argument of its own)."
+    return {k.rpartition('.')[2]: k for k in stage_keys(stage) if k != 'profile'} | NOTEBOOK_ALIASES.get(stage, {})
 
-def stage_files(raw: dict, entries: dict | None = None, source: str = 'params.yaml') -> dict[Path, dict]:
-    """Validate `raw` for every stage instance of the study and return `{stage_params_path: contents}`; `entries` maps each dataset
-    to its registry entry (a dict), which the stages that read it get in their file."""
-    P = resolve_params(raw, source=source)[0]
-    values = lambda stage, **kw: {k: _get(resolve_params(raw, source=source, **kw)[0], k) for k in stage_keys(stage)}
-    files = {stage_params_path('base'): dict(stage='base', params=values('base'))}
-    for d in P['datasets']:
-        for name, (stage, per_method, reads_entry) in DVC_STAGES.items():
-            for m in (P['methods'] if per_method else [None]):
-                doc = dict(stage=name, dataset=d, **({'method': m} if m else {}), params=values(stage, dataset=d, method=m))
-                if name == 'caption':  # the caption stage captions with the backend of every method of the study
-                    doc['caption_backends'] = list(dict.fromkeys(values('caption', dataset=d, method=m)['caption.backend'] for m in P['methods']))
-                if reads_entry: doc['dataset_entry'] = (entries or {}).get(d)
-                files[stage_params_path(name, d, m)] = doc
-    return files
+def caption_backends(raw: dict, dataset: str | None = None, profile: str | None = None, source: str = 'params.yaml') -> list[str]:
+    "The caption backends of the study's methods, each once, in order: the caption stores the caption stage makes."
+    methods = resolve_params(raw, profile, dataset, source=source)[0]['methods']
+    return list(dict.fromkeys(resolve_params(raw, profile, dataset, m, source)[0]['caption']['backend'] for m in methods))
 
-def _write_if_changed(path: Path, text: str) -> bool:
-    "Write `text` to `path` atomically unless it already holds it; whether it changed."
-    path = Path(path)
-    if path.exists() and path.read_text() == text: return False
-    write_atomic(path, text)
-    return True
-
-def write_stage_params(params_path='params.yaml', out_dir='runs/params') -> dict[Path, bool]:
-    "The `params` stage: validate `params_path` and the study's datasets, write every stage's resolved file under `out_dir`; `{path: changed}`."
-    from dataclasses import asdict
-    from medart.data import get_dataset  # here, not at the top: the rest of this module needs only yaml
+def stage_params(stage: str, dataset: str | None = None, method: str | None = None, params_path='params.yaml',
+                 profile: str | None = None, **overrides) -> tuple[dict, dict]:
+    """A stage notebook's parameters, `(P, record)`: `params_path` resolved for `dataset`, `method` and `profile` (None: params.yaml's),
+    then `overrides`, the notebook's own parameters by `notebook_keys(stage)` name (None: keep params.yaml's value), validated.
+    `record` is `params_record` (an override reads 'notebook parameter'). The caption stage also gets `P['caption_backends']`."""
+    names = notebook_keys(stage)
+    unknown = [n for n in overrides if n not in names]
+    if unknown:
+        raise ParamsError(f"nbs/{stage}.ipynb: unknown notebook parameter(s) {unknown}; the {stage} stage reads {sorted(names)} "
+                          f"(`-p name value`; None keeps params.yaml's value)")
+    given = {n: v for n, v in overrides.items() if v is not None}
+    known = dict(iter_schema())
+    problems = [f"{n} = {v!r}: {err} ({names[n]}: {known[names[n]].doc})" for n, v in given.items() if (err := known[names[n]].check(v))]
+    if problems: raise ParamsError(f"nbs/{stage}.ipynb: invalid notebook parameter(s):\n  - " + "\n  - ".join(problems))
     raw = read_params(params_path)
-    P = resolve_params(raw, source=str(params_path))[0]
-    entries = {d: asdict(get_dataset(d, resolve_params(raw, dataset=d, source=str(params_path))[0]['data']['registry']))
-               for d in P['datasets']}
-    files = stage_files(raw, entries, str(params_path))
-    return {p: _write_if_changed(Path(out_dir) / p.relative_to('runs/params'), json.dumps(doc, indent=1) + '\n') for p, doc in files.items()}
-
-# %% ../nbs/00_config.ipynb #88be5e98
-def main(argv=None) -> int:
-    "`python -m medart.config [--params params.yaml] [--out runs/params]`: validate, write the stages' resolved parameter files; exit status."
-    import argparse, sys
-    ap = argparse.ArgumentParser(prog='python -m medart.config', description="validate params.yaml and write each stage's resolved parameters")
-    ap.add_argument('--params', default='params.yaml'); ap.add_argument('--out', default='runs/params')
-    a = ap.parse_args(argv)
-    from medart.data import DatasetError
-    try: written = write_stage_params(a.params, a.out)
-    except (ParamsError, DatasetError, FileNotFoundError) as e:
-        print(f"{type(e).__name__}: {e}", file=sys.stderr)
-        return 1
-    print(f"{a.params} is valid: {len(written)} stage parameter files in {a.out}, {sum(written.values())} changed")
-    return 0
-
-# run as `python -m medart.config` only (this notebook's own kernel also runs as __main__, without a module spec)
-if __name__ == '__main__' and getattr(globals().get('__spec__'), 'name', None) == 'medart.config': raise SystemExit(main())
+    P, origin = resolve_params(raw, profile, dataset, method, str(params_path))
+    for n, v in given.items():
+        _set(P, names[n], v); origin[names[n]] = 'notebook parameter'
+    if stage == 'caption':  # one caption store per backend: the one given, else each the study's methods use
+        P['caption_backends'] = [given['backend']] if 'backend' in given else caption_backends(raw, dataset, profile, str(params_path))
+    return P, params_record((P, origin), stage)

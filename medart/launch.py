@@ -12,7 +12,7 @@ from pathlib import Path
 
 import torch
 
-from .config import load_params, resolve_params
+from .config import stage_params
 from .captions import load_captions
 from .data import read_split, split_files
 from .io import write_json_atomic
@@ -23,10 +23,11 @@ __all__ = ['stage_inputs', 'train_stage', 'launch_command', 'main']
 
 # %% ../nbs/16_launch.ipynb #5a702722
 def stage_inputs(dataset: str, method: str, params_path='params.yaml', runs_dir='runs', profile: str | None = None,
-                 overrides: dict | None = None, seed: int = -1) -> dict:
-    "What the train stage of (`dataset`, `method`) reads: params `P`, train section `T` (with `overrides`), records, classes, captions, base model, seed, out dir."
-    P = load_params(params_path, profile=profile or None, dataset=dataset, method=method)
-    T = resolve_params({'train': {**P['train'], **{k: v for k, v in (overrides or {}).items() if v is not None}}})[0]['train']
+                 overrides: dict | None = None, seed: int | None = None) -> dict:
+    """What the train stage of (`dataset`, `method`) reads: params `P` and their `record`, train section `T` (with `overrides`, the
+    notebook's train parameters), records, captions, base model, seed, out dir. None (a seed, an override) keeps params.yaml's value."""
+    P, record = stage_params('train', dataset, method, params_path, profile, **{'seed': seed, **(overrides or {})})
+    T = P['train']
     paths = RunPaths(dataset, method, runs_dir)
     split = paths.split
     if not split.exists():
@@ -38,12 +39,11 @@ def stage_inputs(dataset: str, method: str, params_path='params.yaml', runs_dir=
     captions = {k: row['caption'] for k, row in load_captions(store).items()}
     model = P['models']['pixart'] if P['profile'] == 'full' else P['models']['tiny_base']
     classes = manifest.get('classes') or sorted({r['label'] for r in records})
-    return dict(P=P, T=T, records=records, classes=classes, captions=captions, model=model, store=store,
-                seed=P['seed'] if seed < 0 else seed, out=paths.out)
+    return dict(P=P, T=T, record=record, records=records, classes=classes, captions=captions, model=model, store=store, seed=P['seed'], out=paths.out)
 
 # %% ../nbs/16_launch.ipynb #290c4908
 def train_stage(dataset: str, method: str, params_path='params.yaml', runs_dir='runs', profile: str | None = None,
-                overrides: dict | None = None, seed: int = -1, steps: int | None = None, progress: bool = True) -> dict:
+                overrides: dict | None = None, seed: int | None = None, steps: int | None = None, progress: bool = True) -> dict:
     "Fine-tune (`dataset`, `method`) as the train stage does, in this process (one of several under a launcher); the report."
     from accelerate import PartialState
     from medart.registry import get_family
@@ -79,11 +79,11 @@ def main(argv=None):
     t = sub.add_parser('train', help='fine-tune one (dataset, method), as nbs/train.ipynb does')
     t.add_argument('--dataset', required=True); t.add_argument('--method', required=True)
     t.add_argument('--params-path', default='params.yaml'); t.add_argument('--runs-dir', default='runs')
-    t.add_argument('--profile', default=''); t.add_argument('--seed', type=int, default=-1)
-    t.add_argument('--steps', type=int, default=0, help='0: train.epochs passes over the training split')
+    t.add_argument('--profile', help="default: params.yaml's"); t.add_argument('--seed', type=int, help="default: params.yaml's")
+    t.add_argument('--steps', type=int, help='default: train.epochs passes over the training split')
     t.add_argument('--overrides', default='{}', help='JSON object of train-section overrides, e.g. {"hldf_every": 250}')
     a = ap.parse_args(argv)
-    report = train_stage(a.dataset, a.method, a.params_path, a.runs_dir, a.profile or None, json.loads(a.overrides), a.seed, a.steps or None)
+    report = train_stage(a.dataset, a.method, a.params_path, a.runs_dir, a.profile, json.loads(a.overrides), a.seed, a.steps)
     print(json.dumps(report))
     return report
 

@@ -129,11 +129,11 @@ def _dvc_stages():
 
 def test_params_stage_comes_first_and_every_stage_depends_on_its_resolved_parameters():
     """The `params` stage validates params.yaml before anything runs; every later stage depends on its own resolved file
-    (medart.config.stage_params_path), never on params.yaml directly, so an unchanged file keeps it up to date."""
-    from medart.config import DVC_STAGES, stage_params_path
+    (medart.params_files.stage_params_path), never on params.yaml directly, so an unchanged file keeps it up to date."""
+    from medart.params_files import DVC_STAGES, stage_params_path
     stages = _dvc_stages()
     assert list(stages)[0] == 'params' and stages['params']['always_changed'] is True
-    assert set(stages) - {'params', 'sources'} == set(DVC_STAGES) | {'base'}, "medart.config.DVC_STAGES must list dvc.yaml's stages"
+    assert set(stages) - {'params', 'sources'} == set(DVC_STAGES) | {'base'}, "medart.params_files.DVC_STAGES must list dvc.yaml's stages"
     for name, st in stages.items():
         if name in ('params', 'sources'): continue
         assert 'params' not in st, f"dvc.yaml stage {name}: depend on its runs/params file, not on params.yaml keys"

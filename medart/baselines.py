@@ -31,10 +31,9 @@ from .tiny.families import tiny_dit, tiny_hunyuan, tiny_sd, tiny_sdxl
 _log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['BASELINES', 'attention_targets', 'clip_targets', 'vae_factor', 'baseline_lora_targets', 'add_baseline_lora',
-           'trainable_summary', 'sample_baseline_latents', 'baseline_generate', 'save_baseline',
-           'load_baseline_weights', 'prepare_baseline', 'baseline_pipeline', 'build_tiny_baseline', 'load_baseline',
-           'baseline_info', 'baseline_spec']
+__all__ = ['BASELINES', 'attention_targets', 'clip_targets', 'baseline_lora_targets', 'add_baseline_lora', 'trainable_summary',
+           'sample_baseline_latents', 'baseline_generate', 'save_baseline', 'load_baseline_weights', 'prepare_baseline',
+           'baseline_pipeline', 'build_tiny_baseline', 'load_baseline', 'baseline_info', 'baseline_spec']
 
 # %% ../nbs/14_baselines.ipynb #d7368076
 def attention_targets(model):
@@ -117,9 +116,6 @@ def _dit_predict(pipe, denoiser, x, t, cond):
 
 def _device(pipe):
     return next(getattr(pipe, baseline_spec(pipe).denoiser).parameters()).device
-
-def vae_factor(pipe):
-    return 2 ** (len(pipe.vae.config.block_out_channels) - 1)
 
 # %% ../nbs/14_baselines.ipynb #61ba4472
 def _load_sd(model_id, dtype, classes=None, resolution=512, **kw):

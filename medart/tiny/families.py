@@ -78,6 +78,7 @@ def _clip_encoder(cls, tokenizer, hidden, **kw):
                               eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, **kw))
 
 def tiny_sd(vae, latent, classes=None):
+    "A random tiny Stable Diffusion 1.x pipeline on `vae`: a two-level cross-attention UNet for `latent`² latents on a 2-layer CLIP."
     tok = tiny_clip_tokenizer()
     unet = UNet2DConditionModel(sample_size=latent, in_channels=4, out_channels=4, block_out_channels=(32, 64), layers_per_block=1,
                                 down_block_types=('CrossAttnDownBlock2D', 'DownBlock2D'), up_block_types=('UpBlock2D', 'CrossAttnUpBlock2D'),
@@ -87,6 +88,7 @@ def tiny_sd(vae, latent, classes=None):
                                    feature_extractor=None, requires_safety_checker=False)
 
 def tiny_sdxl(vae, latent, classes=None):
+    "A random tiny SDXL pipeline on `vae`: the UNet with `text_time` size conditioning on two CLIP encoders (the second with projection)."
     tok = tiny_clip_tokenizer()
     te1, te2 = _clip_encoder(CLIPTextModel, tok, 32), _clip_encoder(CLIPTextModelWithProjection, tok, 48, projection_dim=48)
     unet = UNet2DConditionModel(sample_size=latent, in_channels=4, out_channels=4, block_out_channels=(32, 64), layers_per_block=1,
@@ -98,6 +100,7 @@ def tiny_sdxl(vae, latent, classes=None):
                                      scheduler=DPMSolverMultistepScheduler(**_SD_SCHEDULER))
 
 def tiny_hunyuan(vae, latent, classes=None):
+    "A random tiny Hunyuan-DiT pipeline on `vae`: a 4-layer DiT with skips on a 2-layer BERT and the tiny T5; v-prediction."
     bert_tok, t5_tok = tiny_bert_tokenizer(), build_tiny_tokenizer()
     bert = BertModel(BertConfig(vocab_size=len(bert_tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                                 intermediate_size=64, max_position_embeddings=80), add_pooling_layer=False)
@@ -111,6 +114,7 @@ def tiny_hunyuan(vae, latent, classes=None):
 
 
 def tiny_dit(vae, latent, classes=None):
+    "A random tiny class-conditional DiT (Fast-DiT) on `vae` with DiT-S/8's 8x8 token grid; `classes` are its labels (required)."
     tr = DiTTransformer2DModel(**dict(DIT_S_8, num_attention_heads=4, attention_head_dim=32, num_layers=4,
                                       patch_size=max(1, latent // 8), sample_size=latent))
     sched = DPMSolverMultistepScheduler(**dict(_SD_SCHEDULER, beta_start=0.0001, beta_end=0.02, beta_schedule='linear'))

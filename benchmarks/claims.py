@@ -4,6 +4,8 @@ Run:  make claims                                     (7 presets x 3 training se
       .venv/bin/python benchmarks/claims.py --presets med-art pixart-alpha --seeds 2 --steps 4 --per-class 2 \\
           --out runs/claims-smoke --results /tmp/claims-smoke       (an end-to-end check in a few minutes)
       .venv/bin/python benchmarks/claims.py --aggregate-only     (rewrite the tables from the finished runs)
+      .venv/bin/python benchmarks/claims.py --presets pixart-alpha med-art --variant med-art-w0.01=med-art:hldf_weight=0.01 \\
+          --results results/hldf-weight      (a preset with changed train settings, compared as its base preset is)
 
 Every setting comes from params.yaml (profile tiny, dataset synth-endo, method = the preset), so the train section, the
 tiny base (models.tiny_base) and generate.steps / generate.cfg of the study apply. For each preset and training seed
@@ -16,6 +18,9 @@ skipped, an interrupted one resumes (training from its checkpoints, generation i
 aggregate is rewritten: --results/miniature-claims.json (mean ± std over seeds of every measure, the per-seed values, the
 settings, the commit, the runtime) and --results/miniature-claims.md (the tables and the verdicts; the rule is RULE below).
 Needs the split, the describe captions and the real classifier: `dvc repro classify_real` (make claims runs it).
+--variant NAME=PRESET:key=value[,key=value] adds a preset NAME: PRESET with the train stage's notebook parameters changed
+(validated as `papermill nbs/train.ipynb -p key value` is, by medart.config.stage_params). Each claim row whose claimed-better
+preset is PRESET is repeated with NAME in its place, in a table of its own: variants never enter the claims' verdicts.
 """
 import argparse, json, os, shutil, subprocess, sys, time
 from pathlib import Path
@@ -87,6 +92,24 @@ def claim_rows(presets: dict, claims=CLAIMS) -> list[dict]:
     return rows
 
 
+def variant_rows(presets: dict, variants: dict, claims=CLAIMS) -> list[dict]:
+    "The claim rows of each variant ({name: base preset}): every row whose claimed-better preset is its base, with the variant in its place."
+    return claim_rows(presets, [dict(c, row=f"{c['row']}/{name}", better=name) for name, base in variants.items()
+                                for c in claims if c['better'] == base])
+
+
+def parse_variant(text: str) -> tuple[str, str, dict]:
+    "'NAME=PRESET:key=value[,key=value]' -> (NAME, PRESET, {key: value}); values are read as YAML (0.01 -> float, true -> bool)."
+    from medart.config import read_yaml
+    try:
+        name, rest = text.split('=', 1); base, sets = rest.split(':', 1)
+        overrides = {k.strip(): read_yaml(v) for k, v in (kv.split('=', 1) for kv in sets.split(','))}
+    except ValueError:
+        raise ValueError(f"--variant {text!r}: expected NAME=PRESET:key=value[,key=value], e.g. med-art-w0.01=med-art:hldf_weight=0.01") from None
+    if not name.strip() or not base.strip(): raise ValueError(f"--variant {text!r}: NAME and PRESET must not be empty")
+    return name.strip(), base.strip(), overrides
+
+
 def claim_verdicts(rows: list[dict]) -> dict:
     "{claim number: combined verdict} over the rows of each claim."
     out = {}
@@ -109,11 +132,12 @@ def summarize_preset(results: list[dict]) -> dict:
                 seconds={f"seed{r['seed']}": r['seconds'] for r in results})
 
 
-def aggregate(results: dict, **info) -> dict:
-    "The claims document from {preset: [run results]}: per preset `summarize_preset`, the claim rows, the verdicts, the rule."
+def aggregate(results: dict, variants: dict | None = None, **info) -> dict:
+    "The claims document from {preset: [run results]}: per preset `summarize_preset`, the claim rows, the verdicts, the rule; `variants` ({name: base}) get rows of their own."
     presets = {p: summarize_preset(rs) for p, rs in results.items() if rs}
     rows = claim_rows(presets)
-    return dict(info, rule=RULE, presets=presets, claims=rows, verdicts=claim_verdicts(rows),
+    extra = dict(variants=variants, variant_claims=variant_rows(presets, variants)) if variants else {}
+    return dict(info, rule=RULE, presets=presets, claims=rows, verdicts=claim_verdicts(rows), **extra,
                 runtime_s=round(sum(p['runtime_s'] for p in presets.values()), 1))
 
 
@@ -145,6 +169,12 @@ def markdown(doc: dict) -> str:
                      f"{r['other']} | {fmt(r['other_stats'])} | **{r['verdict']}** |")
     lines += ['', '## Verdict per claim', '']
     lines += [f"{k}. {CLAIM_TEXT[int(k)]}: **{v}**" for k, v in doc['verdicts'].items()]
+    if doc.get('variant_claims'):
+        lines += ['', "## Variants (each in its base preset's place; not part of the verdicts above)", '',
+                  ', '.join(f"{n}: {b} with {doc['presets'].get(n, {}).get('settings', {}).get('overrides', '?')}" for n, b in doc['variants'].items()), '',
+                  '| row | claim | measure | variant | mean ± std | compared with | mean ± std | verdict |', '|---|---|---|---|---|---|---|---|']
+        lines += [f"| {r['row']} | {r['text']} | {r['measure'].replace('_', ' ')} | {r['better']} | {fmt(r['better_stats'])} | "
+                  f"{r['other']} | {fmt(r['other_stats'])} | **{r['verdict']}** |" for r in doc['variant_claims']]
     return '\n'.join(lines) + '\n'
 
 
@@ -234,8 +264,13 @@ class Study:
                   f"({', '.join(n.name for n in self.networks.values())})", flush=True)
         return self._real_features
 
+    variants: dict = {}  # name -> (base preset, train notebook parameters), from --variant
+
     def params(self, preset: str) -> dict:
-        from medart.config import load_params
+        from medart.config import load_params, stage_params
+        if preset in self.variants:
+            base, overrides = self.variants[preset]
+            return stage_params('train', DATASET, base, ROOT / 'params.yaml', PROFILE, **overrides)[0]
         return load_params(ROOT / 'params.yaml', profile=PROFILE, dataset=DATASET, method=preset)
 
     def prompts(self, captions: dict) -> list[dict]:
@@ -264,7 +299,7 @@ def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> t
     T, G, base = P['train'], P['generate'], P['models']['tiny_base']
     captions = study.captions.setdefault(P['caption']['backend'], caption_store(P, study.train))
     total = training_steps(len(study.train), T['batch_size'], T['epochs'], steps)
-    train_settings = dict(preset=preset, seed=seed, train=T, steps=total, base=str(base), base_sha=base_sha(ROOT / base),
+    train_settings = dict(preset=preset, seed=seed, train=T, **({'overrides': study.variants[preset][1]} if preset in study.variants else {}), steps=total, base=str(base), base_sha=base_sha(ROOT / base),
                           split_sha=study.split_sha, caption_backend=P['caption']['backend'],
                           captions_sha=text_sha(sorted(captions[r['sha256']] for r in study.train)))
     settings = dict(train_settings, per_class=study.per_class, generate=dict(steps=G['steps'], cfg=G['cfg'], seed=P['seed']),
@@ -337,7 +372,7 @@ def write_aggregate(args, results: dict) -> dict:
     "Write miniature-claims.json and .md under --results from the finished runs."
     from medart.data import write_json_atomic
     real_sat = [r['measures']['real_saturation'] for rs in results.values() for r in rs]
-    doc = aggregate(results, dataset=DATASET, profile=PROFILE, command='python benchmarks/claims.py ' + ' '.join(sys.argv[1:]),
+    doc = aggregate(results, variants={n: b for n, (b, _) in Study.variants.items()} or None, dataset=DATASET, profile=PROFILE, command='python benchmarks/claims.py ' + ' '.join(sys.argv[1:]),
                     commit=git_commit(), written=time.strftime('%Y-%m-%d %H:%M'), out=str(args.out),
                     real_saturation=real_sat[0] if real_sat else None,
                     args={k: v for k, v in vars(args).items() if k != 'aggregate_only'})
@@ -358,9 +393,22 @@ def main(argv=None):
     ap.add_argument('--out', type=Path, default=ROOT / 'runs' / 'claims', help='run folders (default runs/claims of the repository)')
     ap.add_argument('--results', type=Path, default=ROOT / 'results', help='where the claims table goes (default results/ of the repository)')
     ap.add_argument('--aggregate-only', action='store_true', help='only rewrite the tables from the finished runs under --out')
+    ap.add_argument('--variant', action='append', default=[], metavar='NAME=PRESET:key=value[,key=value]',
+                    help='also run PRESET with changed train settings as NAME (repeatable); see the top of this file')
     args = ap.parse_args(argv)
+    try: variants = [parse_variant(v) for v in args.variant]
+    except ValueError as e: ap.error(str(e))
+    clash = [n for n, _, _ in variants if n in PRESETS]
+    if clash: ap.error(f"--variant names {clash} are presets already: give the variant a name of its own")
+    Study.variants = {n: (b, o) for n, b, o in variants}
+    if variants:
+        from medart.config import ParamsError, stage_params
+        for n, b, o in variants:  # a typo in a key or value stops here, not after an hour
+            try: stage_params('train', DATASET, b, ROOT / 'params.yaml', PROFILE, **o)
+            except ParamsError as e: ap.error(f"--variant {n}: {e}")
+        args.presets = list(dict.fromkeys([*args.presets, *Study.variants]))
     if args.seeds < 1 or args.per_class < 2: ap.error('--seeds must be >= 1 and --per-class >= 2 (a spread needs two images)')
-    unknown = [p for p in args.presets if p not in PRESETS]
+    unknown = [p for p in args.presets if p not in PRESETS and p not in Study.variants]
     if unknown: print(f"note: {unknown} are not among the claims' presets {PRESETS}: measured, but in no claim", flush=True)
     args.out, args.results = here(args.out), here(args.results)
     os.chdir(ROOT)  # the split's image paths and params.yaml's folders are relative to the repository root

@@ -91,3 +91,23 @@ def test_markdown():
     assert '4. LoRA is at least as good as DoRA: **supported**' in md
     assert 'FID' not in md.split('## Claims')[0]  # no FID column when no run measured it
     assert claims.RULE in md
+
+
+def test_parse_variant():
+    assert claims.parse_variant('med-art-w0.01=med-art:hldf_weight=0.01') == ('med-art-w0.01', 'med-art', {'hldf_weight': 0.01})
+    assert claims.parse_variant('x=dora:hldf=false, hldf_every=50') == ('x', 'dora', {'hldf': False, 'hldf_every': 50})
+    for bad in ('med-art:hldf_weight=0.01', 'x=med-art', '=med-art:hldf=false', 'x=:hldf=false'):
+        with pytest.raises(ValueError, match='--variant'): claims.parse_variant(bad)
+
+
+def test_variant_rows_stay_out_of_the_verdicts():
+    results = {p: [result(p, s, colour_distance=c + 0.01 * s) for s in range(3)]
+               for p, c in [('med-art', 0.30), ('pixart-alpha', 0.10), ('w', 0.01)]}
+    doc = claims.aggregate(results, variants={'w': 'med-art'})
+    rows = {r['row']: r for r in doc['variant_claims']}
+    assert set(rows) == {'1a/w', '1b/w', '2a/w', '2c/w', '3/w', '4/w'}  # every row whose claimed-better preset is med-art
+    assert rows['1a/w']['verdict'] == 'supported' and rows['1a/w']['better'] == 'w'  # 0.02 ± 0.01 vs 0.11 ± 0.01
+    assert doc['verdicts'][1] == 'contradicted'  # med-art's own 0.31 vs 0.11: the variant does not change it
+    md = claims.markdown(doc)
+    assert "## Variants" in md and '| 1a/w |' in md and '**supported**' in md.split('## Variants')[1]
+    assert 'variant_claims' not in claims.aggregate(results)  # no variants: no section

@@ -173,14 +173,25 @@ def build_tiny_tokenizer(corpus=None, vocab_size=1500):
 def _corpus():
     return tuple(caption_corpus(2000)) + (' '.join(CORPUS_COMMON_WORDS),)
 
+def _trainer_units(tok, texts, alphabet=(), prefix='', suffix=''):
+    """The alphabet and the sub-word units (`prefix`+char inside a word, char+`suffix` at its end) that the `tokenizers`
+    BPE/WordPiece trainer makes of `texts` before merging, sorted. The trainer numbers the units in hash-map order,
+    different in every process (huggingface/tokenizers#1794), and breaks ties between merges by these numbers; passed
+    to it after the special tokens, they get these fixed ids and training is deterministic."""
+    words = {w for t in texts for w, _ in tok.pre_tokenizer.pre_tokenize_str(tok.normalizer.normalize_str(t))}
+    chars = sorted(set(alphabet) | {c for w in words for c in w})
+    units = {(prefix if i else '') + c + (suffix if i == len(w) - 1 else '') for w in words for i, c in enumerate(w)}
+    return chars + sorted(units - set(chars))
+
 @functools.lru_cache(maxsize=2)
 def _clip_vocab(vocab_size):
     base = CLIPTokenizer()._tokenizer  # CLIP's normaliser and pre-tokeniser, an empty BPE
     tok = Tokenizer(tok_models.BPE(unk_token='<|endoftext|>', continuing_subword_prefix='', end_of_word_suffix='</w>', fuse_unk=False))
     tok.normalizer, tok.pre_tokenizer = base.normalizer, base.pre_tokenizer
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
     tok.train_from_iterator(_corpus(), trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=['<|startoftext|>', '<|endoftext|>'], end_of_word_suffix='</w>',
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False))
+        vocab_size=vocab_size, special_tokens=['<|startoftext|>', '<|endoftext|>'] + _trainer_units(tok, _corpus(), alphabet, suffix='</w>'),
+        end_of_word_suffix='</w>', initial_alphabet=alphabet, show_progress=False))
     m = json.loads(tok.to_str())['model']
     return m['vocab'], [tuple(p) for p in m['merges']]
 
@@ -195,7 +206,8 @@ def _bert_vocab(vocab_size):
     tok = Tokenizer(tok_models.WordPiece(unk_token='[UNK]'))
     tok.normalizer, tok.pre_tokenizer = base.normalizer, base.pre_tokenizer
     tok.train_from_iterator(_corpus(), trainers.WordPieceTrainer(
-        vocab_size=vocab_size, special_tokens=['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'], show_progress=False))
+        vocab_size=vocab_size, special_tokens=['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] + _trainer_units(tok, _corpus(), prefix='##'),
+        show_progress=False))
     return json.loads(tok.to_str())['model']['vocab']
 
 def tiny_bert_tokenizer(vocab_size=1000, max_length=77):

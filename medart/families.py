@@ -79,11 +79,12 @@ class PipeState:
 STATE_ATTR = 'medart_state'  # the one attribute medart sets on a pipeline
 
 def pipe_state(pipe) -> PipeState:
-    "The `PipeState` of `pipe` (`pipe.medart_state`); an empty one is attached on first use."
+    "The `PipeState` of `pipe` (`pipe.medart_state`); an empty one is attached on first use (an object without attributes gets a detached empty one)."
     state = getattr(pipe, STATE_ATTR, None)
     if state is None:
         state = PipeState()
-        setattr(pipe, STATE_ATTR, state)
+        # not a pipeline (e.g. `family_of(object())`): no family, which the reader reports; writers fail on its missing modules first
+        with contextlib.suppress(AttributeError): setattr(pipe, STATE_ATTR, state)
     return state
 
 # %% ../nbs/04a_families.ipynb #4f9e357b

@@ -22,7 +22,7 @@ from diffusers.pipelines.hunyuandit.pipeline_hunyuandit import get_resize_crop_r
 from diffusers.utils.torch_utils import randn_tensor
 from transformers.models.clip.modeling_clip import CLIPAttention
 
-from .families import DIT_S_8, Family, TrainPlan, id2label, quiet, vae_factor
+from .families import DIT_S_8, Family, TrainPlan, id2label, pipe_state, quiet, vae_factor
 from .io import linear_seed, local_model_folder, model_unavailable
 from .lora import base_fingerprint, check_base, has_lora, lora_module_names
 from .sampling import decode_latents, fresh_scheduler
@@ -164,7 +164,7 @@ def add_baseline_lora(pipe, rank=8, alpha=8, dropout=0.0, denoiser='lora', seed=
         for n, p in model.named_parameters(): p.requires_grad_('lora_' in n)
         _log.info('%s: LoRA on %d modules (r=%d): %s', comp, len(names), rank, names)
     if denoiser == 'full': getattr(pipe, spec.denoiser).float().requires_grad_(True)
-    pipe._medart_train = {'denoiser': denoiser, 'rank': rank, 'alpha': alpha, 'dropout': dropout, 'seed': seed, 'lora': list(targets)}
+    pipe_state(pipe).train = {'denoiser': denoiser, 'rank': rank, 'alpha': alpha, 'dropout': dropout, 'seed': seed, 'lora': list(targets)}
     return trainable_summary(pipe)
 
 def trainable_summary(pipe):
@@ -187,7 +187,7 @@ def sample_baseline_latents(pipe, conditions, generator, steps=20, cfg=4.5, reso
     spec = baseline_spec(pipe)
     den = getattr(pipe, spec.denoiser)
     f = vae_factor(pipe)
-    resolution = resolution or getattr(pipe, '_medart_init', {}).get('resolution') or den.config.sample_size * f
+    resolution = resolution or pipe_state(pipe).init.get('resolution') or den.config.sample_size * f
     n, dev, dtype = len(conditions), _device(pipe), den.dtype
     sched = fresh_scheduler(pipe.scheduler, steps, dev)
     cond = spec.encode(pipe, list(conditions), resolution)
@@ -217,9 +217,10 @@ def save_baseline(pipe, out, params=None):
     "Write what training changed: peft LoRA folders per adapted component, the whole denoiser if trained in full, baseline.json."
     spec, out = baseline_spec(pipe), Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    train = getattr(pipe, '_medart_train', None)
+    state = pipe_state(pipe)
+    train = state.train
     if train is None: raise ValueError('nothing to save: call add_baseline_lora (and train) first')
-    meta = {'format': _FORMAT, 'baseline': spec.name, 'base': pipe._medart_base, 'init': pipe._medart_init, 'classes': pipe._medart_classes,
+    meta = {'format': _FORMAT, 'baseline': spec.name, 'base': state.base, 'init': state.init, 'classes': state.classes,
             'train': train, 'params': params or {}, 'components': {}}
     for comp in (spec.denoiser, *spec.text_encoders):
         model = getattr(pipe, comp)
@@ -264,14 +265,14 @@ def load_baseline_weights(pipe, src, strict=False):
         if missing or getattr(res, 'unexpected_keys', None):
             raise ValueError(f'{comp}: adapter weights do not fit the model (missing {sorted(missing)[:3]}, unexpected {res.unexpected_keys[:3]})')
         model.requires_grad_(False)
-    pipe._medart_train = meta['train']
+    pipe_state(pipe).train = meta['train']
     return meta
 
 # %% ../nbs/14_baselines.ipynb #3dce0812
 def prepare_baseline(pipe, records, captions, train, seed=0, denoiser=None, caption_dropout=None) -> TrainPlan:
     "Table 2 set-up of a baseline (its `prepare`): the records' captions (Fast-DiT: labels), LoRA with Med-Art's rank/alpha, its own caption dropout."
     spec = baseline_spec(pipe)
-    if denoiser is None: denoiser = 'full' if spec.conditioning == 'label' or pipe._medart_base == 'tiny' else 'lora'
+    if denoiser is None: denoiser = 'full' if spec.conditioning == 'label' or pipe_state(pipe).base == 'tiny' else 'lora'
     if caption_dropout is None: caption_dropout = 0.1 if denoiser == 'full' else 0.0
     conds = spec.conditions(records, captions)
     truncated = 0
@@ -324,7 +325,8 @@ def _disable_label_dropout(pipe):
         if isinstance(m, LabelEmbedding): m.dropout_prob = 0.0
 
 def _finish(pipe, name, base, classes, init):
-    pipe._medart_baseline, pipe._medart_base, pipe._medart_classes, pipe._medart_init = name, base, list(classes or []), init
+    state = pipe_state(pipe)
+    state.family, state.base, state.classes, state.init = name, base, list(classes or []), init
     if name == 'fast-dit': _disable_label_dropout(pipe)
     if hasattr(pipe, 'set_progress_bar_config'): pipe.set_progress_bar_config(disable=True)
     for c in pipe.components.values():
@@ -378,13 +380,12 @@ BASELINES = {s['name']: _entry(**s) for s in _SPECS}
 
 def baseline_info(pipe):
     "None for a pipeline of another kind (PixArt-α); for a baseline's: its name, base, init (seed, resolution) and class names."
-    name = getattr(pipe, '_medart_baseline', None)
-    if name not in BASELINES: return None
-    return dict(name=name, base=pipe._medart_base, resolution=pipe._medart_init['resolution'], init=pipe._medart_init,
-                classes=pipe._medart_classes)
+    state = pipe_state(pipe)
+    if state.family not in BASELINES: return None
+    return dict(name=state.family, base=state.base, resolution=state.init['resolution'], init=state.init, classes=state.classes)
 
 def baseline_spec(pipe_or_name) -> Family:
     "The `Family` of a baseline name, or of a pipeline built by `build_tiny_baseline` / `load_baseline`."
-    name = pipe_or_name if isinstance(pipe_or_name, str) else getattr(pipe_or_name, '_medart_baseline', None)
+    name = pipe_or_name if isinstance(pipe_or_name, str) else pipe_state(pipe_or_name).family
     if name not in BASELINES: raise ValueError(f"unknown baseline {name!r}: choose one of {list(BASELINES)}")
     return BASELINES[name]

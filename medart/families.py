@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 # %% auto #0
-__all__ = ['DIT_S_8', 'TrainPlan', 'Family', 'id2label', 'vae_factor', 'quiet']
+__all__ = ['STATE_ATTR', 'DIT_S_8', 'TrainPlan', 'Family', 'PipeState', 'pipe_state', 'id2label', 'vae_factor', 'quiet']
 
 # %% ../nbs/04a_families.ipynb #ecfc5aa8
 @dataclass
@@ -64,6 +64,28 @@ class Family:
         missing = [r['path'] for r in records if self.conditioning == 'text' and 'caption' not in r and r['sha256'] not in (captions or {})]
         if missing: raise KeyError(f"{len(missing)} training images have no caption (e.g. {missing[0]}): run the caption stage for this dataset first")
         return [self.condition(r, captions or {}) for r in records]
+
+# %% ../nbs/04a_families.ipynb #784dfa42
+@dataclass
+class PipeState:
+    "What medart knows about a pipeline beyond its modules (family, base, classes, how it was made, adapter settings); who writes and reads each field: nbs/04a_families.ipynb."
+    family: str | None = None                      # the baseline's name; None for PixArt-α (`family_of` finds it by its class)
+    base: str | None = None                        # 'tiny', or the hub id / folder a baseline was loaded from
+    classes: list = field(default_factory=list)    # the dataset's class names the pipeline was built for
+    init: dict = field(default_factory=dict)       # how it was made: {'seed', 'resolution'} (tiny) or {'resolution'} (loaded)
+    train: dict | None = None                      # a baseline's adapter settings (baseline.json's `train`); None until adapters are in
+    lora: dict = field(default_factory=dict)       # PixArt-α's LoRA settings (medart_lora.json's `settings`)
+
+STATE_ATTR = 'medart_state'  # the one attribute medart sets on a pipeline
+
+def pipe_state(pipe) -> PipeState:
+    "The `PipeState` of `pipe` (`pipe.medart_state`); an empty one is attached on first use (an object without attributes gets a detached empty one)."
+    state = getattr(pipe, STATE_ATTR, None)
+    if state is None:
+        state = PipeState()
+        # not a pipeline (e.g. `family_of(object())`): no family, which the reader reports; writers fail on its missing modules first
+        with contextlib.suppress(AttributeError): setattr(pipe, STATE_ATTR, state)
+    return state
 
 # %% ../nbs/04a_families.ipynb #4f9e357b
 DIT_S_8 = dict(num_attention_heads=6, attention_head_dim=64, num_layers=12, patch_size=8, in_channels=4, out_channels=8,

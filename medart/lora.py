@@ -22,6 +22,7 @@ from peft.functional import (cast_adapter_dtype, get_peft_model_state_dict, inje
                              set_peft_model_state_dict)
 from peft.tuners.tuners_utils import BaseTunerLayer, check_target_module_exists
 
+from .families import pipe_state
 from .io import linear_seed
 
 _log = logging.getLogger(__name__)
@@ -167,8 +168,8 @@ def add_lora(pipe, preset='med-art', rank=8, alpha=8, dropout=0.0, dora=False, t
         names = lora_module_names(model)
         _log.info('%s: LoRA on %d modules (r=%d, alpha=%s, dora=%s): %s', comp, len(names), cfg.r,
                  cfg.lora_alpha, cfg.use_dora, names)
-    pipe._medart_lora = {'preset': preset, 'rank': rank, 'alpha': alpha, 'dropout': dropout,
-                         'dora': sorted(_dora_components(dora)), 't5_lora': 'text_encoder' in configs}
+    pipe_state(pipe).lora = {'preset': preset, 'rank': rank, 'alpha': alpha, 'dropout': dropout,
+                             'dora': sorted(_dora_components(dora)), 't5_lora': 'text_encoder' in configs}
     return lora_summary(pipe)
 
 def lora_module_names(model):
@@ -258,7 +259,7 @@ def save_adapters(pipe, out, params=None, base=None):
     if not comps: raise ValueError('this pipeline has no LoRA adapters to save (see add_lora)')
     base = str(base or (params or {}).get('base') or getattr(pipe, 'name_or_path', None) or '') or None
     meta = {'format': 'medart-lora/1', 'base': base, 'folder': str(out),
-            'settings': getattr(pipe, '_medart_lora', {}), 'components': {}, 'params': params or {},
+            'settings': pipe_state(pipe).lora, 'components': {}, 'params': params or {},
             'versions': _versions()}
     tensors = {}
     for comp in comps:
@@ -411,7 +412,7 @@ def load_adapters(pipe, src, merge=False, strict=False, trainable=False):
         if merge: merge_adapters(model)
         _log.info('%s: loaded LoRA on %d modules from %s%s', comp, len(cfg.target_modules), src,
                  ' (merged)' if merge else '')
-    if meta is not None and not merge: pipe._medart_lora = meta.get('settings', {})
+    if meta is not None and not merge: pipe_state(pipe).lora = meta.get('settings', {})
     return meta
 
 # %% ../nbs/06_lora.ipynb #a195db9d

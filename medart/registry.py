@@ -9,7 +9,7 @@ import torch
 from diffusers import PixArtAlphaPipeline
 
 from .baselines import BASELINES
-from .families import Family
+from .families import Family, pipe_state
 from .io import linear_seed
 from .models import PIXART_ALPHA
 
@@ -26,7 +26,7 @@ def get_family(name: str) -> Family:
 
 def family_of(pipe) -> Family:
     "The family of a pipeline: the baseline it was built or loaded as, else PixArt-α for a `PixArtAlphaPipeline`."
-    name = getattr(pipe, '_medart_baseline', None)
+    name = pipe_state(pipe).family
     if name in BASELINES: return BASELINES[name]
     if isinstance(pipe, PixArtAlphaPipeline): return PIXART_ALPHA
     raise ValueError(f"a {type(pipe).__name__} of no known family: make it with a family's build_tiny, load or start ({list(FAMILIES)})")

@@ -14,6 +14,7 @@ setup(
     url=cfg['git_url'], classifiers=['Programming Language :: Python :: 3'],
     python_requires=f">={cfg['min_python']}",
     packages=find_packages(include=[cfg['lib_path'], cfg['lib_path'] + '.*']),
+    package_data={cfg['lib_path']: ['*.csv']},  # the paper's published numbers (medart/paper_results.csv), read by medart.report
     install_requires=cfg['requirements'].split(),
     extras_require={'dev': cfg['dev_requirements'].split()},
     entry_points={'papermill.io': ['runs/ = medart.stage_io:RunsFolderHandler']}, zip_safe=False,

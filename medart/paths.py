@@ -8,34 +8,46 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # %% auto #0
-__all__ = ['STAGE_OUTPUTS', 'RunPaths']
+__all__ = ['FILES', 'STAGE_OUTPUTS', 'RunPaths']
 
 # %% ../nbs/00b_paths.ipynb #3a910758
+# Every file or folder that sits directly in another: name -> (the RunPaths attribute of its folder, its name there).
+# RunPaths gets a read-only property of each name (below the class): the layout is this one table, not a property per line.
+FILES = {
+    # the dataset's own files (prepare, caption; the latents cache)
+    'split': ('dataset_dir', 'split.json'), 'prepare_samples': ('dataset_dir', 'samples.png'),
+    'captions_dir': ('dataset_dir', 'captions'), 'caption_summary': ('dataset_dir', 'caption.json'),
+    'latents': ('dataset_dir', 'latents'),
+    # one method's files: train
+    'adapter': ('out', 'adapter'), 'checkpoints': ('out', 'checkpoints'), 'validation': ('out', 'validation'),
+    'dvclive_plots': ('out', 'dvclive/plots'), 'loss_csv': ('out', 'loss.csv'), 'loss_png': ('out', 'loss.png'),
+    'before_after': ('out', 'before_after.png'), 'train_json': ('out', 'train.json'),
+    # generate
+    'images': ('out', 'images'), 'train_set': ('images', 'train'), 'generate_json': ('out', 'generate.json'),
+    'samples': ('out', 'samples.png'),
+    # evaluate
+    'metrics_json': ('out', 'metrics.json'), 'checks_json': ('out', 'checks.json'),
+    'evaluate_scores': ('out', 'evaluate_scores.json'), 'metrics_png': ('out', 'metrics.png'),
+    # classify
+    'classify_json': ('out', 'classify.json'), 'classify_scores': ('out', 'classify_scores.json'),
+    'confusion': ('out', 'confusion.png'), 'classifier': ('out', 'classifier'),
+    'classifier_checkpoints': ('out', 'classifier_checkpoints'),
+}
+
 @dataclass(frozen=True)
 class RunPaths:
-    "Where the study's files for `dataset` (and `method`, for the per-method stages) live under `runs_dir`."
+    "Where the study's files for `dataset` (and `method`, for the per-method stages) live under `runs_dir`; each name of `FILES` is a property."
     dataset: str
     method: str | None = None
     runs_dir: str | Path = 'runs'
 
-    # the dataset's own files (prepare, caption; the latents cache)
     @property
     def root(self) -> Path: return Path(self.runs_dir)
     @property
     def dataset_dir(self) -> Path: return self.root / self.dataset
-    @property
-    def split(self) -> Path: return self.dataset_dir / 'split.json'
-    @property
-    def prepare_samples(self) -> Path: return self.dataset_dir / 'samples.png'
-    @property
-    def captions_dir(self) -> Path: return self.dataset_dir / 'captions'
     def captions(self, backend: str) -> Path:
         "The caption store of caption backend `backend`."
         return self.captions_dir / f'{backend}.jsonl'
-    @property
-    def caption_summary(self) -> Path: return self.dataset_dir / 'caption.json'
-    @property
-    def latents(self) -> Path: return self.dataset_dir / 'latents'
     @property
     def real(self) -> RunPaths:
         "The paths of the real-data stages (method `real`) of the same dataset."
@@ -44,8 +56,6 @@ class RunPaths:
     def real_classifier(self) -> Path: return self.real.classifier
     @property
     def report_dir(self) -> Path: return self.root / 'report' / self.dataset
-
-    # one method's files
     @property
     def out(self) -> Path:
         "The method's folder `runs/<dataset>/<method>`."
@@ -56,57 +66,21 @@ class RunPaths:
         if stage in ('prepare', 'caption'): return self.dataset_dir / f'{stage}.ipynb'
         if stage == 'report': return self.report_dir / 'report.ipynb'
         return self.out / f'{stage}.ipynb'
-    @property
-    def adapter(self) -> Path: return self.out / 'adapter'
-    @property
-    def checkpoints(self) -> Path: return self.out / 'checkpoints'
-    @property
-    def validation(self) -> Path: return self.out / 'validation'
-    @property
-    def dvclive_plots(self) -> Path: return self.out / 'dvclive' / 'plots'
-    @property
-    def loss_csv(self) -> Path: return self.out / 'loss.csv'
-    @property
-    def loss_png(self) -> Path: return self.out / 'loss.png'
-    @property
-    def before_after(self) -> Path: return self.out / 'before_after.png'
-    @property
-    def train_json(self) -> Path: return self.out / 'train.json'
-    @property
-    def images(self) -> Path: return self.out / 'images'
     def eval_set(self, seed: int) -> Path:
         "The evaluation set generated with seed `seed`."
         return self.images / f'eval-s{int(seed)}'
-    @property
-    def train_set(self) -> Path: return self.images / 'train'
-    @property
-    def generate_json(self) -> Path: return self.out / 'generate.json'
-    @property
-    def samples(self) -> Path: return self.out / 'samples.png'
-    @property
-    def metrics_json(self) -> Path: return self.out / 'metrics.json'
-    @property
-    def checks_json(self) -> Path: return self.out / 'checks.json'
-    @property
-    def evaluate_scores(self) -> Path: return self.out / 'evaluate_scores.json'
-    @property
-    def metrics_png(self) -> Path: return self.out / 'metrics.png'
-    @property
-    def classify_json(self) -> Path: return self.out / 'classify.json'
-    @property
-    def classify_scores(self) -> Path: return self.out / 'classify_scores.json'
-    @property
-    def confusion(self) -> Path: return self.out / 'confusion.png'
-    @property
-    def classifier(self) -> Path: return self.out / 'classifier'
-    @property
-    def classifier_checkpoints(self) -> Path: return self.out / 'classifier_checkpoints'
 
     def stage_outputs(self, stage: str) -> list[Path]:
         "What `stage` (a dvc.yaml stage name) writes for this dataset (and method): its outs, metrics and plots."
         if stage not in STAGE_OUTPUTS: raise ValueError(f"unknown stage {stage!r}; choose one of {list(STAGE_OUTPUTS)}")
         paths = self.real if stage.endswith('_real') else self
         return [getattr(paths, a) if isinstance(a, str) else a(paths) for a in STAGE_OUTPUTS[stage]]
+
+def _file_property(parent: str, name: str) -> property:
+    "A read-only property: `name` inside the folder that attribute `parent` gives."
+    return property(lambda self: getattr(self, parent) / name, doc=f"`<{parent}>/{name}`")
+
+for _name, (_parent, _file) in FILES.items(): setattr(RunPaths, _name, _file_property(_parent, _file))
 
 # the outputs of each per-dataset stage of dvc.yaml, as RunPaths attributes (or functions of a RunPaths)
 STAGE_OUTPUTS = {

@@ -5,6 +5,7 @@
 # %% ../nbs/15_report.ipynb #2b237003
 from __future__ import annotations
 import csv
+import importlib.resources
 import json
 import math
 from pathlib import Path
@@ -16,38 +17,23 @@ from .io import write_atomic
 from .paths import RunPaths
 
 # %% auto #0
-__all__ = ['PAPER', 'PAPER_NAMES', 'PAPER_REFERENCE', 'TABLE2', 'TABLE3', 'RESULT_FILES', 'CLASSIFICATION', 'paper_value',
-           'load_results', 'markdown_table', 'metric_rows', 'paper_columns', 'ablation_methods', 'table_header',
-           'skipped_notes', 'metric_columns', 'saturation', 'channel_histograms', 'colour_summary', 'colour_histograms',
-           'read_loss_csv', 'smooth', 'loss_figure', 'protocol_summary', 'write_report']
+__all__ = ['PAPER', 'PAPER_NAMES', 'PAPER_REFERENCE', 'TABLE2', 'TABLE3', 'RESULT_FILES', 'CLASSIFICATION', 'read_paper_results',
+           'paper_value', 'load_results', 'markdown_table', 'metric_rows', 'paper_columns', 'ablation_methods',
+           'table_header', 'skipped_notes', 'metric_columns', 'saturation', 'channel_histograms', 'colour_summary',
+           'colour_histograms', 'read_loss_csv', 'smooth', 'loss_figure', 'protocol_summary', 'write_report']
 
 # %% ../nbs/15_report.ipynb #fc743f76
-PAPER = {
-    'kvasir': {
-        'fast-dit':       dict(fid=102.99, domain_fd=3.98,  kid=0.059, f1=0.6492, bacc=0.6512, auc=0.9256),
-        'sd-v1-4':         dict(fid=117.85, domain_fd=8.36,  kid=0.077, f1=0.5957, bacc=0.6450, auc=0.9368),
-        'sd-v1-5':         dict(fid=143.72, domain_fd=6.80,  kid=0.103, f1=0.6192, bacc=0.6669, auc=0.9622),
-        'sdxl':           dict(fid=125.28, domain_fd=7.20,  kid=0.091, f1=0.6830, bacc=0.7131, auc=0.9683),
-        'pixart-alpha':   dict(fid=72.86,  domain_fd=1.85,  kid=0.030, f1=0.6291, bacc=0.6375, auc=0.9730),
-        'med-art':        dict(fid=51.99,  domain_fd=1.21,  kid=0.012, f1=0.8072, bacc=0.8119, auc=0.9847),
-        'empty-caption':  dict(fid=59.12,  domain_fd=12.33, kid=0.036),
-        'simple-caption': dict(fid=55.44,  domain_fd=1.73,  kid=0.015),
-        'no-t5-lora':     dict(fid=63.10,  domain_fd=1.26,  kid=0.018),
-        'hunyuan-dit':    dict(fid=143.26, domain_fd=15.82, kid=0.087),
-        'dora':           dict(fid=55.88,  domain_fd=1.26,  kid=0.014),
-        'med-art-second-vlm': dict(fid=48.14, domain_fd=1.28, kid=0.013),
-        'real':           dict(f1=0.9361, bacc=0.9363, auc=0.9962),
-    },
-    'skin': {
-        'fast-dit':       dict(fid=86.53,  domain_fd=3.95,  kid=0.053, f1=0.5696, bacc=0.2287, auc=0.7920),
-        'sd-v1-4':         dict(fid=100.75, domain_fd=21.21, kid=0.091, f1=0.5177, bacc=0.3464, auc=0.7840),
-        'sd-v1-5':         dict(fid=88.61,  domain_fd=14.54, kid=0.112, f1=0.5946, bacc=0.3039, auc=0.8132),
-        'sdxl':           dict(fid=103.37, domain_fd=26.04, kid=0.070, f1=0.3866, bacc=0.2721, auc=0.7348),
-        'pixart-alpha':   dict(fid=73.68,  domain_fd=7.14,  kid=0.045, f1=0.5154, bacc=0.1680, auc=0.7541),
-        'med-art':        dict(fid=67.45,  domain_fd=4.47,  kid=0.034, f1=0.6090, bacc=0.3182, auc=0.7994),
-        'real':           dict(f1=0.7494, bacc=0.5080, auc=0.9222),
-    },
-}
+def read_paper_results(path=None) -> dict:
+    "{paper dataset: {method: {metric: value}}}: the paper's Tables 2-4, from `medart/paper_results.csv` (or `path`); a missing number is absent."
+    # a data file, not a dict literal: the published numbers are data, kept in one readable table
+    text = Path(path).read_text() if path else (importlib.resources.files('medart') / 'paper_results.csv').read_text()
+    out = {}
+    for row in csv.DictReader(line for line in text.splitlines() if not line.startswith('#')):
+        dataset, method = row.pop('dataset'), row.pop('method')
+        out.setdefault(dataset, {})[method] = {k: float(v) for k, v in row.items() if v}
+    return out
+
+PAPER = read_paper_results()
 PAPER_NAMES = {'kvasir': 'Kvasir v2', 'skin': 'skin lesions'}
 # which paper dataset a dataset of this repository is compared with (a reference only for the synthetic sets)
 PAPER_REFERENCE = {'kvasir': 'kvasir', 'synth-endo': 'kvasir', 'skin': 'skin', 'ham10000': 'skin', 'synth-derm': 'skin'}

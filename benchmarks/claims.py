@@ -179,6 +179,22 @@ def markdown(doc: dict) -> str:
 
 
 # ---------------------------------------------------------------- the runs
+def comparable(settings: dict) -> dict:
+    """`settings` (a run's, as saved in JSON) as compared to decide whether a finished run can be kept: the HLDF keys of its train
+    section are dropped when HLDF is off, since a run without HLDF does not depend on them (a new colour-loss weight must not
+    retrain PixArt-α)."""
+    settings = json.loads(json.dumps(settings, default=str))
+    train = settings.get('train') or {}
+    if train.get('hldf') is False:
+        settings['train'] = {k: v for k, v in train.items() if not k.startswith('hldf_')}
+    return settings
+
+
+def same_training(settings: dict) -> dict:
+    "A run's training settings without its name: two presets (or a preset and a --variant) with equal ones train the same adapter."
+    return {k: v for k, v in comparable(settings).items() if k not in ('preset', 'overrides')}
+
+
 def git_commit() -> str:
     "HEAD's short hash, '+dirty' when tracked files differ from it."
     try:
@@ -225,7 +241,7 @@ def caption_store(P: dict, train: list[dict]) -> dict:
 
 class Study:
     "What every run shares: the split, the real test images and their features, the classifier, the networks, the eval prompts."
-    def __init__(self, per_class: int, fid: bool):
+    def __init__(self, per_class: int, fid: bool, variants: dict | None = None):
         import torch
         from medart.classify import load_classifier
         from medart.checks import prompt_spread
@@ -245,6 +261,7 @@ class Study:
         self.split_sha = sha256_of(split)[:16]
         self.image_size = P['evaluate']['image_size'] or P['train']['resolution']
         self.per_class, self.fid = per_class, fid
+        self.variants = variants or {}  # name -> (base preset, train notebook parameters), from --variant
         self.classifier, _ = load_classifier(clf)
         self.real = [load_image(r['path'], self.image_size) for r in self.test]
         self.real_labels = [r['label'] for r in self.test]
@@ -263,8 +280,6 @@ class Study:
             print(f"real test split: {len(self.test)} images, features in {time.perf_counter() - t0:.0f} s "
                   f"({', '.join(n.name for n in self.networks.values())})", flush=True)
         return self._real_features
-
-    variants: dict = {}  # name -> (base preset, train notebook parameters), from --variant
 
     def params(self, preset: str) -> dict:
         from medart.config import load_params, stage_params
@@ -307,11 +322,13 @@ def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> t
                     networks={k: dict(network=n.name, sha256=n.info.get('sha256')) for k, n in study.networks.items()})
     folder = out / preset / f'seed{seed}'
     result_file, train_file, adapter = folder / 'result.json', folder / 'train.json', folder / 'adapter'
-    if result_file.exists() and json.loads(result_file.read_text()).get('settings') == json.loads(json.dumps(settings, default=str)):
+    if result_file.exists() and comparable(json.loads(result_file.read_text()).get('settings') or {}) == comparable(settings):
         return json.loads(result_file.read_text()), True
     real_features, t0 = study.real_features, time.perf_counter()  # the real side's one-off cost is not this run's
     trained = json.loads(train_file.read_text()) if train_file.exists() else None
-    if not (trained and trained['settings'] == json.loads(json.dumps(train_settings, default=str)) and (adapter / 'medart_lora.safetensors').is_file()):
+    if not (trained and comparable(trained['settings']) == comparable(train_settings) and (adapter / 'medart_lora.safetensors').is_file()):
+        trained = copy_equal_training(out, folder, train_settings, seed)
+    if not (trained and comparable(trained['settings']) == comparable(train_settings) and (adapter / 'medart_lora.safetensors').is_file()):
         resumed = any((folder / 'checkpoints').glob('step_*'))  # finetune continues from the last checkpoint of a killed run
         pipe = load_pipeline(PROFILE, model=str(ROOT / base))
         report = finetune(pipe, study.train, captions, folder, T, seed=seed, steps=total, cache_dir=out / 'latents', progress=False,
@@ -353,6 +370,25 @@ def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> t
     return json.loads(result_file.read_text()), False
 
 
+def copy_equal_training(out: Path, folder: Path, train_settings: dict, seed: int) -> dict | None:
+    """If another preset's folder under `out` holds a finished adapter trained with equal settings (`same_training`: say a --variant
+    whose settings became a preset's), copy it into `folder` instead of training again; its train.json then names the source.
+    Training is deterministic for a seed on one machine (the claims run's seed 0 reproduced an earlier run exactly)."""
+    want = same_training(train_settings)
+    for src in sorted(out.glob(f'*/seed{seed}/train.json')):
+        if src.parent == folder: continue
+        found = json.loads(src.read_text())
+        if same_training(found['settings']) != want or not (src.parent / 'adapter' / 'medart_lora.safetensors').is_file(): continue
+        from medart.data import write_json_atomic
+        shutil.rmtree(folder / 'adapter', ignore_errors=True)
+        shutil.copytree(src.parent / 'adapter', folder / 'adapter')
+        trained = dict(found, settings=json.loads(json.dumps(train_settings, default=str)), copied_from=str(here(src.parent)))
+        write_json_atomic(folder / 'train.json', trained)
+        print(f"{here(folder)}: the adapter of {here(src.parent)} has equal training settings: copied, not trained again", flush=True)
+        return trained
+    return None
+
+
 def here(path: Path) -> Path:
     "`path` (relative to the working directory) relative to the repository root when it lies inside it, else absolute."
     path = Path(path).resolve()
@@ -368,11 +404,11 @@ def load_results(out: Path, presets, seeds) -> dict:
     return found
 
 
-def write_aggregate(args, results: dict) -> dict:
+def write_aggregate(args, results: dict, variants: dict | None = None) -> dict:
     "Write miniature-claims.json and .md under --results from the finished runs."
     from medart.data import write_json_atomic
     real_sat = [r['measures']['real_saturation'] for rs in results.values() for r in rs]
-    doc = aggregate(results, variants={n: b for n, (b, _) in Study.variants.items()} or None, dataset=DATASET, profile=PROFILE, command='python benchmarks/claims.py ' + ' '.join(sys.argv[1:]),
+    doc = aggregate(results, variants={n: b for n, (b, _) in (variants or {}).items()} or None, dataset=DATASET, profile=PROFILE, command='python benchmarks/claims.py ' + ' '.join(sys.argv[1:]),
                     commit=git_commit(), written=time.strftime('%Y-%m-%d %H:%M'), out=str(args.out),
                     real_saturation=real_sat[0] if real_sat else None,
                     args={k: v for k, v in vars(args).items() if k != 'aggregate_only'})
@@ -400,22 +436,22 @@ def main(argv=None):
     except ValueError as e: ap.error(str(e))
     clash = [n for n, _, _ in variants if n in PRESETS]
     if clash: ap.error(f"--variant names {clash} are presets already: give the variant a name of its own")
-    Study.variants = {n: (b, o) for n, b, o in variants}
+    variant_of = {n: (b, o) for n, b, o in variants}
     if variants:
         from medart.config import ParamsError, stage_params
         for n, b, o in variants:  # a typo in a key or value stops here, not after an hour
             try: stage_params('train', DATASET, b, ROOT / 'params.yaml', PROFILE, **o)
             except ParamsError as e: ap.error(f"--variant {n}: {e}")
-        args.presets = list(dict.fromkeys([*args.presets, *Study.variants]))
+        args.presets = list(dict.fromkeys([*args.presets, *variant_of]))
     if args.seeds < 1 or args.per_class < 2: ap.error('--seeds must be >= 1 and --per-class >= 2 (a spread needs two images)')
-    unknown = [p for p in args.presets if p not in PRESETS and p not in Study.variants]
+    unknown = [p for p in args.presets if p not in PRESETS and p not in variant_of]
     if unknown: print(f"note: {unknown} are not among the claims' presets {PRESETS}: measured, but in no claim", flush=True)
     args.out, args.results = here(args.out), here(args.results)
     os.chdir(ROOT)  # the split's image paths and params.yaml's folders are relative to the repository root
     from diffusers.utils import logging as diffusers_logging
     diffusers_logging.disable_progress_bar()  # 'Loading pipeline components' twice per run
     if not args.aggregate_only:
-        study, t_all = Study(args.per_class, args.fid), time.perf_counter()
+        study, t_all = Study(args.per_class, args.fid, variant_of), time.perf_counter()
         for p in args.presets:  # every preset checked before the first run: a typo stops here, not after an hour
             family = study.params(p)['train']['family']
             if family != 'pixart-alpha': raise SystemExit(f"{p}: the claims run compares PixArt-α presets, not the baseline {family}")
@@ -430,8 +466,8 @@ def main(argv=None):
                   f"spread ratio {m['spread_ratio']:.2f}, colour distance {m['colour_distance']:.4f}, saturation {m['saturation']:.2f} "
                   f"(real {m['real_saturation']:.2f}), domain FD {m['domain_fd']:.3g}" + (f", FID {m['fid']:.1f}" if m['fid'] is not None else '')
                   + f" | {(time.perf_counter() - t_all) / 60:.1f} min so far", flush=True)
-            write_aggregate(args, load_results(args.out, args.presets, args.seeds))
-    doc = write_aggregate(args, load_results(args.out, args.presets, args.seeds))
+            write_aggregate(args, load_results(args.out, args.presets, args.seeds), variant_of)
+    doc = write_aggregate(args, load_results(args.out, args.presets, args.seeds), variant_of)
     if not doc['presets']: raise SystemExit(f"no finished runs under {args.out} for {args.presets}: run without --aggregate-only first")
     print('\n' + markdown(doc))
     print(f"wrote {Path(args.results) / 'miniature-claims.json'} and {Path(args.results) / 'miniature-claims.md'}")

@@ -1,4 +1,5 @@
 "The claims run's verdict rule and aggregation (benchmarks/claims.py) on made-up per-seed numbers: no training."
+import json
 import importlib.util
 from pathlib import Path
 
@@ -111,3 +112,37 @@ def test_variant_rows_stay_out_of_the_verdicts():
     md = claims.markdown(doc)
     assert "## Variants" in md and '| 1a/w |' in md and '**supported**' in md.split('## Variants')[1]
     assert 'variant_claims' not in claims.aggregate(results)  # no variants: no section
+
+
+def test_comparable_ignores_hldf_keys_only_without_hldf():
+    base = dict(preset='pixart-alpha', seed=0, steps=960, train=dict(hldf=False, hldf_weight=None, hldf_every=100, lr=0.001))
+    reweighted = dict(base, train=dict(base['train'], hldf_weight=0.01))
+    assert claims.comparable(base) == claims.comparable(reweighted)  # PixArt-α does not depend on the colour-loss weight
+    assert claims.comparable(base) != claims.comparable(dict(base, train=dict(base['train'], lr=0.0001)))
+    on, on_reweighted = (dict(base, train=dict(t, hldf=True)) for t in (base['train'], reweighted['train']))
+    assert claims.comparable(on) != claims.comparable(on_reweighted)  # Med-Art does
+
+
+def test_same_training_ignores_the_name_only():
+    train = dict(hldf=True, hldf_weight=0.01)
+    variant = dict(preset='med-art-w0.01', overrides={'hldf_weight': 0.01}, seed=1, train=train, captions_sha='abc')
+    preset = dict(preset='med-art', seed=1, train=train, captions_sha='abc')
+    assert claims.same_training(variant) == claims.same_training(preset)
+    assert claims.same_training(variant) != claims.same_training(dict(preset, seed=2))
+    assert claims.same_training(variant) != claims.same_training(dict(preset, captions_sha='def'))
+
+
+def test_copy_equal_training(tmp_path):
+    settings = dict(preset='med-art-w0.01', overrides={'hldf_weight': 0.01}, seed=0, train=dict(hldf=True, hldf_weight=0.01))
+    src = tmp_path / 'med-art-w0.01' / 'seed0'
+    (src / 'adapter').mkdir(parents=True)
+    (src / 'adapter' / 'medart_lora.safetensors').write_bytes(b'weights')
+    (src / 'train.json').write_text(json.dumps(dict(settings=settings, report={'steps': 960}, seconds=1.0)))
+    dest = tmp_path / 'med-art' / 'seed0'
+    mine = dict(settings, preset='med-art'); mine.pop('overrides')
+    assert claims.copy_equal_training(tmp_path, dest, dict(mine, seed=1), 1) is None  # another seed: nothing to copy
+    assert claims.copy_equal_training(tmp_path, dest, dict(mine, train=dict(hldf=True, hldf_weight=0.05)), 0) is None
+    trained = claims.copy_equal_training(tmp_path, dest, mine, 0)
+    assert trained['settings'] == mine and trained['report'] == {'steps': 960} and 'med-art-w0.01' in trained['copied_from']
+    assert (dest / 'adapter' / 'medart_lora.safetensors').read_bytes() == b'weights'
+    assert json.loads((dest / 'train.json').read_text())['settings'] == mine

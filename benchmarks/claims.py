@@ -199,8 +199,9 @@ def git_commit() -> str:
     "HEAD's short hash, '+dirty' when tracked files differ from it."
     try:
         head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
-        # dvc.lock is rewritten by `dvc repro classify_real` (make claims runs it): a record of stages, not code
-        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)dvc.lock'], cwd=ROOT,
+        # dvc.lock is rewritten by `dvc repro classify_real` (make claims runs it): a record of stages, not code; results/ holds
+        # this script's own tables, rewritten after every run (counting them marked every run after the first +dirty)
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)dvc.lock', ':(exclude)results'], cwd=ROOT,
                                capture_output=True, text=True).stdout.strip()
         return head + ('+dirty' if dirty else '')
     except (OSError, subprocess.CalledProcessError):

@@ -323,13 +323,14 @@ def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> t
                     networks={k: dict(network=n.name, sha256=n.info.get('sha256')) for k, n in study.networks.items()})
     folder = out / preset / f'seed{seed}'
     result_file, train_file, adapter = folder / 'result.json', folder / 'train.json', folder / 'adapter'
-    if result_file.exists() and comparable(json.loads(result_file.read_text()).get('settings') or {}) == comparable(settings):
-        return json.loads(result_file.read_text()), True
+    finished = json.loads(result_file.read_text()) if result_file.exists() else None
+    if finished and comparable(finished.get('settings') or {}) == comparable(settings):
+        return finished, True
     real_features, t0 = study.real_features, time.perf_counter()  # the real side's one-off cost is not this run's
     trained = json.loads(train_file.read_text()) if train_file.exists() else None
     if not (trained and comparable(trained['settings']) == comparable(train_settings) and (adapter / 'medart_lora.safetensors').is_file()):
-        trained = copy_equal_training(out, folder, train_settings, seed)
-    if not (trained and comparable(trained['settings']) == comparable(train_settings) and (adapter / 'medart_lora.safetensors').is_file()):
+        trained = copy_equal_training(out, folder, train_settings, seed)  # None when no other preset trained these settings
+    if trained is None:
         resumed = any((folder / 'checkpoints').glob('step_*'))  # finetune continues from the last checkpoint of a killed run
         pipe = load_pipeline(PROFILE, model=str(ROOT / base))
         report = finetune(pipe, study.train, captions, folder, T, seed=seed, steps=total, cache_dir=out / 'latents', progress=False,

@@ -100,6 +100,8 @@ SCHEMA: dict[str, Any] = {
         'dit_batch_size': Int(32, 1, 4096, "tiny DiT batch size"),
         'dit_lr': Float(1e-3, 1e-7, 1.0, "tiny DiT learning rate"),
         'warmup_steps': Int(100, 0, 10**6, "linear learning-rate warm-up of the tiny DiT"),
+        'lr_schedule': Choice('constant', ['constant', 'cosine', 'linear'], "learning-rate schedule of the tiny DiT after the warm-up "
+                              "(diffusers.optimization.get_scheduler): constant, or decayed to 0 at the last step"),
         'caption_dropout': Float(0.1, 0.0, 1.0, "fraction of empty captions in pretraining (for classifier-free guidance)"),
     },
     'caption': {

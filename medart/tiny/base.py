@@ -105,7 +105,8 @@ def _tensor_hash(t: torch.Tensor) -> str:
 # %% ../../nbs/10_tiny_base.ipynb #116a700c
 def pretrain_base(out_dir, n_images: int = 2000, size: int = 64, vae_steps: int = 600, vae_batch_size: int = 16,
                   vae_lr: float = 1e-3, dit_steps: int = 2600, dit_batch_size: int = 32, dit_lr: float = 1e-3,
-                  warmup_steps: int = 100, caption_dropout: float = 0.1, seed: int = 0, progress: bool = True) -> dict:
+                  warmup_steps: int = 100, lr_schedule: str = 'constant', caption_dropout: float = 0.1, seed: int = 0,
+                  progress: bool = True) -> dict:
     "Train the tiny base (VAE, then DiT with a frozen random T5) on synth-base and save it to out_dir/pipeline; returns the report."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
@@ -123,11 +124,11 @@ def pretrain_base(out_dir, n_images: int = 2000, size: int = 64, vae_steps: int 
     pipe.text_encoder.requires_grad_(False)
     pipe.transformer.requires_grad_(True)
     history = fit(pipe, captions, dict(mean=mean, std=std), out_dir / 'dit', steps=dit_steps, batch_size=dit_batch_size,
-                  lr=dit_lr, warmup_steps=warmup_steps, caption_dropout=caption_dropout, seed=seed,
+                  lr=dit_lr, warmup_steps=warmup_steps, lr_schedule=lr_schedule, caption_dropout=caption_dropout, seed=seed,
                   checkpoint_every=max(1, dit_steps // 5), settings=dict(stage='base', size=size, vae_steps=vae_steps), progress=progress)
     pipe.transformer.requires_grad_(False)
     pipe.save_pretrained(out_dir / 'pipeline')
-    report = dict(n_images=n_images, size=size, seed=seed, vae_steps=vae_steps, dit_steps=dit_steps, scaling_factor=factor,
+    report = dict(n_images=n_images, size=size, seed=seed, vae_steps=vae_steps, dit_steps=dit_steps, lr_schedule=lr_schedule, scaling_factor=factor,
                   vae_final_loss=float(np.mean(vae_losses[-20:])), dit_final_loss=float(np.mean([h['loss'] for h in history[-50:]])) if history else None,
                   psnr_base_held_out=psnr(reconstruct(pipe.vae, held_out), held_out),
                   psnr_medical_unseen=psnr(reconstruct(pipe.vae, medical), medical),

@@ -21,6 +21,8 @@ Needs the split, the describe captions and the real classifier: `dvc repro class
 --variant NAME=PRESET:key=value[,key=value] adds a preset NAME: PRESET with the train stage's notebook parameters changed
 (validated as `papermill nbs/train.ipynb -p key value` is, by medart.config.stage_params). Each claim row whose claimed-better
 preset is PRESET is repeated with NAME in its place, in a table of its own: variants never enter the claims' verdicts.
+--base DIR fine-tunes another pretrained tiny pipeline (e.g. one saved by benchmarks/dit_ceiling.py --save-base) instead of
+models.tiny_base; its runs need an --out of their own.
 """
 import argparse, json, os, shutil, subprocess, sys, time
 from pathlib import Path
@@ -242,7 +244,7 @@ def caption_store(P: dict, train: list[dict]) -> dict:
 
 class Study:
     "What every run shares: the split, the real test images and their features, the classifier, the networks, the eval prompts."
-    def __init__(self, per_class: int, fid: bool, variants: dict | None = None):
+    def __init__(self, per_class: int, fid: bool, variants: dict | None = None, base: str | None = None):
         import torch
         from medart.classify import load_classifier
         from medart.checks import prompt_spread
@@ -263,6 +265,7 @@ class Study:
         self.image_size = P['evaluate']['image_size'] or P['train']['resolution']
         self.per_class, self.fid = per_class, fid
         self.variants = variants or {}  # name -> (base preset, train notebook parameters), from --variant
+        self.base = base  # --base: another pretrained pipeline in place of models.tiny_base
         self.classifier, _ = load_classifier(clf)
         self.real = [load_image(r['path'], self.image_size) for r in self.test]
         self.real_labels = [r['label'] for r in self.test]
@@ -286,8 +289,11 @@ class Study:
         from medart.config import load_params, stage_params
         if preset in self.variants:
             base, overrides = self.variants[preset]
-            return stage_params('train', DATASET, base, ROOT / 'params.yaml', PROFILE, **overrides)[0]
-        return load_params(ROOT / 'params.yaml', profile=PROFILE, dataset=DATASET, method=preset)
+            P = stage_params('train', DATASET, base, ROOT / 'params.yaml', PROFILE, **overrides)[0]
+        else:
+            P = load_params(ROOT / 'params.yaml', profile=PROFILE, dataset=DATASET, method=preset)
+        if self.base: P['models']['tiny_base'] = self.base
+        return P
 
     def prompts(self, captions: dict) -> list[dict]:
         "`per_class` prompts per class, drawn from the training captions as the study's evaluation sets are (seed of params.yaml)."
@@ -430,6 +436,7 @@ def main(argv=None):
     ap.add_argument('--fid', action=argparse.BooleanOptionalAction, default=True, help='also measure FID (Inception; default on)')
     ap.add_argument('--out', type=Path, default=ROOT / 'runs' / 'claims', help='run folders (default runs/claims of the repository)')
     ap.add_argument('--results', type=Path, default=ROOT / 'results', help='where the claims table goes (default results/ of the repository)')
+    ap.add_argument('--base', help='fine-tune this pretrained tiny pipeline (a folder) instead of models.tiny_base; needs its own --out')
     ap.add_argument('--aggregate-only', action='store_true', help='only rewrite the tables from the finished runs under --out')
     ap.add_argument('--variant', action='append', default=[], metavar='NAME=PRESET:key=value[,key=value]',
                     help='also run PRESET with changed train settings as NAME (repeatable); see the top of this file')
@@ -448,12 +455,15 @@ def main(argv=None):
     if args.seeds < 1 or args.per_class < 2: ap.error('--seeds must be >= 1 and --per-class >= 2 (a spread needs two images)')
     unknown = [p for p in args.presets if p not in PRESETS and p not in variant_of]
     if unknown: print(f"note: {unknown} are not among the claims' presets {PRESETS}: measured, but in no claim", flush=True)
+    if args.base and here(args.out) == Path('runs') / 'claims':
+        ap.error('--base needs an --out of its own: runs/claims holds the runs of the committed base')
+    if args.base and not (Path(args.base) / 'model_index.json').is_file(): ap.error(f'--base {args.base}: no model_index.json there (a saved pipeline folder)')
     args.out, args.results = here(args.out), here(args.results)
     os.chdir(ROOT)  # the split's image paths and params.yaml's folders are relative to the repository root
     from diffusers.utils import logging as diffusers_logging
     diffusers_logging.disable_progress_bar()  # 'Loading pipeline components' twice per run
     if not args.aggregate_only:
-        study, t_all = Study(args.per_class, args.fid, variant_of), time.perf_counter()
+        study, t_all = Study(args.per_class, args.fid, variant_of, str(here(Path(args.base))) if args.base else None), time.perf_counter()
         for p in args.presets:  # every preset checked before the first run: a typo stops here, not after an hour
             family = study.params(p)['train']['family']
             if family != 'pixart-alpha': raise SystemExit(f"{p}: the claims run compares PixArt-α presets, not the baseline {family}")

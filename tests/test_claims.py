@@ -146,3 +146,13 @@ def test_copy_equal_training(tmp_path):
     assert trained['settings'] == mine and trained['report'] == {'steps': 960} and 'med-art-w0.01' in trained['copied_from']
     assert (dest / 'adapter' / 'medart_lora.safetensors').read_bytes() == b'weights'
     assert json.loads((dest / 'train.json').read_text())['settings'] == mine
+
+
+def test_base_needs_its_own_out_and_a_pipeline(tmp_path, capsys):
+    "--base: the committed base's run folder (runs/claims) is refused, and so is a folder that holds no saved pipeline."
+    with pytest.raises(SystemExit):
+        claims.main(['--base', str(tmp_path)])
+    assert 'needs an --out of its own' in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        claims.main(['--base', str(tmp_path), '--out', str(tmp_path / 'runs')])
+    assert 'no model_index.json' in capsys.readouterr().err

@@ -56,7 +56,7 @@ def main(argv=None):
     import torch
     from PIL import Image
     from base_text_binding import render_primitives_image
-    from medart.io import write_json_atomic
+    from medart.io import write_atomic, write_json_atomic
     from medart.models import load_pipeline
     from medart.sampling import decode_latents, text_latents
     from medart.stage_io import cpu_threads
@@ -86,8 +86,7 @@ def main(argv=None):
     sheet = Image.new('RGB', (8 * side, len(rows) * side))
     for r, ims in enumerate(rows):
         for i, im in enumerate(ims): sheet.paste(im.resize((side, side), Image.BICUBIC), (i * side, r * side))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_suffix('.tmp.png'); sheet.save(tmp, optimize=True); os.replace(tmp, args.out)  # atomic: a killed run leaves no half figure
+    write_atomic(args.out, lambda path: sheet.save(path, format='PNG', optimize=True))  # a killed run leaves no half figure
     print(f"wrote {args.out}: row 1 held-out images, row 2 the base from their describer captions, row 3 from synth-endo captions")
 
 

@@ -168,10 +168,11 @@ def main(argv=None):
     B, base = P['base'], args.start or P['models']['tiny_base']
     n_images = args.n_images or B['n_images']
     pipe = load_pipeline('tiny', model=str(ROOT / base))
-    images, captions = base_images(n_images, B['size'], seed=0)  # the base stage's images (its seed is 0)
-    if args.images == 'primitives':
+    if args.images == 'primitives':  # no shape captions to keep: render only the structure images
         from medart.tiny.base import to_tensor
         images = to_tensor([render_primitives_image(i, B['size'], 0) for i in range(n_images)])
+    else:
+        images, captions = base_images(n_images, B['size'], seed=0)  # the base stage's images (its seed is 0)
     if args.captions == 'describe': captions = describer_captions(images, out / 'captions.json')
     pipe.vae.requires_grad_(False)
     with torch.no_grad(): mean, std = encode_latents(pipe.vae, images)

@@ -8,6 +8,7 @@ Run:  .venv/bin/python benchmarks/generated_confusion.py runs/claims/med-art/see
 Needs the real-trained classifier and the split: `dvc repro classify_real` (make claims runs it).
 """
 import argparse, json, os, sys
+from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
@@ -28,13 +29,13 @@ def confusion_counts(model, runs) -> tuple[list, list, dict]:
     "True and predicted labels over every run's images, and {class: {predicted class: count}}."
     from PIL import Image
     from medart.checks import class_accuracy
-    y_true, y_pred, counts = [], [], {}
+    y_true, y_pred = [], []
     for run in runs:
         for cls, paths in generated_images(run).items():
-            result = class_accuracy(model, [Image.open(p).convert('RGB') for p in paths], [cls] * len(paths))
-            for pred, n in result['predicted'].items():
+            for pred, n in class_accuracy(model, [Image.open(p).convert('RGB') for p in paths], [cls] * len(paths))['predicted'].items():
                 y_true += [cls] * n; y_pred += [pred] * n
-                counts.setdefault(cls, {}).setdefault(pred, 0); counts[cls][pred] += n
+    counts = {}
+    for (cls, pred), n in Counter(zip(y_true, y_pred)).items(): counts.setdefault(cls, {})[pred] = n
     return y_true, y_pred, counts
 
 
@@ -42,7 +43,8 @@ def sample_strip(runs, real: dict, classes, per_class: int = 6):
     "A figure: per class, `per_class` real test images, then as many generated images (first run first)."
     import matplotlib.pyplot as plt
     from PIL import Image
-    gen = {c: [p for run in runs for p in generated_images(run).get(c, [])][:per_class] for c in classes}
+    found = [generated_images(run) for run in runs]  # one listing per run, not one per run and class
+    gen = {c: [p for f in found for p in f.get(c, [])][:per_class] for c in classes}
     fig, axes = plt.subplots(len(classes), 2 * per_class, figsize=(2 * per_class * 0.8, len(classes) * 0.9), squeeze=False)
     for i, c in enumerate(classes):
         for j, p in enumerate(real[c][:per_class] + [None] * (per_class - len(real[c][:per_class])) + gen[c]):
@@ -71,8 +73,9 @@ def main(argv=None):
     for need in (clf, split):
         if not need.exists(): raise SystemExit(f"{need} does not exist: run `dvc repro classify_real` first")
     model, _ = load_classifier(clf)
-    classes = list(json.loads(split.read_text())['classes'])
-    real = {c: [ROOT / f['path'] for f in json.loads(split.read_text())['files'] if f['split'] == 'test' and f['label'] == c] for c in classes}
+    split = json.loads(split.read_text())
+    classes = list(split['classes'])
+    real = {c: [ROOT / f['path'] for f in split['files'] if f['split'] == 'test' and f['label'] == c] for c in classes}
     y_true, y_pred, counts = confusion_counts(model, args.runs)
     accuracy = {c: counts.get(c, {}).get(c, 0) / max(1, sum(counts.get(c, {}).values())) for c in classes}
     conf = confusion_figure(y_true, y_pred, classes, title=f'generated images, {len(args.runs)} run(s): true (prompt) vs predicted')

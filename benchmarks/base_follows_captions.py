@@ -1,5 +1,5 @@
 """What does a tiny base draw for a caption? A figure of three rows: 8 held-out photograph-like images (synth-base with generic
-structures, `base_text_binding.render_primitives_image`, indices 200000-200007), the base's images from the offline describer's
+structures, `medart.tiny.structures.render_structures_image`, indices 200000-200007), the base's images from the offline describer's
 captions of them, and the base's images from one training caption per synth-endo class (describe captions, in class order).
 
 Run:  .venv/bin/python benchmarks/base_follows_captions.py --base runs/base/pipeline --out results/base-primitives/follows-committed-base.png
@@ -55,7 +55,7 @@ def main(argv=None):
     import numpy as np
     import torch
     from PIL import Image
-    from base_text_binding import render_primitives_image
+    from medart.tiny.structures import render_structures_image
     from medart.io import write_atomic, write_json_atomic
     from medart.models import load_pipeline
     from medart.sampling import decode_latents, text_latents
@@ -68,7 +68,7 @@ def main(argv=None):
         sys.exit(f"{args.captions} is missing: run the study's caption stage first (dvc repro caption)")
     pipe = load_pipeline('tiny', model=str(args.base))
     parts = dict(tokenizer=pipe.tokenizer, text_encoder=pipe.text_encoder, transformer=pipe.transformer, scheduler=pipe.scheduler)
-    real = [render_primitives_image(200000 + i, 64, 0) for i in range(max(8, args.n))]
+    real = [render_structures_image(200000 + i, 64, 0) for i in range(max(8, args.n))]
     own = [describe(im, 'A photograph', 'endoscopic', 64) for im in real]
     medical, seen = [], set()
     for row in map(json.loads, args.captions.read_text().splitlines()):

@@ -184,8 +184,10 @@ def markdown(doc: dict) -> str:
 def comparable(settings: dict) -> dict:
     """`settings` (a run's, as saved in JSON) as compared to decide whether a finished run can be kept: the HLDF keys of its train
     section are dropped when HLDF is off, since a run without HLDF does not depend on them (a new colour-loss weight must not
-    retrain PixArt-α)."""
+    retrain PixArt-α); the base's folder is dropped when the hash of its weights is there, since the weights are what a run
+    depends on (the base_structures stage's output and the benchmark base it reproduces weight for weight train the same run)."""
     settings = json.loads(json.dumps(settings, default=str))
+    if settings.get('base_sha'): settings.pop('base', None)
     train = settings.get('train') or {}
     if train.get('hldf') is False:
         settings['train'] = {k: v for k, v in train.items() if not k.startswith('hldf_')}

@@ -81,7 +81,7 @@ def stage_files(raw: dict, entries: dict | None = None, source: str = 'params.ya
     to its registry entry (a dict), which the stages that read it get in their file."""
     P = resolve_params(raw, source=source)[0]
     values = lambda stage, **kw: {k: r['value'] for k, r in params_record(resolve_params(raw, source=source, **kw), stage).items()}
-    files = {stage_params_path('base'): dict(stage='base', params=values('base'))}
+    files = {stage_params_path(s): dict(stage=s, params=values(s)) for s in ('base', 'base_structures')}  # the two stages of the committed tiny base
     for d in P['datasets']:
         for name, (stage, per_method, reads_entry) in DVC_STAGES.items():
             for m in (P['methods'] if per_method else [None]):

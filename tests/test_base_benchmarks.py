@@ -1,5 +1,6 @@
-"""The base benchmarks' own pieces: the photograph-like images with generic structures, the describer's captions of a base's
-pretraining images, and the caption-agreement score of benchmarks/base_follows_captions.py."""
+"""The base benchmarks' own pieces: the structure images they share with the base_structures stage (medart.tiny.structures,
+whose describer captions its notebook tests), the caption-agreement score of benchmarks/base_follows_captions.py and the
+confusion counts of benchmarks/generated_confusion.py."""
 import importlib.util
 import json
 import sys
@@ -18,35 +19,26 @@ def _load(name):
     return module
 
 
-binding, follows = _load('base_text_binding'), _load('base_follows_captions')
+follows = _load('base_follows_captions')
 
 
-def test_primitives_images_are_seeded_and_add_structures():
+def test_structures_images_are_seeded_and_add_structures():
+    "The base_structures stage's images (medart.tiny.structures): seeded, synth-base changed, dark openings in some images only."
+    from medart.tiny.measure import measure
+    from medart.tiny.structures import render_structures_image
     from medart.tiny.synth_base import render_base_image
-    a, b = binding.render_primitives_image(7, 64, 0), binding.render_primitives_image(7, 64, 0)
+    a, b = render_structures_image(7, 64, 0), render_structures_image(7, 64, 0)
     assert np.array_equal(np.asarray(a), np.asarray(b)), 'the same index and seed must draw the same image'
-    assert not np.array_equal(np.asarray(a), np.asarray(binding.render_primitives_image(8, 64, 0)))
+    assert not np.array_equal(np.asarray(a), np.asarray(render_structures_image(8, 64, 0)))
     assert not np.array_equal(np.asarray(a), np.asarray(render_base_image(7, 64, 0)[0])), 'structures must change synth-base'
     # over 40 images the describer finds dark openings in some and not in others: the structures vary
-    from medart.tiny.measure import measure
-    openings = [measure(binding.render_primitives_image(i, 64, 0), 64, endoscopic=True)['opening'] is not None for i in range(40)]
+    openings = [measure(render_structures_image(i, 64, 0), 64, endoscopic=True)['opening'] is not None for i in range(40)]
     assert 5 <= sum(openings) <= 35, sum(openings)
 
 
-def test_describer_captions_are_kept_and_redone_when_the_images_change(tmp_path):
-    from medart.tiny.base import to_tensor
-    images = to_tensor([binding.render_primitives_image(i, 64, 0) for i in range(3)])
-    path = tmp_path / 'captions.json'
-    caps = binding.describer_captions(images, path)
-    assert len(caps) == 3 and all(c.startswith('A photograph, ') for c in caps)
-    kept = json.loads(path.read_text())
-    kept['captions'][0] = 'kept'; path.write_text(json.dumps(kept))
-    assert binding.describer_captions(images, path)[0] == 'kept', 'a matching store must be reused'
-    assert len(binding.describer_captions(images[:2], path)) == 2, 'a store for other images must be redone'
-
-
 def test_caption_agreement_is_one_for_the_same_images_and_lower_for_shuffled():
-    real = [binding.render_primitives_image(i, 64, 0) for i in range(12)]
+    from medart.tiny.structures import render_structures_image
+    real = [render_structures_image(i, 64, 0) for i in range(12)]
     same = follows.caption_agreement(real, real)
     assert same['matched']['background'] == 1 and same['matched']['region'] == 1 and same['matched']['opening'] == 1
     assert same['matched']['opening_distance'] in (None, 0.0)

@@ -123,6 +123,14 @@ def test_comparable_ignores_hldf_keys_only_without_hldf():
     assert claims.comparable(on) != claims.comparable(on_reweighted)  # Med-Art does
 
 
+def test_comparable_knows_the_base_by_its_weights():
+    run = dict(preset='med-art', seed=0, base='runs/base-structures/pipeline', base_sha='abc', train=dict(hldf=True))
+    assert claims.comparable(run) == claims.comparable(dict(run, base='runs/bench/base-primitives-long/pipeline'))  # same weights
+    assert claims.comparable(run) != claims.comparable(dict(run, base_sha='def'))  # other weights at the same folder: stale
+    old = dict(run); old.pop('base_sha')
+    assert claims.comparable(old) != claims.comparable(dict(old, base='elsewhere'))  # no hash saved: the folder is all there is
+
+
 def test_same_training_ignores_the_name_only():
     train = dict(hldf=True, hldf_weight=0.01)
     variant = dict(preset='med-art-w0.01', overrides={'hldf_weight': 0.01}, seed=1, train=train, captions_sha='abc')

@@ -18,4 +18,5 @@ def test_every_notebook_stage_is_checked():
     assert {'prepare', 'caption', 'train', 'generate', 'evaluate', 'classify', 'report'} <= set(stages)
     listed = dvc_code_deps(ROOT / 'dvc.yaml')
     assert all(listed[s] for s in stages if s not in EXEMPT), 'a notebook stage lists no medart/*.py dep at all'
-    assert set(EXEMPT) == {'base'} and listed['base'] == ['medart/tiny/base.py']  # the committed base: its own code only, on purpose
+    assert set(EXEMPT) == {'base', 'base_structures'}  # the committed base's two stages: their own code only, on purpose
+    assert listed['base'] == ['medart/tiny/base.py'] and listed['base_structures'] == ['medart/tiny/structures.py']

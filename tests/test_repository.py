@@ -133,12 +133,13 @@ def test_params_stage_comes_first_and_every_stage_depends_on_its_resolved_parame
     from medart.params_files import DVC_STAGES, stage_params_path
     stages = _dvc_stages()
     assert list(stages)[0] == 'params' and stages['params']['always_changed'] is True
-    assert set(stages) - {'params', 'sources'} == set(DVC_STAGES) | {'base'}, "medart.params_files.DVC_STAGES must list dvc.yaml's stages"
+    once = {'base', 'base_structures'}  # the committed tiny base's stages: once, not per dataset
+    assert set(stages) - {'params', 'sources'} == set(DVC_STAGES) | once, "medart.params_files.DVC_STAGES must list dvc.yaml's stages"
     for name, st in stages.items():
         if name in ('params', 'sources'): continue
         assert 'params' not in st, f"dvc.yaml stage {name}: depend on its runs/params file, not on params.yaml keys"
-        per_method = name != 'base' and DVC_STAGES[name][1]
-        want = stage_params_path(name, *(['${item.dataset}'] if name != 'base' else []), *(['${item.method}'] if per_method else []))
+        per_method = name not in once and DVC_STAGES[name][1]
+        want = stage_params_path(name, *(['${item.dataset}'] if name not in once else []), *(['${item.method}'] if per_method else []))
         assert str(want) in st['deps'], f"dvc.yaml stage {name} must depend on {want}"
 
 
@@ -149,8 +150,8 @@ def test_every_output_that_matters_is_recoverable():
             for out in st.get(kind, []):
                 path, opts = next(iter(out.items())) if isinstance(out, dict) else (out, None)
                 if (opts or {}).get('cache', True) or (opts or {}).get('persist'): continue
-                assert path.startswith(('runs/base/', 'runs/sources/')), \
-                    f"dvc.yaml stage {name}: {path} is neither cached nor persisted (runs/base is committed to git, runs/sources derived)"
+                assert path.startswith(('runs/base/', 'runs/base-structures/', 'runs/sources/')), \
+                    f"dvc.yaml stage {name}: {path} is neither cached nor persisted (runs/base and runs/base-structures are committed to git, runs/sources derived)"
 
 
 def test_stage_notebooks_respect_the_thread_setting():

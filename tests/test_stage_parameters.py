@@ -9,7 +9,7 @@ import pytest
 from medart.config import notebook_keys
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ['prepare', 'caption', 'base', 'train', 'generate', 'evaluate', 'classify', 'report']
+STAGES = ['prepare', 'caption', 'base', 'base_structures', 'train', 'generate', 'evaluate', 'classify', 'report']
 # parameters that name what to run, not a setting of params.yaml: they have real defaults
 NAMES = {'dataset', 'method', 'params_path', 'runs_dir', 'out_dir'}
 # notebook-only parameters (not keys of params.yaml), each None by default

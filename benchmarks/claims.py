@@ -21,6 +21,9 @@ Needs the split, the describe captions and the real classifier: `dvc repro class
 --variant NAME=PRESET:key=value[,key=value] adds a preset NAME: PRESET with the train stage's notebook parameters changed
 (validated as `papermill nbs/train.ipynb -p key value` is, by medart.config.stage_params). Each claim row whose claimed-better
 preset is PRESET is repeated with NAME in its place, in a table of its own: variants never enter the claims' verdicts.
+--cfg X generates at guidance scale X instead of generate.cfg, from the same adapters (trained only where missing): its
+images, grid and result go to images-cfgX/, grid-cfgX.png and result-cfgX.json beside the default ones, and its tables need a
+--results of their own, e.g.  make claims CLAIMS_ARGS='--cfg 2 --no-fid --results results/claims-cfg2'.
 --base DIR fine-tunes another pretrained tiny pipeline (e.g. one saved by benchmarks/dit_ceiling.py --save-base) instead of
 models.tiny_base; its runs need an --out of their own.
 """
@@ -155,7 +158,8 @@ def markdown(doc: dict) -> str:
     cols = [m for m in MEASURES if any(P[p]['measures'].get(m) for p in P)]
     lines = [f"# The miniature's claims run ({doc.get('dataset', DATASET)}, profile {doc.get('profile', PROFILE)})", '',
              f"Command: `{doc.get('command', '')}`; commit {doc.get('commit', '?')}; written {doc.get('written', '?')}; "
-             f"runtime {doc['runtime_s'] / 60:.1f} min of training, generation and measurement.", '',
+             f"runtime {doc['runtime_s'] / 60:.1f} min of training, generation and measurement"
+             + (f"; images generated at CFG {doc['generate_cfg']:g}" if doc.get('generate_cfg') is not None else '') + '.', '',
              f"## Measures (mean ± std over training seeds; the real test split's saturation is {doc.get('real_saturation') or float('nan'):.2f}, "
              f"its spread ratio 1 by definition)", '',
              '| preset | seeds | ' + ' | '.join(MEASURES[m][1] for m in cols) + ' | minutes |',
@@ -246,7 +250,7 @@ def caption_store(P: dict, train: list[dict]) -> dict:
 
 class Study:
     "What every run shares: the split, the real test images and their features, the classifier, the networks, the eval prompts."
-    def __init__(self, per_class: int, fid: bool, variants: dict | None = None, base: str | None = None):
+    def __init__(self, per_class: int, fid: bool, variants: dict | None = None, base: str | None = None, cfg: float | None = None):
         import torch
         from medart.classify import load_classifier
         from medart.checks import prompt_spread
@@ -268,6 +272,7 @@ class Study:
         self.per_class, self.fid = per_class, fid
         self.variants = variants or {}  # name -> (base preset, train notebook parameters), from --variant
         self.base = base  # --base: another pretrained pipeline in place of models.tiny_base
+        self.cfg = cfg  # --cfg: another guidance scale than generate.cfg (None: the study's)
         self.classifier, _ = load_classifier(clf)
         self.real = [load_image(r['path'], self.image_size) for r in self.test]
         self.real_labels = [r['label'] for r in self.test]
@@ -326,11 +331,13 @@ def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> t
     train_settings = dict(preset=preset, seed=seed, train=T, **({'overrides': study.variants[preset][1]} if preset in study.variants else {}), steps=total, base=str(base), base_sha=base_sha(ROOT / base),
                           split_sha=study.split_sha, caption_backend=P['caption']['backend'],
                           captions_sha=text_sha(sorted(captions[r['sha256']] for r in study.train)))
-    settings = dict(train_settings, per_class=study.per_class, generate=dict(steps=G['steps'], cfg=G['cfg'], seed=P['seed']),
+    cfg = G['cfg'] if study.cfg is None else study.cfg
+    settings = dict(train_settings, per_class=study.per_class, generate=dict(steps=G['steps'], cfg=cfg, seed=P['seed']),
                     image_size=study.image_size, fid=study.fid,
                     networks={k: dict(network=n.name, sha256=n.info.get('sha256')) for k, n in study.networks.items()})
     folder = out / preset / f'seed{seed}'
-    result_file, train_file, adapter = folder / 'result.json', folder / 'train.json', folder / 'adapter'
+    files = run_files(folder, study.cfg, G['cfg'])
+    result_file, train_file, adapter = files['result'], folder / 'train.json', folder / 'adapter'
     finished = json.loads(result_file.read_text()) if result_file.exists() else None
     if finished and comparable(finished.get('settings') or {}) == comparable(settings):
         return finished, True
@@ -351,9 +358,9 @@ def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> t
     pipe = load_pipeline(PROFILE, model=str(ROOT / base))
     load_adapters(pipe, adapter, merge=True)  # as the generate stage: merged into the weights
     meta = dict(preset=preset, training_seed=seed, adapter=sha256_of(adapter / 'medart_lora.safetensors')[:16])
-    generate_set(pipe, study.prompts(captions), folder / 'images', steps=G['steps'], cfg=G['cfg'], seed=P['seed'],
+    generate_set(pipe, study.prompts(captions), files['images'], steps=G['steps'], cfg=cfg, seed=P['seed'],
                  batch_size=G['batch_size'], meta=meta, progress=False)
-    records = read_generated(folder / 'images')
+    records = read_generated(files['images'])
     t2 = time.perf_counter()
     images, labels = [load_image(r['path'], study.image_size) for r in records], [r['label'] for r in records]
     acc = class_accuracy(study.classifier, images, labels)
@@ -371,11 +378,12 @@ def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> t
     n = min(study.per_class, 8)  # the sample grid: a row per class, up to 8 images each
     from diffusers.utils import make_image_grid
     grid = make_image_grid([im for c in study.classes for im in [i for i, l in zip(images, labels) if l == c][:n]], len(study.classes), n)
-    grid.save(folder / '.grid.png.tmp', format='PNG'); os.replace(folder / '.grid.png.tmp', folder / 'grid.png')
+    tmp = files['grid'].with_name('.' + files['grid'].name + '.tmp')
+    grid.save(tmp, format='PNG'); os.replace(tmp, files['grid'])
     result = dict(preset=preset, seed=seed, settings=settings, train=trained['report'], measures=measures, commit=git_commit(),
                   seconds=dict(train=trained['seconds'], generate=round(t2 - t1, 1), measure=round(t3 - t2, 1), **{f'{k}_features': v for k, v in seconds.items()},
                                total=round(trained['seconds'] + t3 - t1, 1)),
-                  networks={k: n.info for k, n in study.networks.items()}, folder=str(folder), adapter=str(adapter), grid=str(folder / 'grid.png'))
+                  networks={k: n.info for k, n in study.networks.items()}, folder=str(folder), adapter=str(adapter), grid=str(files['grid']))
     write_json_atomic(result_file, result)
     return json.loads(result_file.read_text()), False
 
@@ -399,19 +407,32 @@ def copy_equal_training(out: Path, folder: Path, train_settings: dict, seed: int
     return None
 
 
+def run_files(folder: Path, cfg: float | None, default_cfg: float) -> dict:
+    "A run's generation outputs: images/, grid.png and result.json at the study's guidance scale, '-cfgX'-suffixed ones at another (--cfg X)."
+    tag = '' if cfg is None or float(cfg) == float(default_cfg) else f'-cfg{float(cfg):g}'
+    return dict(images=folder / f'images{tag}', grid=folder / f'grid{tag}.png', result=folder / f'result{tag}.json')
+
+
 def here(path: Path) -> Path:
     "`path` (relative to the working directory) relative to the repository root when it lies inside it, else absolute."
     path = Path(path).resolve()
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
-def load_results(out: Path, presets, seeds) -> dict:
-    "{preset: [result]} of the finished runs under `out` for these presets and seeds 0 .. seeds-1."
+def load_results(out: Path, presets, seeds, cfg: float | None = None) -> dict:
+    "{preset: [result]} of the finished runs under `out` for these presets and seeds 0 .. seeds-1 (at guidance scale `cfg`: --cfg)."
+    default_cfg = default_guidance() if cfg is not None else None
     found = {}
     for p in presets:
-        files = [out / p / f'seed{s}' / 'result.json' for s in range(seeds)]
+        files = [run_files(out / p / f'seed{s}', cfg, default_cfg)['result'] for s in range(seeds)]
         found[p] = [json.loads(f.read_text()) for f in files if f.exists()]
     return found
+
+
+def default_guidance() -> float:
+    "The study's guidance scale (generate.cfg of the tiny profile, synth-endo)."
+    from medart.config import load_params
+    return float(load_params(ROOT / 'params.yaml', profile=PROFILE, dataset=DATASET)['generate']['cfg'])
 
 
 def write_aggregate(args, results: dict, variants: dict | None = None) -> dict:
@@ -420,7 +441,7 @@ def write_aggregate(args, results: dict, variants: dict | None = None) -> dict:
     real_sat = [r['measures']['real_saturation'] for rs in results.values() for r in rs]
     doc = aggregate(results, variants={n: b for n, (b, _) in (variants or {}).items()} or None, dataset=DATASET, profile=PROFILE, command='python benchmarks/claims.py ' + ' '.join(sys.argv[1:]),
                     commit=git_commit(), written=time.strftime('%Y-%m-%d %H:%M'), out=str(args.out),
-                    real_saturation=real_sat[0] if real_sat else None,
+                    real_saturation=real_sat[0] if real_sat else None, generate_cfg=args.cfg if args.cfg is not None else default_guidance(),
                     args={k: v for k, v in vars(args).items() if k != 'aggregate_only'})
     res = Path(args.results); res.mkdir(parents=True, exist_ok=True)
     write_json_atomic(res / 'miniature-claims.json', doc)
@@ -439,6 +460,7 @@ def main(argv=None):
     ap.add_argument('--out', type=Path, default=ROOT / 'runs' / 'claims', help='run folders (default runs/claims of the repository)')
     ap.add_argument('--results', type=Path, default=ROOT / 'results', help='where the claims table goes (default results/ of the repository)')
     ap.add_argument('--base', help='fine-tune this pretrained tiny pipeline (a folder) instead of models.tiny_base; needs its own --out')
+    ap.add_argument('--cfg', type=float, help="generate at this guidance scale instead of generate.cfg (from the same adapters); needs its own --results")
     ap.add_argument('--aggregate-only', action='store_true', help='only rewrite the tables from the finished runs under --out')
     ap.add_argument('--variant', action='append', default=[], metavar='NAME=PRESET:key=value[,key=value]',
                     help='also run PRESET with changed train settings as NAME (repeatable); see the top of this file')
@@ -460,12 +482,14 @@ def main(argv=None):
     if args.base and here(args.out) == Path('runs') / 'claims':
         ap.error('--base needs an --out of its own: runs/claims holds the runs of the committed base')
     if args.base and not (Path(args.base) / 'model_index.json').is_file(): ap.error(f'--base {args.base}: no model_index.json there (a saved pipeline folder)')
+    if args.cfg is not None and args.cfg != default_guidance() and here(args.results) == Path('results'):
+        ap.error(f'--cfg {args.cfg:g} needs a --results of its own (e.g. results/claims-cfg{args.cfg:g}): results/ holds the table at generate.cfg')
     args.out, args.results = here(args.out), here(args.results)
     os.chdir(ROOT)  # the split's image paths and params.yaml's folders are relative to the repository root
     from diffusers.utils import logging as diffusers_logging
     diffusers_logging.disable_progress_bar()  # 'Loading pipeline components' twice per run
     if not args.aggregate_only:
-        study, t_all = Study(args.per_class, args.fid, variant_of, str(here(Path(args.base))) if args.base else None), time.perf_counter()
+        study, t_all = Study(args.per_class, args.fid, variant_of, str(here(Path(args.base))) if args.base else None, args.cfg), time.perf_counter()
         for p in args.presets:  # every preset checked before the first run: a typo stops here, not after an hour
             family = study.params(p)['train']['family']
             if family != 'pixart-alpha': raise SystemExit(f"{p}: the claims run compares PixArt-α presets, not the baseline {family}")
@@ -480,8 +504,8 @@ def main(argv=None):
                   f"spread ratio {m['spread_ratio']:.2f}, colour distance {m['colour_distance']:.4f}, saturation {m['saturation']:.2f} "
                   f"(real {m['real_saturation']:.2f}), domain FD {m['domain_fd']:.3g}" + (f", FID {m['fid']:.1f}" if m['fid'] is not None else '')
                   + f" | {(time.perf_counter() - t_all) / 60:.1f} min so far", flush=True)
-            write_aggregate(args, load_results(args.out, args.presets, args.seeds), variant_of)
-    doc = write_aggregate(args, load_results(args.out, args.presets, args.seeds), variant_of)
+            write_aggregate(args, load_results(args.out, args.presets, args.seeds, args.cfg), variant_of)
+    doc = write_aggregate(args, load_results(args.out, args.presets, args.seeds, args.cfg), variant_of)
     if not doc['presets']: raise SystemExit(f"no finished runs under {args.out} for {args.presets}: run without --aggregate-only first")
     print('\n' + markdown(doc))
     print(f"wrote {Path(args.results) / 'miniature-claims.json'} and {Path(args.results) / 'miniature-claims.md'}")

@@ -164,3 +164,20 @@ def test_base_needs_its_own_out_and_a_pipeline(tmp_path, capsys):
     with pytest.raises(SystemExit):
         claims.main(['--base', str(tmp_path), '--out', str(tmp_path / 'runs')])
     assert 'no model_index.json' in capsys.readouterr().err
+
+
+def test_run_files_keep_another_guidance_scale_apart(tmp_path):
+    "--cfg X: a run's images, grid and result at another guidance scale sit beside the study's, never over them."
+    default = claims.run_files(tmp_path, None, 4.5)
+    assert default == dict(images=tmp_path / 'images', grid=tmp_path / 'grid.png', result=tmp_path / 'result.json')
+    assert claims.run_files(tmp_path, 4.5, 4.5) == default  # the study's own scale is the default files
+    other = claims.run_files(tmp_path, 2.0, 4.5)
+    assert other == dict(images=tmp_path / 'images-cfg2', grid=tmp_path / 'grid-cfg2.png', result=tmp_path / 'result-cfg2.json')
+    assert set(other.values()).isdisjoint(default.values())
+
+
+def test_cfg_needs_its_own_results(capsys):
+    "--cfg at another scale than generate.cfg refuses to write over results/, the table at the study's scale."
+    with pytest.raises(SystemExit):
+        claims.main(['--cfg', '2', '--aggregate-only'])
+    assert 'needs a --results of its own' in capsys.readouterr().err

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -123,8 +124,9 @@ def pretrain_structures(start, out_dir, phases=((4000, 1500), (12000, 6000)), si
                         batch_size=batch_size, lr=lr, warmup_steps=warmup_steps, caption_dropout=caption_dropout, seed=seed,
                         describe_version=DESCRIBE_VERSION)
         done = phase / 'done.json'
-        if done.is_file() and json.loads(done.read_text())['settings'] == settings and (phase / 'pipeline' / 'model_index.json').is_file():
-            rows.append(json.loads(done.read_text())['report']); previous = phase / 'pipeline'; continue  # finished before a kill
+        record = json.loads(done.read_text()) if done.is_file() else None
+        if record and record['settings'] == settings and (phase / 'pipeline' / 'model_index.json').is_file():
+            rows.append(record['report']); previous = phase / 'pipeline'; continue  # finished before a kill
         t1 = time.perf_counter()
         pipe = load_pixart(previous)
         images = structures_images(n_images, size, seed, progress)
@@ -142,8 +144,17 @@ def pretrain_structures(start, out_dir, phases=((4000, 1500), (12000, 6000)), si
                    final_loss=round(float(np.mean([h['loss'] for h in history[-50:]])), 4) if history else None)
         write_json_atomic(done, dict(settings=settings, report=row))
         rows.append(row); previous = phase / 'pipeline'
-    load_pixart(previous).save_pretrained(out_dir / 'pipeline')
+    # the last phase's saved files are the final pipeline: copy them (to a temporary folder, then swap, so that a kill
+    # mid-copy never leaves a half pipeline) instead of loading and saving the model again
+    final, partial = out_dir / 'pipeline', out_dir / 'pipeline.partial'
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(previous, partial)
+    shutil.rmtree(final, ignore_errors=True)
+    partial.rename(final)
+    # seconds_total is the build's cost (each phase as it was measured, also when a resumed run skipped it);
+    # seconds_this_run is this call's wall clock
     report = dict(start=str(start), size=size, batch_size=batch_size, lr=lr, caption_dropout=caption_dropout, seed=seed,
-                  describe_version=DESCRIBE_VERSION, phases=rows, seconds_total=round(time.perf_counter() - t0, 1))
+                  describe_version=DESCRIBE_VERSION, phases=rows, seconds_total=round(sum(r['seconds'] for r in rows), 1),
+                  seconds_this_run=round(time.perf_counter() - t0, 1))
     write_json_atomic(out_dir / 'base-structures.json', report)
     return report

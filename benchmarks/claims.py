@@ -156,9 +156,11 @@ def markdown(doc: dict) -> str:
     "The readable tables of a claims document: the measures per preset, the claim rows with verdicts, one verdict per claim."
     P = doc['presets']
     cols = [m for m in MEASURES if any(P[p]['measures'].get(m) for p in P)]
+    train_s = sum(sec.get('train', 0) for s in P.values() for sec in s.get('seconds', {}).values())
     lines = [f"# The miniature's claims run ({doc.get('dataset', DATASET)}, profile {doc.get('profile', PROFILE)})", '',
              f"Command: `{doc.get('command', '')}`; commit {doc.get('commit', '?')}; written {doc.get('written', '?')}; "
-             f"runtime {doc['runtime_s'] / 60:.1f} min of training, generation and measurement"
+             f"runtime {doc['runtime_s'] / 60:.1f} min: {train_s / 60:.1f} training the adapters (a --cfg run reuses them), "
+             f"{(doc['runtime_s'] - train_s) / 60:.1f} generating and measuring"
              + (f"; images generated at CFG {doc['generate_cfg']:g}" if doc.get('generate_cfg') is not None else '') + '.', '',
              f"## Measures (mean ± std over training seeds; the real test split's saturation is {doc.get('real_saturation') or float('nan'):.2f}, "
              f"its spread ratio 1 by definition)", '',
@@ -439,7 +441,7 @@ def write_aggregate(args, results: dict, variants: dict | None = None) -> dict:
     "Write miniature-claims.json and .md under --results from the finished runs."
     from medart.data import write_json_atomic
     real_sat = [r['measures']['real_saturation'] for rs in results.values() for r in rs]
-    doc = aggregate(results, variants={n: b for n, (b, _) in (variants or {}).items()} or None, dataset=DATASET, profile=PROFILE, command='python benchmarks/claims.py ' + ' '.join(sys.argv[1:]),
+    doc = aggregate(results, variants={n: b for n, (b, _) in (variants or {}).items()} or None, dataset=DATASET, profile=PROFILE, command=' '.join(['python benchmarks/claims.py', *(a for a in sys.argv[1:] if a != '--aggregate-only')]),
                     commit=git_commit(), written=time.strftime('%Y-%m-%d %H:%M'), out=str(args.out),
                     real_saturation=real_sat[0] if real_sat else None, generate_cfg=args.cfg if args.cfg is not None else default_guidance(),
                     args={k: v for k, v in vars(args).items() if k != 'aggregate_only'})

@@ -92,6 +92,10 @@ def test_markdown():
     assert '4. LoRA is at least as good as DoRA: **supported**' in md
     assert 'FID' not in md.split('## Claims')[0]  # no FID column when no run measured it
     assert claims.RULE in md
+    for rs in results.values():  # the runtime is split into training the adapters and generating + measuring
+        for r in rs: r['seconds'] = dict(train=45.0, total=60.0)
+    md = claims.markdown(claims.aggregate(results, command='python benchmarks/claims.py', written='now', commit='abc'))
+    assert 'runtime 6.0 min: 4.5 training the adapters (a --cfg run reuses them), 1.5 generating and measuring' in md
 
 
 def test_parse_variant():

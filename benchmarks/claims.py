@@ -27,7 +27,7 @@ images, grid and result go to images-cfgX/, grid-cfgX.png and result-cfgX.json b
 --base DIR fine-tunes another pretrained tiny pipeline (e.g. one saved by benchmarks/dit_ceiling.py --save-base) instead of
 models.tiny_base; its runs need an --out of their own.
 """
-import argparse, json, os, shutil, subprocess, sys, time
+import argparse, functools, json, os, shutil, subprocess, sys, time
 from pathlib import Path
 
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
@@ -431,6 +431,7 @@ def load_results(out: Path, presets, seeds, cfg: float | None = None) -> dict:
     return found
 
 
+@functools.cache  # asked after every run (load_results, write_aggregate): params.yaml is read once
 def default_guidance() -> float:
     "The study's guidance scale (generate.cfg of the tiny profile, synth-endo)."
     from medart.config import load_params

@@ -11,6 +11,7 @@ from pathlib import Path
 
 def side_by_side(paths, titles, scale: int = 1, gap: int = 12, title_height: int = 22):
     "One RGB image: the images at `paths` left to right, each `scale`x (nearest neighbour), its title above it."
+    # not diffusers.utils.make_image_grid: it needs images of one size and draws no titles
     from PIL import Image, ImageDraw
     if len(paths) != len(titles): raise ValueError(f"{len(paths)} images but {len(titles)} titles: give one title per image")
     ims = []

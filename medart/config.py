@@ -15,9 +15,11 @@ from typing import Any, Callable
 
 import yaml
 
+from .io import NAME_RULE, name_problem
+
 # %% auto #0
 __all__ = ['SCHEMA', 'PRESET_SECTIONS', 'STAGE_PARAMS', 'NOTEBOOK_ALIASES', 'Param', 'Int', 'Float', 'Choice', 'Bool', 'Str',
-           'StrList', 'iter_schema', 'default_params', 'get_key', 'ParamsError', 'validate_params', 'user_values',
+           'Names', 'iter_schema', 'default_params', 'get_key', 'ParamsError', 'validate_params', 'user_values',
            'resolve_params', 'repo_root', 'read_yaml', 'read_params', 'load_params', 'stage_keys', 'params_record',
            'notebook_keys', 'caption_backends', 'stage_params']
 
@@ -59,18 +61,22 @@ def Str(default, doc, paper='', empty_ok=False):
         return None if empty_ok or v.strip() else "must be a non-empty string"
     return Param(default, check, doc, paper)
 
-def StrList(default, doc, paper=''):
-    "A non-empty list of strings."
-    return Param(default, lambda v: None if isinstance(v, list) and v and all(isinstance(s, str) and s for s in v)
-                 else "must be a non-empty list of names, e.g. [synth-endo]", doc, paper)
+def Names(default, doc, paper=''):
+    "A non-empty list of distinct identifiers (`medart.io.NAME_RULE`): names DVC pastes into shell commands and papermill retypes."
+    def check(v):
+        if not (isinstance(v, list) and v): return "must be a non-empty list of names, e.g. [synth-endo]"
+        problems = [p for s in v if (p := name_problem(s))]
+        if problems: return "; ".join(problems)
+        return None if len(set(v)) == len(v) else f"lists a name twice: {sorted(s for s in set(v) if v.count(s) > 1)}"
+    return Param(default, check, doc, paper)
 
 # %% ../nbs/00_config.ipynb #ac292f52
 SCHEMA: dict[str, Any] = {
     'profile': Choice('tiny', ['tiny', 'full'], "tiny: CPU, offline, bundled synthetic data, tiny models of the same classes; full: hub weights, GPU, real data"),
     'seed': Int(0, 0, 2**31 - 1, "global seed: data split, training order, noise, generation"),
-    'datasets': StrList(['synth-endo'], "datasets the study runs on; DVC's matrix reads this list as written, so profiles do not change it "
+    'datasets': Names(['synth-endo'], "datasets the study runs on; DVC's matrix reads this list as written, so profiles do not change it "
                         "(the paper's study: [kvasir, skin] with profile: full)", "paper sec. 3"),
-    'methods': StrList(['med-art', 'pixart-alpha'], "methods the study trains (rows of the paper's tables): names in method_presets; "
+    'methods': Names(['med-art', 'pixart-alpha'], "methods the study trains (rows of the paper's tables): names in method_presets; "
                        "DVC's matrix reads this list as written", "paper Tables 2-4"),
     'data': {
         'root': Str('data', "folder of the raw real datasets (tracked by data.dvc)"),
@@ -275,6 +281,18 @@ def _method_conflicts(user: dict, preset: dict, method: str) -> list[str]:
     return [f"{k} = {user[k]!r} contradicts method {method!r}, which is defined by {k} = {v!r} (method_presets.{method})"
             for k, v in _flatten(preset or {}) if v is not None and not isinstance(v, dict) and k in user and user[k] != v]
 
+def _check_preset_names(raw: dict, source: str):
+    "Every preset's name is an identifier (`medart.io.name_problem`): methods and datasets reach shell commands and paths."
+    for section in PRESET_SECTIONS:
+        for name in raw.get(section) or {}:
+            err = name_problem(name)
+            if err is None: continue
+            dot = (f" A '.' is also read by DVC as a nested key ({section}.{name} -> {' -> '.join([section, *name.split('.')])}), "
+                   f"so its stages could not track it." if '.' in str(name) else "")
+            raise ParamsError(f"{source}: {section} name {name!r}: {err}.{dot} Rename it"
+                              + (f", e.g. {re.sub('[^a-z0-9_-]+', '-', name.lower()).strip('-_')!r}" if isinstance(name, str) else "")
+                              + f"; the rule: {NAME_RULE}")
+
 def resolve_params(raw: dict, profile: str = None, dataset: str = None, method: str = None, source: str = 'params.yaml') -> tuple[dict, dict]:
     "Layer schema defaults, `per_dataset[dataset]`, `profiles[profile]`, `method_presets[method]`, then every value set (not null) in `raw`; validate; `(params, origin)`."
     raw = raw or {}
@@ -286,12 +304,7 @@ def resolve_params(raw: dict, profile: str = None, dataset: str = None, method: 
         presets = raw.get(section) or {}
         for name, preset in presets.items():
             validate_params(preset or {}, f"{source}: {section}.{name}")
-    for section in ('method_presets', 'profiles'):  # `-S method_presets.<method>.train.x=...` must name one preset
-        dotted = [str(n) for n in (raw.get(section) or {}) if '.' in str(n)]
-        if dotted:
-            raise ParamsError(f"{source}: {section} name(s) {dotted} contain '.', which DVC reads as a nested key "
-                              f"({section}.{dotted[0]} -> {' -> '.join([section, *dotted[0].split('.')])}), so its stages could not track "
-                              f"them; rename, e.g. {dotted[0].replace('.', '-')!r}")
+    _check_preset_names(raw, source)
     profiles = raw.get('profiles') or {}
     err = SCHEMA['profile'].check(profile)
     if err: raise ParamsError(f"{source}: profile = {profile!r}: {err}")

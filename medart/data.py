@@ -19,7 +19,7 @@ from tqdm import tqdm  # text bars: they show in logs and papermill-executed not
 
 # fetch and tiny.synth import nothing above medart.io: the registry below takes Kvasir's classes and the synthetic sets' from them
 from .fetch import KVASIR_V2
-from .io import class_rng, sha256_file, write_json_atomic
+from .io import CLASS_RULE, NAME_RULE, class_rng, name_problem, sha256_file, write_json_atomic
 from .tiny.synth import SYNTH_SETS
 
 # %% auto #0
@@ -105,6 +105,8 @@ _REQUIRED = ('modality', 'classes', 'features', 'path')
 
 def spec_from_dict(name: str, entry: dict, source: str = 'datasets.yaml') -> DatasetSpec:
     "Build a `DatasetSpec` from one YAML entry, with clear errors for missing or unknown keys."
+    if err := name_problem(name):  # the name reaches DVC's shell commands, papermill's -p and the paths under runs/
+        raise DatasetError(f"{source}: dataset name {name!r}: {err}. Rename the entry; the rule: {NAME_RULE}")
     if not isinstance(entry, dict): raise DatasetError(f"{source}: entry '{name}' must be a mapping with keys {list(_REQUIRED)}")
     missing = [k for k in _REQUIRED if k not in entry]
     allowed = set(DatasetSpec.__dataclass_fields__) - {'name'}
@@ -114,6 +116,10 @@ def spec_from_dict(name: str, entry: dict, source: str = 'datasets.yaml') -> Dat
                            + (f"unknown keys {unknown}; " if unknown else "") + f"allowed keys: {sorted(allowed)}")
     if not (isinstance(entry['classes'], list) and len(entry['classes']) >= 2 and len(set(map(str, entry['classes']))) == len(entry['classes'])):
         raise DatasetError(f"{source}: dataset '{name}': classes must be a list of at least two distinct names")
+    bad = [f"{c!r}: {err}" for c in entry['classes'] if (err := name_problem(str(c), CLASS_RULE, retyped=False))]  # folders of generated images
+    if bad:
+        raise DatasetError(f"{source}: dataset '{name}': class names must be identifiers ({CLASS_RULE}; "
+                           f"rename their folders or CSV labels): " + "; ".join(bad))
     if entry.get('layout', 'folders') not in ('folders', 'csv'):
         raise DatasetError(f"{source}: dataset '{name}': layout must be 'folders' or 'csv', not {entry['layout']!r}")
     return DatasetSpec(name=name, **{**entry, 'classes': [str(c) for c in entry['classes']]})

@@ -19,7 +19,7 @@ import torch
 from PIL import Image, PngImagePlugin
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
-from .io import class_counts, class_rng, derive_seed, write_atomic  # class_counts: medart.generate.class_counts still works
+from .io import CLASS_RULE, class_counts, class_rng, derive_seed, name_problem, write_atomic  # class_counts: medart.generate.class_counts still works
 from .registry import family_of
 
 # %% auto #0
@@ -97,6 +97,8 @@ def set_rows(prompts, seed=0, steps=20, cfg=4.5, meta=None):
     meta = dict(meta or {})
     clash = set(meta) & {'file', 'index', 'label', 'caption', 'source', 'seed', 'steps', 'cfg'}
     if clash: raise ValueError(f'meta may not override the keys {sorted(clash)}')
+    bad = sorted({p['label'] for p in prompts if name_problem(str(p['label']), CLASS_RULE, retyped=False)})
+    if bad: raise ValueError(f"class names {bad} cannot name an image folder ({CLASS_RULE}): check the dataset's classes and split.json")
     rows = [dict(file=f"{p['label']}/{p['index']:05d}.png", index=p['index'], label=p['label'], caption=p['caption'],
                  source=p.get('source'), seed=image_seed(seed, p['index']), steps=steps, cfg=cfg, **meta) for p in prompts]
     return json.loads(json.dumps(rows, default=str))  # exactly what the PNGs and the manifest will hold

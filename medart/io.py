@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_io.ipynb #5a9e3651
 from __future__ import annotations
-import hashlib, json, math, os, tempfile, zlib
+import hashlib, json, math, os, re, tempfile, zlib
 from collections import Counter
 from pathlib import Path
 from typing import Callable
@@ -12,9 +12,10 @@ from typing import Callable
 import numpy as np
 
 # %% auto #0
-__all__ = ['Writer', 'write_atomic', 'write_json_atomic', 'sha256_file', 'settings_hash', 'class_counts', 'seed_sequence',
-           'derive_seed', 'numpy_rng', 'class_rng', 'seeded_generator', 'linear_seed', 'ModelUnavailableError',
-           'hub_offline', 'local_model_folder', 'model_unavailable', 'fmt']
+__all__ = ['Writer', 'NAME_RULE', 'CLASS_RULE', 'write_atomic', 'write_json_atomic', 'sha256_file', 'settings_hash',
+           'class_counts', 'seed_sequence', 'derive_seed', 'numpy_rng', 'class_rng', 'seeded_generator', 'linear_seed',
+           'ModelUnavailableError', 'hub_offline', 'local_model_folder', 'model_unavailable', 'fmt', 'name_problem',
+           'path_under']
 
 # %% ../nbs/00a_io.ipynb #6f10ca83
 Writer = Callable[[Path], object]
@@ -140,3 +141,32 @@ def fmt(value, std=None, digits: int = 3, large: float = 10, large_digits: int |
     if not math.isfinite(value): return 'n/a'
     d = digits if abs(value) < large else (max(1, digits - 1) if large_digits is None else large_digits)
     return f"{value:.{d}f}" + (f" ± {std:.{d}f}" if std is not None else '')
+
+# %% ../nbs/00a_io.ipynb #eec96e9e
+NAME_RULE = r'^[a-z0-9][a-z0-9_-]*$'   # dataset and method names: they reach DVC's shell commands and papermill's -p
+CLASS_RULE = r'^[A-Za-z0-9][A-Za-z0-9_-]*$'  # class names: folders of generated images, never the shell
+_RETYPED = {'none', 'null', 'true', 'false', 'yes', 'no', 'on', 'off'}  # papermill's or YAML 1.1's keywords, in any case
+
+def _reads_as_number(name: str) -> bool:
+    "Whether papermill's `-p` would turn `name` into an int or a float (it tries `int(...)`, then `float(...)`)."
+    try: float(name); return True
+    except ValueError: return False
+
+def name_problem(name, rule: str = NAME_RULE, retyped: bool = True) -> str | None:
+    """What makes `name` unsafe as a dataset or method name (`rule=NAME_RULE`; `retyped`: papermill and YAML must not read it as
+    another type) or as a class name (`CLASS_RULE, retyped=False`: '0' and '1' are fine folders); None when it is safe."""
+    if not isinstance(name, str): return f"must be a string, not {type(name).__name__} {name!r} (quote it in YAML)"
+    if not re.fullmatch(rule, name):
+        return (f"{name!r} does not match {rule} (letters, digits, '-' and '_' only, starting with a letter or digit; "
+                "no spaces, dots, slashes or shell characters)")
+    if retyped and (name.lower() in _RETYPED or _reads_as_number(name)):
+        return f"{name!r} reads as a number or keyword, which papermill and YAML would retype; add a letter, e.g. 'set-{name}'"
+    return None
+
+def path_under(root, *parts) -> Path:
+    "`root/part/...`, refusing a result that is not inside `root` once resolved (a `..`, an absolute part, a link out)."
+    root = Path(root)
+    path = root.joinpath(*map(str, parts))
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"{path} is outside {root}: a name may not contain '..', '/' or an absolute path")
+    return path

@@ -13,7 +13,7 @@ import yaml
 
 from .config import (PRESET_SECTIONS, ParamsError, caption_backends, get_key, iter_schema, params_record, read_params, read_yaml,
                            resolve_params)
-from .io import write_atomic
+from .io import path_under, write_atomic
 
 # %% auto #0
 __all__ = ['DVC_STAGES', 'params_yaml', 'explain_params', 'render_params_yaml', 'stage_params_path', 'stage_files',
@@ -74,7 +74,7 @@ DVC_STAGES: dict[str, tuple[str, bool, bool]] = {
 def stage_params_path(stage: str, dataset: str | None = None, method: str | None = None, root='runs/params') -> Path:
     "Where the `params` stage writes the resolved parameters of one stage instance: `root/<stage>[/<dataset>[/<method>]].json`."
     parts = [stage] + [p for p in (dataset, method) if p is not None]
-    return Path(root, *parts[:-1], parts[-1] + '.json')
+    return path_under(root, *parts[:-1], parts[-1] + '.json')  # names are checked identifiers; this is the second guard
 
 def stage_files(raw: dict, entries: dict | None = None, source: str = 'params.yaml') -> dict[Path, dict]:
     """Validate `raw` for every stage instance of the study and return `{stage_params_path: contents}`; `entries` maps each dataset

@@ -77,3 +77,25 @@ def test_params_stage_guards_outputs_and_reruns_exactly_what_changed(tmp_path):
     assert 'train.hldf_evry: unknown parameter (did you mean train.hldf_every?)' in r.stderr, r.stderr
     assert ran(r) == {'params'}
     assert {p: p.read_bytes() for p in outputs} == outputs
+
+
+@pytest.mark.parametrize('where', ['datasets.yaml', 'params.yaml'])
+def test_hostile_dataset_names_stop_the_params_stage(tmp_path, where):
+    "A dataset name that would run a shell command or write outside runs/ stops the `params` stage; nothing runs, nothing escapes."
+    miniature(tmp_path)
+    dvc(tmp_path, 'init', '--no-scm', '-q')
+    hostile = ['x;touch PWNED;echo', '../../escape']
+    if where == 'datasets.yaml':  # the entries alone, not even in the study's list, stop the registry
+        (tmp_path / 'datasets.yaml').write_text(''.join(ENTRY.format(name=yaml.safe_dump(n).split('\n')[0], modality='fundus')
+                                                        for n in ['a', *hostile]))
+    else:  # the names in the study's list (as a hand edit of params.yaml would put them)
+        raw = yaml.safe_load((tmp_path / 'params.yaml').read_text())
+        (tmp_path / 'params.yaml').write_text(yaml.safe_dump({**raw, 'datasets': ['a', *hostile]}, sort_keys=False))
+    before = {p for p in tmp_path.parent.rglob('*')}
+    r = dvc(tmp_path, 'repro', check=False)
+    assert r.returncode != 0
+    assert "x;touch PWNED;echo" in r.stderr and 'does not match' in r.stderr, r.stderr
+    assert ran(r) == {'params'}
+    created = {p for p in tmp_path.parent.rglob('*')} - before
+    assert not [p for p in created if 'PWNED' in p.name or 'escape' in str(p)], created
+    assert not [p for p in created if not p.is_relative_to(tmp_path)], created

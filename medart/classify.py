@@ -23,7 +23,7 @@ from tqdm import tqdm  # text bars: they show in logs and papermill-executed not
 from transformers import AutoModelForImageClassification, ViTConfig, ViTForImageClassification, get_linear_schedule_with_warmup
 
 from .data import load_image
-from .io import ModelUnavailableError, local_model_folder, model_unavailable, numpy_rng, settings_hash, write_atomic
+from .io import ModelUnavailableError, load_torch_file, local_model_folder, model_unavailable, numpy_rng, settings_hash, write_atomic
 
 # %% auto #0
 __all__ = ['VIT_IN21K', 'IN21K_MEAN_STD', 'TINY_VIT', 'label_maps', 'build_classifier', 'preprocessing_of', 'pixel_array',
@@ -142,7 +142,7 @@ def train_classifier(model, records: list[dict], epochs: int = 5, lr: float = 2e
     ckdir = Path(checkpoint_dir) if checkpoint_dir is not None else None
     last = sorted(ckdir.glob('epoch_*.pt'))[-1:] if ckdir is not None and ckdir.exists() else []
     if last:
-        ck = torch.load(last[0], map_location=device, weights_only=False)
+        ck = load_torch_file(last[0], map_location=device)  # weights_only: a planted pickle is refused, naming the file
         if ck['fingerprint'] != fingerprint:
             raise RuntimeError(f"{last[0]} was written by a run with other data or settings. Delete {ckdir} to start afresh, "
                                f"or restore the settings it was made with.")

@@ -25,7 +25,7 @@ from PIL import Image
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .data import load_image
-from .io import seeded_generator, settings_hash, write_atomic  # seeded_generator: medart.train.seeded_generator still works
+from .io import load_torch_file, seeded_generator, settings_hash, write_atomic  # seeded_generator: medart.train.seeded_generator still works
 from .families import vae_factor
 from .registry import family_of, sample_images
 
@@ -72,7 +72,7 @@ def cached_latents(vae, records: list[dict], resolution: int, cache_dir, batch_s
     "Latent mean/std for `records` (dicts with path and sha256), from `cache_dir` when the VAE, resolution and images match."
     key = hashlib.sha256(json.dumps([module_fingerprint(vae), resolution, [r['sha256'] for r in records]]).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"latents_{resolution}px_{key}.pt"
-    if path.exists(): return torch.load(path)
+    if path.exists(): return load_torch_file(path)
     mean, std = encode_latents(vae, image_tensor([r['path'] for r in tqdm(records, desc='encoding images', leave=False)], resolution), batch_size)
     out = dict(mean=mean, std=std, sha256=[r['sha256'] for r in records])
     write_atomic(path, lambda tmp: torch.save(out, tmp))
@@ -131,7 +131,7 @@ def latest_checkpoint(folder) -> Path | None:
 
 def load_checkpoint(path, modules: dict, optimizer, lr_scheduler, fingerprint: str, log: list | None = None) -> int:
     "Restore a checkpoint into the live modules, optimizer and schedule (and its loss-log rows into `log`); returns the step to continue from."
-    ck = torch.load(path, weights_only=False)
+    ck = load_torch_file(path)  # weights_only: a planted pickle is refused, naming the file
     if ck['fingerprint'] != fingerprint:
         raise RuntimeError(f"{path} was written by a run with other settings (fingerprint {ck['fingerprint']} != {fingerprint}). "
                            f"Delete {Path(path).parent} to start afresh, or restore the settings it was made with.")
@@ -148,7 +148,7 @@ def set_aside_stale_checkpoints(folder, fingerprint: str) -> Path | None:
     "Move checkpoints in `folder` written with other settings than `fingerprint` to `folder/superseded/` (replacing an older set); where, or None."
     ck = latest_checkpoint(folder)
     if ck is None: return None
-    old = torch.load(ck, weights_only=False, map_location='cpu', mmap=True)['fingerprint']  # mmap: only the header is read
+    old = load_torch_file(ck, map_location='cpu', mmap=True)['fingerprint']  # mmap: only the header is read
     if old == fingerprint: return None
     dest = Path(folder) / 'superseded'
     if dest.exists(): shutil.rmtree(dest)  # the newest superseded run only: checkpoints can be large

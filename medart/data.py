@@ -5,9 +5,11 @@
 # %% ../nbs/01_data.ipynb #025b158e
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
+import warnings
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,10 +25,11 @@ from .io import class_rng, sha256_file, write_json_atomic
 from .tiny.synth import SYNTH_SETS
 
 # %% auto #0
-__all__ = ['ENDOSCOPIC_FEATURES', 'DERMOSCOPIC_FEATURES', 'IMAGE_SUFFIXES', 'DATASETS', 'sha256_of', 'DatasetSpec', 'article',
-           'simple_caption', 'DatasetError', 'spec_from_dict', 'load_registry', 'get_dataset', 'ImageProblem',
-           'open_image', 'check_image', 'load_image', 'dataset_root', 'scan_dataset', 'problems_table', 'split_records',
-           'empty_classes', 'prepare_split', 'read_split', 'split_files']
+__all__ = ['ENDOSCOPIC_FEATURES', 'DERMOSCOPIC_FEATURES', 'IMAGE_SUFFIXES', 'DATASETS', 'MAX_PIXELS', 'DEEP_COST', 'sha256_of',
+           'DatasetSpec', 'article', 'simple_caption', 'DatasetError', 'spec_from_dict', 'load_registry', 'get_dataset',
+           'ImageProblem', 'ImageTooLargeError', 'open_image', 'check_image', 'load_image', 'dataset_root',
+           'scan_dataset', 'problems_table', 'split_records', 'empty_classes', 'prepare_split', 'read_split',
+           'split_files']
 
 # %% ../nbs/01_data.ipynb #b07b1bf0
 ENDOSCOPIC_FEATURES = "specific color, shape, surrounding mucosa, surface texture, bleeding condition, and other relevant details"
@@ -154,11 +157,43 @@ def _to_8bit(im: Image.Image) -> Image.Image:
     hi = 65535.0 if im.mode.startswith('I;16') or a.max() > 255 else 255.0
     return Image.fromarray(np.clip(a / hi * 255.0 + 0.5, 0, 255).astype(np.uint8), 'L')
 
-def open_image(path) -> tuple[Image.Image, list[str]]:
-    "Decode `path` fully and return `(rgb_image, conversions)`; raises on unreadable or truncated files."
+MAX_PIXELS = 89_478_485  # data.max_pixels' default: Pillow's own Image.MAX_IMAGE_PIXELS (1 GiB / 4 / 3), e.g. 9459 x 9459
+_DEEP_MODES = ('I;16', 'I;16B', 'I;16L', 'I;16N', 'I', 'F')  # more than 8 bits per sample
+DEEP_COST = 4  # such a pixel counts 4 times against the limit: `_to_8bit` holds it as an 8-byte float
+
+class ImageTooLargeError(ValueError):
+    "An image has more pixels than the decoding limit allows (a decompression bomb, or far larger than the study needs): not decoded."
+
+@contextlib.contextmanager
+def _decoding_limit(max_pixels: int | None):
+    "Pillow's decompression-bomb check at `max_pixels` (None: off) for the duration: an error (not Pillow's warning) above it."
+    old = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', Image.DecompressionBombWarning)
+            yield
+    finally: Image.MAX_IMAGE_PIXELS = old
+
+def _too_large(path, max_pixels: int, size=None, deep: bool = False, why: str = '') -> ImageTooLargeError:
+    what = (f"{size[0]}x{size[1]} px" + (f" at more than 8 bits per sample (counted {DEEP_COST} times)" if deep else '')) if size else why
+    return ImageTooLargeError(f"{path}: image is too large to decode safely ({what}; the limit data.max_pixels is {max_pixels:,} "
+                              f"pixels): not decoded")
+
+def open_image(path, max_pixels: int | None = None) -> tuple[Image.Image, list[str]]:
+    """Decode `path` fully and return `(rgb_image, conversions)`; raises on unreadable or truncated files. With `max_pixels`, an
+    image above it (x`DEEP_COST` above 8 bits per sample) raises `ImageTooLargeError` before any pixel is decoded."""
     notes = []
-    with Image.open(path) as im:
-        im.load()
+    with contextlib.ExitStack() as stack:
+        if max_pixels is not None:
+            with _decoding_limit(None): im = stack.enter_context(Image.open(path))  # the header only: medart's check comes next
+            deep = im.mode in _DEEP_MODES
+            if im.size[0] * im.size[1] * (DEEP_COST if deep else 1) > max_pixels: raise _too_large(path, max_pixels, im.size, deep)
+            stack.enter_context(_decoding_limit(max_pixels))  # and Pillow's, for each frame it decodes
+        else: im = stack.enter_context(Image.open(path))  # Pillow's own limits
+        try: im.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+            raise _too_large(path, max_pixels, why=str(e).split(', could be')[0]) from None
         if im.mode == 'CMYK': notes.append('CMYK converted to RGB'); im = im.convert('RGB')
         elif im.mode in ('I;16', 'I;16B', 'I;16L', 'I', 'F'): notes.append(f'{im.mode} (more than 8 bits) scaled to 8-bit'); im = _to_8bit(im)
         elif np.asarray(im).dtype == np.uint16: notes.append('16-bit scaled to 8-bit'); im = _to_8bit(im)
@@ -174,13 +209,19 @@ _FIXES = {
     'truncated': "the file is cut off (interrupted copy or download): re-copy it or delete it",
     'tiny': "the image is too small to be useful: delete it, or lower data.min_side in params.yaml if intended",
     'converted': "re-save it as 8-bit RGB (JPEG/PNG) to silence this report",
+    'large': "downscale it (the study trains at 512 px at most) and re-save it; or, if it is genuine and the machine has the memory, "
+             "raise data.max_pixels in params.yaml (at most 178956970, e.g. `dvc exp run -S data.max_pixels=150000000`)",
 }
 
-def check_image(path, min_side: int = 64) -> ImageProblem | None:
-    "None if `path` is a usable 8-bit RGB image; otherwise an `ImageProblem` saying whether it is skipped or converted, and the fix."
+def check_image(path, min_side: int = 64, max_pixels: int = MAX_PIXELS) -> ImageProblem | None:
+    """None if `path` is a usable 8-bit RGB image; otherwise an `ImageProblem` saying whether it is skipped or converted, and the fix.
+    An image above `max_pixels` (see `open_image`) is skipped without being decoded."""
     path = Path(path)
     if path.stat().st_size == 0: return ImageProblem(str(path), 'empty file (0 bytes)', 'skipped', _FIXES['empty'])
-    try: rgb, notes = open_image(path)
+    try: rgb, notes = open_image(path, max_pixels)
+    except ImageTooLargeError as e:
+        return ImageProblem(str(path), str(e).removeprefix(f"{path}: ") + ' (a decompression bomb, or far larger than the study needs)',
+                            'skipped', _FIXES['large'])
     except UnidentifiedImageError: return ImageProblem(str(path), 'not a readable image', 'skipped', _FIXES['corrupt'])
     except (OSError, SyntaxError, ValueError) as e:
         kind = 'truncated' if 'truncated' in str(e).lower() else 'corrupt'
@@ -308,15 +349,16 @@ def _deduplicate(records: list[dict]) -> tuple[list[dict], list[ImageProblem]]:
     kept_ids = {id(r) for r in kept}
     return [r for r in records if id(r) in kept_ids], problems
 
-def scan_dataset(spec: DatasetSpec, root, min_side: int = 64, progress: bool = True) -> tuple[list[dict], list[ImageProblem]]:
-    "List, check and de-duplicate the images of `spec` under `root`: `(records, problems)`; records have path, label, group, sha256."
+def scan_dataset(spec: DatasetSpec, root, min_side: int = 64, progress: bool = True,
+                 max_pixels: int = MAX_PIXELS) -> tuple[list[dict], list[ImageProblem]]:
+    "List, check (`check_image`) and de-duplicate the images of `spec` under `root`: `(records, problems)`; records have path, label, group, sha256."
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"{root}: dataset '{spec.name}' not found. {spec.source}")
     items, problems = (_list_csv_layout if spec.layout == 'csv' else _list_folder_layout)(spec, root)
     records = []
     for it in tqdm(items, desc=f"checking {spec.name}", disable=not progress, unit='img'):
-        p = check_image(it['path'], min_side)
+        p = check_image(it['path'], min_side, max_pixels)
         if p is not None:
             problems.append(p)
             if p.action == 'skipped': continue
@@ -370,9 +412,10 @@ def _empty_classes_error(spec: DatasetSpec, root: Path, empty: list[str], proble
 
 def prepare_split(dataset: str, out, data_root='data', synth_root='runs/synth', registry_path=None, test_fraction: float = 0.2,
                   seed: int = 0, min_side: int = 64, synth_images_per_class: int = 200, synth_size: int = 64,
-                  allow_empty_classes: bool = False) -> dict:
-    """Prepare `dataset`: synthesise it if procedural, scan, check, split, write the manifest `out`; return the manifest.
-    A declared class without a usable image stops it (`DatasetError` with the fix) unless `allow_empty_classes`."""
+                  allow_empty_classes: bool = False, max_pixels: int = MAX_PIXELS) -> dict:
+    """Prepare `dataset`: synthesise it if procedural, scan, check (images above `max_pixels` are skipped undecoded), split, write
+    the manifest `out`; return the manifest. A declared class without a usable image stops it (`DatasetError` with the fix) unless
+    `allow_empty_classes`."""
     spec = get_dataset(dataset, registry_path)
     root = dataset_root(spec, data_root, synth_root)
     if spec.synthetic:
@@ -380,13 +423,14 @@ def prepare_split(dataset: str, out, data_root='data', synth_root='runs/synth', 
         # one folder per generation setting, so changing synth.size or the seed never mixes or deletes sets
         root = root / f"{synth_size}px_{synth_images_per_class}per-class_seed{seed}"
         write_synthetic_dataset(dataset, root, images_per_class=synth_images_per_class, size=synth_size, seed=seed)
-    records, problems = scan_dataset(spec, root, min_side=min_side)
+    records, problems = scan_dataset(spec, root, min_side=min_side, max_pixels=max_pixels)
     empty = empty_classes(spec, records)
     if empty and not allow_empty_classes: raise _empty_classes_error(spec, root, empty, problems, registry_path)
     records = split_records(records, test_fraction, seed)
     counts = {c: {s: sum(r['label'] == c and r['split'] == s for r in records) for s in ('train', 'test')} for c in spec.classes}
     manifest = dict(dataset=dataset, root=str(root), modality=spec.modality, classes=spec.classes,
-                    params=dict(test_fraction=test_fraction, seed=seed, min_side=min_side, allow_empty_classes=allow_empty_classes),
+                    params=dict(test_fraction=test_fraction, seed=seed, min_side=min_side, allow_empty_classes=allow_empty_classes,
+                                max_pixels=max_pixels),
                     counts=counts, empty_classes=empty, files=records, problems=[asdict(p) for p in problems])
     write_json_atomic(out, manifest)
     return manifest

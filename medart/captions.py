@@ -203,7 +203,9 @@ def caption_fingerprint(captioner, tokenizer, simplifier=None, max_tokens=120, m
                 tokenizer=hashlib.sha256(json.dumps(sorted(vocab.items())).encode()).hexdigest()[:16],
                 simplifier=None if simplifier is None else getattr(simplifier, 'model_id', type(simplifier).__name__),
                 max_tokens=max_tokens, min_tokens=min_tokens, max_retries=max_retries, seed=seed)
-    return settings_hash(desc)
+    # the revision asked for and the commit loaded of a hub model (none for the offline captioners: their stores keep their keys)
+    loaded = {k: s for k, m in (('source', captioner), ('simplifier_source', simplifier)) if (s := getattr(m, 'source', None))}
+    return settings_hash(desc | loaded)
 
 def balanced_subset(records, limit: int) -> list[dict]:
     "The first `limit` records taking the classes in turn (all records if `limit` is 0)."

@@ -288,8 +288,8 @@ def prepare_baseline(pipe, records, captions, train, seed=0, denoiser=None, capt
 
 # %% ../nbs/14_baselines.ipynb #d8ab4b21
 def baseline_pipeline(weights, vae=None, model=None, device='cpu', dtype=torch.float32, revision=None):
-    """The trained baseline in `weights` (what `finetune` wrote) ready to generate: its base rebuilt (tiny, on `vae`) or loaded (at
-    `revision`), weights loaded."""
+    """The trained baseline in `weights` (what `finetune` wrote) ready to generate: its base rebuilt (tiny, on `vae`) or
+    loaded (at `revision`), weights loaded."""
     path = Path(weights) / 'baseline.json'
     if not path.is_file(): raise FileNotFoundError(f'{path} does not exist: run the train stage for this method first')
     meta = json.loads(path.read_text())
@@ -299,15 +299,15 @@ def baseline_pipeline(weights, vae=None, model=None, device='cpu', dtype=torch.f
         if isinstance(vae, (str, Path)): vae = AutoencoderKL.from_pretrained(vae)
         pipe = build_tiny_baseline(meta['baseline'], init['seed'], init['resolution'], vae, meta['classes']).to(device)
     else:
-        pipe = load_baseline(meta['baseline'], model or meta['base'], meta['classes'], init['resolution'], dtype=dtype, device=device,
-                             revision=revision)
+        pipe = load_baseline(meta['baseline'], model or meta['base'], meta['classes'], init['resolution'], dtype=dtype,
+                             device=device, revision=revision)
     load_baseline_weights(pipe, weights)
     return pipe
 
 def _start(name, profile, base=None, model=None, classes=None, resolution=512, seed=0, device='cpu', base_revision=None,
            model_revision=None):
-    """The pipeline the train stage trains: tiny, a random tiny model of its real classes on the tiny base's VAE (`base`/vae); else the
-    pretrained `model` (at `model_revision`)."""
+    """The pipeline the train stage trains: tiny, a random tiny model of its real classes on the tiny base's VAE
+    (`base`/vae); else the pretrained `model` (at `model_revision`)."""
     if profile == 'tiny':
         pipe = build_tiny_baseline(name, seed=seed, resolution=resolution, vae=AutoencoderKL.from_pretrained(Path(base) / 'vae'), classes=classes)
         return pipe.to(device), f"tiny {name} on {base}/vae"
@@ -316,8 +316,9 @@ def _start(name, profile, base=None, model=None, classes=None, resolution=512, s
     return pipe, baseline_info(pipe)['base']
 
 def _trained(profile, base=None, adapter=None, model=None, device='cpu', base_revision=None, model_revision=None):
-    "The trained baseline in `adapter` (`baseline_pipeline`, tiny: on `base`/vae; else its base at `model_revision`); base name, resolution."
-    pipe = baseline_pipeline(adapter, vae=Path(base) / 'vae' if base else None, model=model, device=device, revision=model_revision)
+    "The trained baseline in `adapter` (tiny: on `base`/vae, else at `model_revision`); its base and resolution."
+    pipe = baseline_pipeline(adapter, vae=Path(base) / 'vae' if base else None, model=model, device=device,
+                             revision=model_revision)
     info = baseline_info(pipe)
     return pipe, info['base'], info['resolution']
 
@@ -348,9 +349,10 @@ def build_tiny_baseline(name, seed=0, resolution=64, vae=None, classes=None):
         pipe = _RAW[name]['build_tiny'](vae, resolution // f, classes)
     return _finish(pipe, name, 'tiny', classes, {'seed': seed, 'resolution': resolution})
 
-def load_baseline(name, model=None, classes=None, resolution=512, dtype=torch.float32, device='cpu', revision=None, **kw):
-    """Baseline `name`'s pretrained pipeline from `model` (hub id at `revision`, or local folder; default the registry's hub id); what
-    was loaded (the commit of a hub snapshot) is in `pipe_state(pipe).source`."""
+def load_baseline(name, model=None, classes=None, resolution=512, dtype=torch.float32, device='cpu', revision=None,
+                  **kw):
+    """Baseline `name`'s pretrained pipeline from `model` (hub id at `revision`, or local folder; default the registry's
+    hub id); what was loaded (the commit of a hub snapshot) is in `pipe_state(pipe).source`."""
     spec = baseline_spec(name)
     model = model or spec.hub_id
     if spec.conditioning == 'label': id2label(classes)  # fail before any download

@@ -100,24 +100,26 @@ class T5Simplifier:
             out = self.model.generate(**inputs, num_beams=self.num_beams, do_sample=False, max_new_tokens=self.max_new_tokens)
         return [' '.join(t.split()) for t in self.tokenizer.batch_decode(out, skip_special_tokens=True)]
 
-def load_simplifier(model_id: str = 'google-t5/t5-base', device: str = 'cpu', revision: str | None = None, **kw) -> T5Simplifier:
-    """Load a T5 simplifier from a hub id (at `revision`: caption.simplify_revision) or a local folder; `ModelUnavailableError` with the
-    fix if it is not there. Its `source` says what was loaded (the commit of a hub snapshot)."""
+def load_simplifier(model_id: str = 'google-t5/t5-base', device: str = 'cpu', revision: str | None = None,
+                    **kw) -> T5Simplifier:
+    """Load a T5 simplifier from a hub id (at `revision`: caption.simplify_revision) or a local folder;
+    `ModelUnavailableError` with the fix if it is not there. Its `source` says what was loaded (a snapshot's commit)."""
     from transformers import AutoTokenizer, T5ForConditionalGeneration
     pin = revision_kwargs(model_id, revision)
     try:
         model = T5ForConditionalGeneration.from_pretrained(model_id, **pin)
         tokenizer = AutoTokenizer.from_pretrained(model_id, **pin)
     except (OSError, ValueError) as e:
-        raise model_unavailable('T5 simplifier', model_id, 'caption.simplify_model_id', e, local=local_model_folder(model_id),
-                                hub_id=str(model_id) + (f" --revision {pin['revision']}" if pin else ''),
+        at = f" --revision {pin['revision']}" if pin else ''
+        raise model_unavailable('T5 simplifier', model_id, 'caption.simplify_model_id', e,
+                                local=local_model_folder(model_id), hub_id=str(model_id) + at,
                                 alternative="Without it, captions over the limit are shortened by the sentence-level shortener alone.") from e
     simplifier = T5Simplifier(model.to(device).eval(), tokenizer, str(model_id), **kw)
     simplifier.source = model_source(model_id, revision, commit=getattr(model.config, '_commit_hash', None))
     return simplifier
 
 def model_available(model_id: str, revision: str | None = None) -> bool:
-    "Whether `model_id` (at `revision`) can be loaded without a network: a local folder with a config.json, or in the Hugging Face cache."
+    "Whether `model_id` (at `revision`) loads without a network: a local folder with a config.json, or in the HF cache."
     if (Path(model_id) / 'config.json').is_file(): return True
     try:
         from huggingface_hub import try_to_load_from_cache
@@ -203,8 +205,9 @@ def caption_fingerprint(captioner, tokenizer, simplifier=None, max_tokens=120, m
                 tokenizer=hashlib.sha256(json.dumps(sorted(vocab.items())).encode()).hexdigest()[:16],
                 simplifier=None if simplifier is None else getattr(simplifier, 'model_id', type(simplifier).__name__),
                 max_tokens=max_tokens, min_tokens=min_tokens, max_retries=max_retries, seed=seed)
-    # the revision asked for and the commit loaded of a hub model (none for the offline captioners: their stores keep their keys)
-    loaded = {k: s for k, m in (('source', captioner), ('simplifier_source', simplifier)) if (s := getattr(m, 'source', None))}
+    # a hub model's revision asked for and commit loaded (none for the offline captioners: their stores keep their keys)
+    models = (('source', captioner), ('simplifier_source', simplifier))
+    loaded = {k: s for k, m in models if (s := getattr(m, 'source', None))}
     return settings_hash(desc | loaded)
 
 def balanced_subset(records, limit: int) -> list[dict]:

@@ -23,8 +23,8 @@ from tqdm import tqdm  # text bars: they show in logs and papermill-executed not
 from transformers import AutoModelForImageClassification, ViTConfig, ViTForImageClassification, get_linear_schedule_with_warmup
 
 from .data import load_image
-from .io import (ModelUnavailableError, load_torch_file, local_model_folder, model_source, model_unavailable, numpy_rng,
-                       revision_kwargs, settings_hash, write_atomic)
+from .io import (ModelUnavailableError, load_torch_file, local_model_folder, model_source, model_unavailable,
+                       numpy_rng, revision_kwargs, settings_hash, write_atomic)
 
 # %% auto #0
 __all__ = ['VIT_IN21K', 'IN21K_MEAN_STD', 'TINY_VIT', 'label_maps', 'build_classifier', 'preprocessing_of', 'pixel_array',
@@ -51,9 +51,10 @@ def _hub_unavailable(model_id, err, revision=None) -> ModelUnavailableError:
 
 def build_classifier(model_id: str, classes, image_size: int = 224, seed: int = 0, mean=IN21K_MEAN_STD, std=IN21K_MEAN_STD,
                      revision: str | None = None, **tiny) -> ViTForImageClassification:
-    """A ViT classifier for `classes`: 'tiny' = a small one from a config (`TINY_VIT`, entries overridable by `tiny`), else a hub id
-    (at `revision`: classify.model_revision) or local folder whose pretrained backbone gets a fresh head. Fresh weights depend on
-    `seed` only; the input recipe is stored in `config.preprocessing`, what was loaded in `config.pretrained_source`."""
+    """A ViT classifier for `classes`: 'tiny' = a small one from a config (`TINY_VIT`, entries overridable by `tiny`),
+    else a hub id (at `revision`: classify.model_revision) or local folder whose pretrained backbone gets a fresh head.
+    Fresh weights depend on `seed` only; the input recipe is stored in `config.preprocessing`, what was loaded in
+    `config.pretrained_source`."""
     id2label, label2id = label_maps(classes)
     with torch.random.fork_rng(devices=[]):  # seeded fresh weights; the caller's random state is left as it was
         torch.manual_seed(seed)
@@ -64,8 +65,9 @@ def build_classifier(model_id: str, classes, image_size: int = 224, seed: int = 
             source = dict(model='tiny', revision=None, commit=None)  # built from a config here
         else:
             try:
-                model = ViTForImageClassification.from_pretrained(model_id, num_labels=len(id2label), id2label=id2label, label2id=label2id,
-                                                                  ignore_mismatched_sizes=True, **revision_kwargs(model_id, revision))
+                model = ViTForImageClassification.from_pretrained(
+                    model_id, num_labels=len(id2label), id2label=id2label, label2id=label2id,
+                    ignore_mismatched_sizes=True, **revision_kwargs(model_id, revision))
             except OSError as e:  # what transformers raises for a missing folder, file or hub connection
                 raise _hub_unavailable(model_id, e, revision_kwargs(model_id, revision).get('revision')) from e
             source = model_source(model_id, revision, commit=getattr(model.config, '_commit_hash', None))

@@ -68,23 +68,26 @@ def article(word: str) -> str:
 CAPTION_FIELDS = ('article', 'modality', 'name')  # what a `simple_caption` template may use
 
 def caption_template_problem(template) -> str | None:
-    """Why `template` is not a valid `simple_caption` (only `{article}`, `{modality}` and `{name}`, each plain: no format spec, conversion,
-    index or attribute; `{{`/`}}` for a brace), or None. A format spec such as `{name:>999999999}` would build a gigabyte string."""
+    """Why `template` is not a valid `simple_caption` (only `{article}`, `{modality}` and `{name}`, each plain: no
+    format spec, conversion, index or attribute; `{{`/`}}` for a brace), or None. A format spec such as
+    `{name:>999999999}` would build a gigabyte string."""
     if not isinstance(template, str): return f"must be a string, not {type(template).__name__}"
     try: parts = list(string.Formatter().parse(template))
     except ValueError as e: return f"is not a valid template ({e}); write a literal brace as {{{{ or }}}}"
     for _, field, spec, conversion in parts:
         if field is not None and (field not in CAPTION_FIELDS or spec or conversion):
             used = '{' + field + (f'!{conversion}' if conversion else '') + (f':{spec}' if spec else '') + '}'
-            return f"uses {used}: only {{article}}, {{modality}} and {{name}} are allowed, without a format spec, conversion, index or attribute"
+            return (f"uses {used}: only {{article}}, {{modality}} and {{name}} are allowed, without a format spec, "
+                    "conversion, index or attribute")
     return None
 
 def simple_caption(spec: DatasetSpec, cls: str) -> str:
-    "The ablation's simple caption, e.g. 'An endoscopic image of polyps': `spec.simple_caption` with its fields filled in (nothing else)."
+    "The ablation's simple caption, e.g. 'An endoscopic image of polyps': `spec.simple_caption`'s fields filled in."
     if problem := caption_template_problem(spec.simple_caption):
         raise DatasetError(f"dataset '{spec.name}': simple_caption {spec.simple_caption!r} {problem}")
     values = dict(article=article(spec.modality), modality=spec.modality, name=spec.name_of(cls))
-    return ''.join(text + (values[field] if field is not None else '') for text, field, _, _ in string.Formatter().parse(spec.simple_caption))
+    parts = string.Formatter().parse(spec.simple_caption)
+    return ''.join(text + (values[field] if field is not None else '') for text, field, _, _ in parts)
 
 # %% ../nbs/01_data.ipynb #66511e5d
 _SKIN_CLASSES = ['common-nevus', 'melanoma', 'seborrheic-keratosis', 'carcinoma', 'lentigo-solaris',
@@ -138,7 +141,8 @@ def spec_from_dict(name: str, entry: dict, source: str = 'datasets.yaml') -> Dat
     if entry.get('layout', 'folders') not in ('folders', 'csv'):
         raise DatasetError(f"{source}: dataset '{name}': layout must be 'folders' or 'csv', not {entry['layout']!r}")
     if 'simple_caption' in entry and (problem := caption_template_problem(entry['simple_caption'])):
-        raise DatasetError(f"{source}: dataset '{name}': simple_caption {entry['simple_caption']!r} {problem}. Fix that entry in {source}.")
+        raise DatasetError(f"{source}: dataset '{name}': simple_caption {entry['simple_caption']!r} {problem}. "
+                           f"Fix that entry in {source}.")
     return DatasetSpec(name=name, **{**entry, 'classes': [str(c) for c in entry['classes']]})
 
 def load_registry(path=None) -> dict[str, DatasetSpec]:
@@ -177,16 +181,16 @@ def _to_8bit(im: Image.Image) -> Image.Image:
     hi = 65535.0 if im.mode.startswith('I;16') or a.max() > 255 else 255.0
     return Image.fromarray(np.clip(a / hi * 255.0 + 0.5, 0, 255).astype(np.uint8), 'L')
 
-MAX_PIXELS = 89_478_485  # data.max_pixels' default: Pillow's own Image.MAX_IMAGE_PIXELS (1 GiB / 4 / 3), e.g. 9459 x 9459
+MAX_PIXELS = 89_478_485  # data.max_pixels' default: Pillow's Image.MAX_IMAGE_PIXELS (1 GiB / 4 / 3), e.g. 9459 x 9459
 _DEEP_MODES = ('I;16', 'I;16B', 'I;16L', 'I;16N', 'I', 'F')  # more than 8 bits per sample
 DEEP_COST = 4  # such a pixel counts 4 times against the limit: `_to_8bit` holds it as an 8-byte float
 
 class ImageTooLargeError(ValueError):
-    "An image has more pixels than the decoding limit allows (a decompression bomb, or far larger than the study needs): not decoded."
+    "An image has more pixels than the decoding limit (a decompression bomb, or far larger than needed): not decoded."
 
 @contextlib.contextmanager
 def _decoding_limit(max_pixels: int | None):
-    "Pillow's decompression-bomb check at `max_pixels` (None: off) for the duration: an error (not Pillow's warning) above it."
+    "Pillow's decompression-bomb check at `max_pixels` (None: off) meanwhile: an error (not Pillow's warning) above it."
     old = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = max_pixels
     try:
@@ -196,19 +200,22 @@ def _decoding_limit(max_pixels: int | None):
     finally: Image.MAX_IMAGE_PIXELS = old
 
 def _too_large(path, max_pixels: int, size=None, deep: bool = False, why: str = '') -> ImageTooLargeError:
-    what = (f"{size[0]}x{size[1]} px" + (f" at more than 8 bits per sample (counted {DEEP_COST} times)" if deep else '')) if size else why
-    return ImageTooLargeError(f"{path}: image is too large to decode safely ({what}; the limit data.max_pixels is {max_pixels:,} "
-                              f"pixels): not decoded")
+    deep = f" at more than 8 bits per sample (counted {DEEP_COST} times)" if deep else ''
+    what = f"{size[0]}x{size[1]} px{deep}" if size else why
+    return ImageTooLargeError(f"{path}: image is too large to decode safely ({what}; the limit data.max_pixels is "
+                              f"{max_pixels:,} pixels): not decoded")
 
 def open_image(path, max_pixels: int | None = None) -> tuple[Image.Image, list[str]]:
-    """Decode `path` fully and return `(rgb_image, conversions)`; raises on unreadable or truncated files. With `max_pixels`, an
-    image above it (x`DEEP_COST` above 8 bits per sample) raises `ImageTooLargeError` before any pixel is decoded."""
+    """Decode `path` fully and return `(rgb_image, conversions)`; raises on unreadable or truncated files. With
+    `max_pixels`, an image above it (x`DEEP_COST` above 8 bits per sample) raises `ImageTooLargeError` before any
+    pixel is decoded."""
     notes = []
     with contextlib.ExitStack() as stack:
         if max_pixels is not None:
-            with _decoding_limit(None): im = stack.enter_context(Image.open(path))  # the header only: medart's check comes next
+            with _decoding_limit(None): im = stack.enter_context(Image.open(path))  # the header only: checked next
             deep = im.mode in _DEEP_MODES
-            if im.size[0] * im.size[1] * (DEEP_COST if deep else 1) > max_pixels: raise _too_large(path, max_pixels, im.size, deep)
+            if im.size[0] * im.size[1] * (DEEP_COST if deep else 1) > max_pixels:
+                raise _too_large(path, max_pixels, im.size, deep)
             stack.enter_context(_decoding_limit(max_pixels))  # and Pillow's, for each frame it decodes
         else: im = stack.enter_context(Image.open(path))  # Pillow's own limits
         try: im.load()
@@ -229,19 +236,20 @@ _FIXES = {
     'truncated': "the file is cut off (interrupted copy or download): re-copy it or delete it",
     'tiny': "the image is too small to be useful: delete it, or lower data.min_side in params.yaml if intended",
     'converted': "re-save it as 8-bit RGB (JPEG/PNG) to silence this report",
-    'large': "downscale it (the study trains at 512 px at most) and re-save it; or, if it is genuine and the machine has the memory, "
-             "raise data.max_pixels in params.yaml (at most 178956970, e.g. `dvc exp run -S data.max_pixels=150000000`)",
+    'large': "downscale it (the study trains at 512 px at most) and re-save it; or, if it is genuine and the machine "
+             "has the memory, raise data.max_pixels in params.yaml (at most 178956970; "
+             "`dvc exp run -S data.max_pixels=150000000`)",
 }
 
 def check_image(path, min_side: int = 64, max_pixels: int = MAX_PIXELS) -> ImageProblem | None:
-    """None if `path` is a usable 8-bit RGB image; otherwise an `ImageProblem` saying whether it is skipped or converted, and the fix.
-    An image above `max_pixels` (see `open_image`) is skipped without being decoded."""
+    """None if `path` is a usable 8-bit RGB image; otherwise an `ImageProblem` saying whether it is skipped or
+    converted, and the fix. An image above `max_pixels` (see `open_image`) is skipped without being decoded."""
     path = Path(path)
     if path.stat().st_size == 0: return ImageProblem(str(path), 'empty file (0 bytes)', 'skipped', _FIXES['empty'])
     try: rgb, notes = open_image(path, max_pixels)
     except ImageTooLargeError as e:
-        return ImageProblem(str(path), str(e).removeprefix(f"{path}: ") + ' (a decompression bomb, or far larger than the study needs)',
-                            'skipped', _FIXES['large'])
+        why = str(e).removeprefix(f"{path}: ") + ' (a decompression bomb, or far larger than the study needs)'
+        return ImageProblem(str(path), why, 'skipped', _FIXES['large'])
     except UnidentifiedImageError: return ImageProblem(str(path), 'not a readable image', 'skipped', _FIXES['corrupt'])
     except (OSError, SyntaxError, ValueError) as e:
         kind = 'truncated' if 'truncated' in str(e).lower() else 'corrupt'
@@ -371,7 +379,8 @@ def _deduplicate(records: list[dict]) -> tuple[list[dict], list[ImageProblem]]:
 
 def scan_dataset(spec: DatasetSpec, root, min_side: int = 64, progress: bool = True,
                  max_pixels: int = MAX_PIXELS) -> tuple[list[dict], list[ImageProblem]]:
-    "List, check (`check_image`) and de-duplicate the images of `spec` under `root`: `(records, problems)`; records have path, label, group, sha256."
+    """List, check (`check_image`) and de-duplicate the images of `spec` under `root`: `(records, problems)`; records
+    have path, label, group, sha256."""
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"{root}: dataset '{spec.name}' not found. {spec.source}")
@@ -433,9 +442,9 @@ def _empty_classes_error(spec: DatasetSpec, root: Path, empty: list[str], proble
 def prepare_split(dataset: str, out, data_root='data', synth_root='runs/synth', registry_path=None, test_fraction: float = 0.2,
                   seed: int = 0, min_side: int = 64, synth_images_per_class: int = 200, synth_size: int = 64,
                   allow_empty_classes: bool = False, max_pixels: int = MAX_PIXELS) -> dict:
-    """Prepare `dataset`: synthesise it if procedural, scan, check (images above `max_pixels` are skipped undecoded), split, write
-    the manifest `out`; return the manifest. A declared class without a usable image stops it (`DatasetError` with the fix) unless
-    `allow_empty_classes`."""
+    """Prepare `dataset`: synthesise it if procedural, scan, check (images above `max_pixels` are skipped undecoded),
+    split, write the manifest `out`; return the manifest. A declared class without a usable image stops it
+    (`DatasetError` with the fix) unless `allow_empty_classes`."""
     spec = get_dataset(dataset, registry_path)
     root = dataset_root(spec, data_root, synth_root)
     if spec.synthetic:
@@ -449,8 +458,8 @@ def prepare_split(dataset: str, out, data_root='data', synth_root='runs/synth', 
     records = split_records(records, test_fraction, seed)
     counts = {c: {s: sum(r['label'] == c and r['split'] == s for r in records) for s in ('train', 'test')} for c in spec.classes}
     manifest = dict(dataset=dataset, root=str(root), modality=spec.modality, classes=spec.classes,
-                    params=dict(test_fraction=test_fraction, seed=seed, min_side=min_side, allow_empty_classes=allow_empty_classes,
-                                max_pixels=max_pixels),
+                    params=dict(test_fraction=test_fraction, seed=seed, min_side=min_side,
+                                allow_empty_classes=allow_empty_classes, max_pixels=max_pixels),
                     counts=counts, empty_classes=empty, files=records, problems=[asdict(p) for p in problems])
     write_json_atomic(out, manifest)
     return manifest

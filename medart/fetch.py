@@ -67,21 +67,21 @@ def _allowed(url, after=None) -> bool:
 def _check_url(url):
     "Raise DownloadError unless `url` is https (or plain http to this machine)."
     if not _allowed(url):
-        raise DownloadError(f"Refusing to download {url}: only https:// URLs are allowed (plain http, ftp or file URLs can be read "
-                            f"or altered on the way). Fix: use the https:// address of the file.")
+        raise DownloadError(f"Refusing to download {url}: only https:// URLs are allowed (plain http, ftp or file "
+                            f"URLs can be read or altered on the way). Fix: use the https:// address of the file.")
 
 class _HttpsRedirects(urllib.request.HTTPRedirectHandler):
     "Follow a redirect only to an allowed URL: never from https down to http."
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         if not _allowed(newurl, after=req.full_url):
-            raise DownloadError(f"{req.full_url} redirected (HTTP {code}) to {newurl}: refused, a download may only be redirected to "
-                                f"another https:// URL (a downgrade to http could be altered on the way). Fix: download it by hand "
-                                f"from a trusted https:// address.")
+            raise DownloadError(f"{req.full_url} redirected (HTTP {code}) to {newurl}: refused, a download may only "
+                                f"be redirected to another https:// URL (a downgrade to http could be altered on the "
+                                f"way). Fix: download it by hand from a trusted https:// address.")
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 def _open(url, start, timeout, validator=None):
-    """Open `url`, asking for bytes from `start` on if the file is still the one of `validator` (`If-Range`); None means the server
-    says there is nothing left (HTTP 416)."""
+    """Open `url`, asking for bytes from `start` on if the file is still the one of `validator` (`If-Range`); None means
+    the server says there is nothing left (HTTP 416)."""
     _check_url(url)
     headers = {'User-Agent': 'medart-fetch'}
     if start: headers.update({'Range': f'bytes={start}-', 'If-Range': validator})
@@ -116,12 +116,12 @@ def _validator_path(dest):
     return Path(dest).with_name(Path(dest).name + '.part.json')
 
 def _validator(headers):
-    "The strong validator of a response for If-Range: its ETag unless weak (W/...), else its Last-Modified; None without either."
+    "The strong validator of a response for If-Range: its ETag unless weak (W/...), else its Last-Modified; or None."
     etag = headers.get('ETag')
     return etag if etag and not etag.startswith('W/') else headers.get('Last-Modified')
 
 def _kept_validator(dest, url):
-    "The validator kept for `dest`'s `.part` when it was downloaded from `url`, else None (the `.part` cannot be resumed)."
+    "The validator kept for `dest`'s `.part` when it came from `url`, else None (the `.part` cannot be resumed)."
     try: kept = json.loads(_validator_path(dest).read_text())
     except (OSError, ValueError): return None
     return kept.get('validator') if kept.get('url') == url else None
@@ -180,9 +180,9 @@ def _usable(path, sha256, check) -> bool:
     return check is None or check(path) is None
 
 def download(url, dest, sha256=None, resume=True, timeout=30, chunk_size=1<<20, progress=True, check=None) -> Path:
-    """Download `url` (https) to `dest` via `dest.part` (resumable while unchanged), check `sha256` if given, else `check` (a function
-    of the path returning a problem or None, e.g. `zip_problem`), then atomically move into place. An existing `dest` is used as it
-    is when it passes the same checks; otherwise it is downloaded again."""
+    """Download `url` (https) to `dest` via `dest.part` (resumable while unchanged), check `sha256` if given, else
+    `check` (a function of the path returning a problem or None, e.g. `zip_problem`), then atomically move into place.
+    An existing `dest` is used as it is when it passes the same checks; otherwise it is downloaded again."""
     dest = Path(dest)
     if dest.exists() and _usable(dest, sha256, check): return dest
     _check_url(url)
@@ -193,9 +193,9 @@ def download(url, dest, sha256=None, resume=True, timeout=30, chunk_size=1<<20, 
     _check_sha(part, sha256, url, dest)
     if sha256 is None and check is not None and (problem := check(part)):
         part.unlink(); _validator_path(dest).unlink(missing_ok=True)  # complete but unusable: resuming it cannot help
-        raise DownloadError(f"The download of {url} is complete but not usable ({problem}); it was deleted and {dest} was left as it "
-                            f"was. Fix: call again to download it afresh; if it fails again, the file upstream is broken: "
-                            f"{_manual_fix(url, dest)}")
+        raise DownloadError(f"The download of {url} is complete but not usable ({problem}); it was deleted and "
+                            f"{dest} was left as it was. Fix: call again to download it afresh; if it fails again, "
+                            f"the file upstream is broken: {_manual_fix(url, dest)}")
     os.replace(part, dest)   # atomic: dest is either absent or complete and verified
     _validator_path(dest).unlink(missing_ok=True)
     return dest
@@ -256,8 +256,8 @@ def extract_archive(archive, dest) -> Path:
     return dest
 
 def zip_problem(path) -> str | None:
-    """Why `path` is not a complete, readable zip archive (not a zip, cut off, a member whose CRC does not match), or None: the
-    least an archive without a published hash must pass before first use. Reads every member once."""
+    """Why `path` is not a complete, readable zip archive (not a zip, cut off, a member whose CRC does not match), or
+    None: the least an archive without a published hash must pass before first use. Reads every member once."""
     try:
         with zipfile.ZipFile(path) as z: bad = z.testzip()
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, zlib.error) as e:
@@ -314,7 +314,8 @@ def _unpack_kvasir(zip_path, out):
     finally: shutil.rmtree(staging, ignore_errors=True)
 
 def fetch_kvasir(root='data', url=KVASIR_V2['url'], sha256=None) -> Path:
-    "Download (https; a readable zip, then a trust-on-first-use hash) and extract Kvasir v2 so that `root/kvasir/<class>/*.jpg` exists."
+    """Download (https; a readable zip, then a trust-on-first-use hash) and extract Kvasir v2 so that
+    `root/kvasir/<class>/*.jpg` exists."""
     root = Path(root); out = root/'kvasir'
     if out.exists():
         if missing := _missing_classes(out):

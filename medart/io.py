@@ -106,11 +106,11 @@ def linear_seed(seed: int, index: int = 0, stride: int = 1, modulo: int | None =
 
 # %% ../nbs/00a_io.ipynb #7ed5e3c4
 class UnsafeFileError(RuntimeError):
-    "A torch file holds objects outside the safe set (tensors, dicts, lists, numbers, strings, the allow-list): it was not loaded."
+    "A torch file holds objects outside the safe set (tensors, containers, numbers, strings, allow-list): not loaded."
 
 def load_torch_file(path, map_location=None, allow=(), **kw):
-    """`torch.load(path, weights_only=True)`: tensors, containers, numbers and strings, plus the classes in `allow` (an allow-list of
-    globals); anything else raises `UnsafeFileError` naming `path`. `kw` go to `torch.load` (e.g. `mmap=True`)."""
+    """`torch.load(path, weights_only=True)`: tensors, containers, numbers and strings, plus the classes in `allow` (an
+    allow-list of globals); anything else raises `UnsafeFileError` naming `path`; `kw` go to `torch.load`."""
     import pickle, torch
     try:
         with torch.serialization.safe_globals(list(allow)):
@@ -118,10 +118,10 @@ def load_torch_file(path, map_location=None, allow=(), **kw):
     except pickle.UnpicklingError as e:
         why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise UnsafeFileError(
-            f"{path}: refused to load: it holds objects other than tensors, numbers, strings, lists and dicts, which could run "
-            f"code when unpickled ({why}). medart writes no such file: it was altered or comes from elsewhere. Fix: delete it "
-            f"(a checkpoint: training resumes from the one before, or starts afresh); never load it with weights_only=False "
-            f"unless you trust whoever wrote it.") from None
+            f"{path}: refused to load: it holds objects other than tensors, numbers, strings, lists and dicts, "
+            f"which could run code when unpickled ({why}). medart writes no such file: it was altered or comes from "
+            f"elsewhere. Fix: delete it (a checkpoint: training resumes from the one before, or starts afresh); "
+            f"never load it with weights_only=False unless you trust whoever wrote it.") from None
 
 # %% ../nbs/00a_io.ipynb #a0a71dd8
 class ModelUnavailableError(RuntimeError):
@@ -156,19 +156,21 @@ def model_unavailable(what: str, model, key: str, err: BaseException | None = No
 def _is_folder(model) -> bool: return Path(str(model)).expanduser().is_dir()
 
 def revision_kwargs(model, revision: str | None = None) -> dict:
-    "`{'revision': revision}` for `from_pretrained` when `model` is a hub id and a revision is set; `{}` for a local folder or no revision."
+    "`{'revision': revision}` for `from_pretrained` when `model` is a hub id and a revision is set; else `{}`."
     return {'revision': str(revision)} if revision and not _is_folder(model) else {}
 
 def model_source(model, revision: str | None = None, commit: str | None = None, cache_dir=None) -> dict:
-    """What pretrained weights were loaded from, for a stage's record: `{'model', 'revision', 'commit'}`. A local folder: revision and
-    commit None. A hub id: the `revision` asked for (None: the default branch) and the `commit` loaded: `commit` if the loader knows
-    it, else the snapshot of that revision in the Hugging Face cache (`cache_dir`, default the usual one; no network), else None."""
+    """What pretrained weights were loaded from, for a stage's record: `{'model', 'revision', 'commit'}`. A local
+    folder: revision and commit None. A hub id: the `revision` asked for (None: the default branch) and the `commit`
+    loaded: `commit` if the loader knows it, else the snapshot of that revision in the Hugging Face cache (`cache_dir`,
+    default the usual one; no network), else None."""
     model = str(model)
     if _is_folder(model): return dict(model=model, revision=None, commit=None)
     if commit is None:
         try:
             from huggingface_hub import snapshot_download
-            commit = Path(snapshot_download(model, revision=revision or None, local_files_only=True, cache_dir=cache_dir)).name
+            folder = snapshot_download(model, revision=revision or None, local_files_only=True, cache_dir=cache_dir)
+            commit = Path(folder).name  # snapshots/<commit>
         except (ImportError, OSError, ValueError): commit = None  # not in the cache, or not a hub id (e.g. 'tiny')
     return dict(model=model, revision=revision or None, commit=commit)
 
@@ -188,7 +190,7 @@ class Markdown(str):
     "Text that is Markdown on purpose (e.g. `**failed**`): `md_escape` returns it as it is."
 
 def md_escape(text) -> str:
-    "`text` (a name, caption, message; any value, as `str`) made inert in Markdown and the HTML rendered from it; `Markdown` passes."
+    "`text` (a name, caption, message; any value, as `str`) made inert in Markdown and its HTML; `Markdown` passes."
     if isinstance(text, Markdown): return text
     s = ' '.join(str(text).splitlines())
     return _MD_SPECIAL.sub(r'\\\1', s).replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')

@@ -304,12 +304,13 @@ def peft_snippet(meta) -> str:
         '```'])
 
 def add_card_samples(folder, image, caption: str = '') -> Path:
-    "Copy the image `image` into the adapter `folder` as samples.png and show it in its model card (README.md), once, with `caption` (text)."
+    "Copy `image` into the adapter `folder` as samples.png; show it in its model card (README.md) once, with `caption`."
     folder, card = Path(folder), Path(folder) / 'README.md'
     if not card.is_file(): raise FileNotFoundError(f"{card}: no model card; write the adapters with save_adapters first")
     shutil.copyfile(image, folder / 'samples.png')
     text = re.sub(r'\n## Samples\n.*?(?=\n## )', '', card.read_text(), flags=re.S)  # a previous samples section
-    section = f"\n## Samples\n\n![samples](samples.png)\n\n{md_escape(caption)}\n".replace('\n\n\n', '\n\n')  # the caption is text
+    # the caption is text (escaped)
+    section = f"\n## Samples\n\n![samples](samples.png)\n\n{md_escape(caption)}\n".replace('\n\n\n', '\n\n')
     text = text.replace('\n## Settings', section + '\n## Settings', 1) if '\n## Settings' in text else text + section
     card.write_text(text)
     return folder / 'samples.png'
@@ -325,7 +326,8 @@ def _name_patterns(names):
 def model_card(meta):
     "A README.md (model card) for adapters described by `meta` (what `save_adapters` writes as medart_lora.json)."
     s, comps = meta.get('settings', {}), meta['components']
-    lines = ['---', f"base_model: {json.dumps(meta.get('base') or 'unknown')}", 'library_name: peft',  # a YAML (JSON) string
+    # base_model: a YAML (JSON) string, whatever the base is called
+    lines = ['---', f"base_model: {json.dumps(meta.get('base') or 'unknown')}", 'library_name: peft',
              'tags: [medart, pixart-alpha, lora, text-to-image, medical-imaging]', '---', '',
              '# Med-Art LoRA adapters', '',
              'LoRA adapters for PixArt-α (DiT) and its T5 text encoder, trained with '
@@ -346,8 +348,9 @@ def model_card(meta):
     for comp, c in comps.items():
         lines += [f'- `{comp}`: ' + ', '.join(f'`{p}`' for p in _name_patterns(c['target_modules']))]
     params = json.dumps(meta.get('params', {}), indent=1, default=str)
-    fence = '`' * max(3, 1 + max((len(r) for r in re.findall('`+', params)), default=0))  # longer than any run of ` in the values
-    lines += ['', '## Training parameters', '', fence + 'json', params, fence, '', '## Use', '', peft_snippet(meta), '', 'With medart (it also checks that the base is the one the adapters were trained on):', '',
+    fence = '`' * max(3, 1 + max((len(r) for r in re.findall('`+', params)), default=0))  # longer than any ` run in it
+    lines += ['', '## Training parameters', '', fence + 'json', params, fence,
+              '', '## Use', '', peft_snippet(meta), '', 'With medart (it also checks that the base is the one the adapters were trained on):', '',
               '```python', 'from medart.models import load_pixart',
               'from medart.lora import load_adapters', f"pipe = load_pixart({meta['base']!r})" if meta.get('base') else
               "pipe = load_pixart('<the base they were trained from: hub id or saved folder>')",

@@ -21,7 +21,8 @@ from .tiny.families import build_tiny_pipeline
 # %% ../nbs/04_models.ipynb #cf9f01e0
 PIXART_ID = 'PixArt-alpha/PixArt-XL-2-512x512'
 
-from .io import ModelUnavailableError, local_model_folder, model_source, model_unavailable, revision_kwargs  # defined in the leaf module, so that loaders anywhere raise the same class
+# defined in the leaf module, so that loaders anywhere raise the same class
+from .io import ModelUnavailableError, local_model_folder, model_source, model_unavailable, revision_kwargs
 
 # %% ../nbs/04_models.ipynb #88cf8e16
 def count_parameters(module):
@@ -80,8 +81,9 @@ def _unavailable(model, reason=None, revision=None):
     local = _LOCAL_DIRS.get(hub_id, local_model_folder(hub_id))
     if not reason:  # not a folder, not in the cache: medart.io's message ('org/name' may also have been meant as a relative folder)
         folder = f"If {name!r} was meant as a folder: it does not exist under {os.getcwd()}.\n" if name != PIXART_ID else ''
-        return model_unavailable('PixArt-α pipeline' + (f' (revision {revision})' if revision else ''), name, 'models.pixart',
-                                 hub_id=name + (f' --revision {revision}' if revision else ''), local=local,
+        at = f' --revision {revision}' if revision else ''
+        what = 'PixArt-α pipeline' + (f' (revision {revision})' if revision else '')
+        return model_unavailable(what, name, 'models.pixart', hub_id=name + at, local=local,
                                  alternative=folder + "Or use profile 'tiny', which needs no download.")
     return ModelUnavailableError(
         f"Cannot load the PixArt-α pipeline {name!r}: {reason}.\nFix: pass a folder written by `save_pretrained` (the tiny "
@@ -90,8 +92,8 @@ def _unavailable(model, reason=None, revision=None):
         f"`models.pixart: {local}` in params.yaml.\nOr use profile 'tiny', which needs no download.")
 
 def load_pixart(model=PIXART_ID, dtype=torch.float32, device='cpu', revision=None, **kw):
-    """Load a PixArt-α pipeline from a hub id (at `revision`: models.pixart_revision) or a local `save_pretrained` folder, on `device`
-    in `dtype`; what was loaded (the commit of a hub snapshot) is in `pipe_state(pipe).source`."""
+    """Load a PixArt-α pipeline from a hub id (at `revision`: models.pixart_revision) or a local `save_pretrained`
+    folder, on `device` in `dtype`; what was loaded (the commit of a hub snapshot) is in `pipe_state(pipe).source`."""
     path = Path(model).expanduser()
     if path.exists() or _looks_like_path(model):
         if not (path / 'model_index.json').is_file():
@@ -106,7 +108,8 @@ def load_pixart(model=PIXART_ID, dtype=torch.float32, device='cpu', revision=Non
     return pipe.to(device)
 
 # %% ../nbs/04_models.ipynb #8fb0dec4
-def load_pipeline(profile='tiny', model=None, seed=0, resolution=64, dtype=torch.float32, device='cpu', revision=None, **kw):
+def load_pipeline(profile='tiny', model=None, seed=0, resolution=64, dtype=torch.float32, device='cpu', revision=None,
+                  **kw):
     "The pipeline for `profile` ('tiny' or 'full'); `model` is a hub id (pinned to `revision`) or a saved folder."
     if profile == 'full': return load_pixart(model or PIXART_ID, dtype=dtype, device=device, revision=revision, **kw)
     if profile != 'tiny': raise ValueError(f"unknown profile {profile!r}: use 'tiny' or 'full'")
@@ -125,11 +128,11 @@ def _prepare(pipe, records, captions, train, seed=0) -> TrainPlan:
 
 def _start(profile, base=None, model=None, classes=None, resolution=None, seed=0, device='cpu', base_revision=None,
            model_revision=None):
-    "The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or PixArt-α's hub id at `base_revision` or folder); its name."
+    "The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or hub id at `base_revision`); its name."
     return load_pipeline(profile, model=base, device=device, revision=base_revision), base
 
 def _trained(profile, base=None, adapter=None, model=None, device='cpu', base_revision=None, model_revision=None):
-    "The fine-tuned pipeline the generate stage samples: `base` (at `base_revision`) with `adapter`'s adapters merged; its name, resolution."
+    "The pipeline the generate stage samples: `base` (at `base_revision`) with `adapter` merged; name, resolution."
     pipe = load_pipeline(profile, model=base, device=device, revision=base_revision)
     load_adapters(pipe, adapter, merge=True)  # merged into the weights: plain layers, faster sampling
     return pipe, base, model_summary(pipe)['resolution']

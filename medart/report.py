@@ -219,17 +219,19 @@ def protocol_summary(protocols: dict) -> str:
             for key in ('kid_note', 'floor_note'):
                 if q.get(key): notes.setdefault(q[key], set()).add(m)
     table = markdown_table(['method', 'compared', 'N (real side)', 'N (other side)', 'image side', 'KID subset x subsets', 'networks'], rows)
-    return table + ''.join(f"\n\n> {md_escape(note)} ({md_escape(', '.join(sorted(ms)))})" for note, ms in notes.items())
+    return table + ''.join(f"\n\n> {md_escape(n)} ({md_escape(', '.join(sorted(ms)))})" for n, ms in notes.items())
 
 # %% ../nbs/15_report.ipynb #a20ec4fe
 def write_report(out_dir, title: str, sections: list[tuple[str, str]], figures: dict | None = None) -> Path:
-    """Write out_dir/report.md: `title`, then each (heading, markdown) section; save `figures` {name: Figure} as PNG and link them.
-    The title and headings are text (escaped, `md_escape`); each section's body is Markdown (its tables escape their cells)."""
+    """Write out_dir/report.md: `title`, then each (heading, markdown) section; save `figures` {name: Figure} as PNG
+    and link them. The title and headings are text (escaped, `md_escape`); each section's body is Markdown (its tables
+    escape their cells)."""
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     parts = [f"# {md_escape(title)}\n"]
     for heading, body in sections: parts.append(f"## {md_escape(heading)}\n\n{body.strip()}\n")
     for name, fig in (figures or {}).items():
-        if not re.fullmatch(r'[A-Za-z0-9_-]+', name): raise ValueError(f"figure name {name!r}: letters, digits, _ and - only (a file name)")
+        if not re.fullmatch(r'[A-Za-z0-9_-]+', name):
+            raise ValueError(f"figure name {name!r}: letters, digits, _ and - only (a file name)")
         fig.savefig(out / f'{name}.png', dpi=110, bbox_inches='tight')
         parts.append(f"![{name}]({name}.png)\n")
     path = out / 'report.md'

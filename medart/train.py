@@ -25,7 +25,8 @@ from PIL import Image
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .data import load_image
-from .io import load_torch_file, seeded_generator, settings_hash, write_atomic  # seeded_generator: medart.train.seeded_generator still works
+# seeded_generator: medart.train.seeded_generator still works
+from .io import load_torch_file, seeded_generator, settings_hash, write_atomic
 from .families import pipe_state, vae_factor
 from .registry import family_of, sample_images
 
@@ -296,8 +297,9 @@ def grad_norm(params) -> float:
     return float(torch.nn.utils.get_total_norm(grads)) if grads else 0.0  # what clip_grad_norm_ measures
 
 def average_gradients(acc, params) -> None:
-    """Replace every process's gradients of `params` by their mean over the processes (one all-reduce of the flattened gradients,
-    `acc.reduce`; a missing gradient counts as zero): the training step's one synchronisation. Nothing to do in one process."""
+    """Replace every process's gradients of `params` by their mean over the processes (one all-reduce of the flattened
+    gradients, `acc.reduce`; a missing gradient counts as zero): the training step's one synchronisation. One process: a
+    no-op."""
     if acc.num_processes == 1: return
     for p in params:
         if p.grad is None: p.grad = torch.zeros_like(p)
@@ -306,7 +308,7 @@ def average_gradients(acc, params) -> None:
 
 @contextlib.contextmanager
 def unsynchronised(acc, modules):
-    "Every backward inside is local to this process: DDP's own all-reduce is off for `modules` (`average_gradients` synchronises)."
+    "Every backward inside is local to this process: DDP's all-reduce is off for `modules` (`average_gradients` syncs)."
     with contextlib.ExitStack() as stack:
         for m in modules: stack.enter_context(acc.no_sync(m))
         yield
@@ -369,8 +371,8 @@ def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: i
             caps = [conditions[i] if torch.rand(1, generator=g).item() >= caption_dropout else family.null for i in idx]  # null: unconditional
             mean, std = latents['mean'][idx], latents['std'][idx]
             z = (mean + std * torch.randn(mean.shape, generator=g)).to(device)
-            # DDP's reducer, armed by the diffusion forward, would take the first backward's gradients (the extra loss's) and leave
-            # the diffusion loss's local; so every backward is local and one explicit all-reduce averages their sum (see above)
+            # DDP's reducer, armed by the diffusion forward, would take the first backward's gradients (the extra
+            # loss's) and leave the diffusion loss's local: every backward is local, one all-reduce averages their sum
             with acc.accumulate(*wrapped.values()), acc.autocast(), unsynchronised(acc, wrapped.values()):
                 cond = family.encode(pipe, caps, resolution, max_tokens, modules=wrapped)
                 loss_d = diffusion_loss(family, pipe, denoiser, noise_scheduler, z, cond, g)
@@ -386,7 +388,7 @@ def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: i
                     acc.backward(extra['loss'])
                     extra_norm = grad_norm(params)
                 acc.backward(loss_d)
-                if acc.sync_gradients: average_gradients(acc, params)  # the synchronisation: every process steps with the mean
+                if acc.sync_gradients: average_gradients(acc, params)  # the sync: every process steps with the mean
                 norm = acc.clip_grad_norm_(params, clip) if acc.sync_gradients else None  # the norm before clipping
                 rate = lr_scheduler.get_last_lr()[0]  # the rate this step uses
                 optimizer.step(); lr_scheduler.step(); optimizer.zero_grad()
@@ -462,4 +464,4 @@ def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, se
     events = [h for h in history if h['extra_loss'] != '']
     return dict(steps=total, images=len(records), hldf_events=len(events), seconds=round(time.perf_counter() - t0, 1),
                 final_loss=float(np.mean([h['diffusion_loss'] for h in history[-20:]])) if history else None,
-                trainable=plan.summary, loaded_from=pipe_state(pipe).source or None) | plan.report  # None: built here (tiny)
+                trainable=plan.summary, loaded_from=pipe_state(pipe).source or None) | plan.report  # None: built here

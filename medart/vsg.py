@@ -166,10 +166,10 @@ class VLMCaptioner(Captioner):
             out = self.model.generate(**inputs, **self.sampling, pad_token_id=tok.pad_token_id)
         return [t.strip() for t in proc.batch_decode(out[:, inputs['input_ids'].shape[1]:], skip_special_tokens=True)]
 
-def load_vlm(backend: str = 'llava-next', model_id: str | None = None, device: str = 'cpu', dtype=None, revision: str | None = None,
-             **sampling) -> VLMCaptioner:
-    """Load the VLM of `backend` from a hub id (at `revision`: caption.model_revision) or a local folder (default: the backend's hub
-    id) as a captioner; its `source` says what was loaded (the commit of a hub snapshot)."""
+def load_vlm(backend: str = 'llava-next', model_id: str | None = None, device: str = 'cpu', dtype=None,
+             revision: str | None = None, **sampling) -> VLMCaptioner:
+    """Load the VLM of `backend` from a hub id (at `revision`: caption.model_revision) or a local folder (default: the
+    backend's hub id) as a captioner; its `source` says what was loaded (the commit of a hub snapshot)."""
     import transformers
     if backend not in VLM_CLASSES: raise ValueError(f"unknown VLM backend {backend!r}; choose one of {list(VLM_CLASSES)}")
     model_cls, proc_cls, default = VLM_CLASSES[backend]
@@ -182,7 +182,8 @@ def load_vlm(backend: str = 'llava-next', model_id: str | None = None, device: s
         hub = default if Path(model_id).exists() or model_id.count('/') != 1 else model_id  # a folder was meant
         reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
         raise model_unavailable(
-            f'{backend} VLM', model_id, 'caption.model_id', hub_id=hub + (f" --revision {pin['revision']}" if pin else ''), local=local_model_folder(hub),
+            f'{backend} VLM', model_id, 'caption.model_id', local=local_model_folder(hub),
+            hub_id=hub + (f" --revision {pin['revision']}" if pin else ''),
             why=f"it is not a complete local folder, nor in the Hugging Face cache of this (offline?) machine ({reason})",
             alternative="Or use `caption.backend: describe`, which needs no download (model id 'tiny-random' runs this VLM's code "
                         "path on a tiny random model).") from e
@@ -198,7 +199,7 @@ def tiny_vlm(backend: str = 'llava-next', seed: int = 0, **sampling) -> VLMCapti
 # %% ../nbs/05_vsg.ipynb #4c4b6af2
 def make_captioner(backend: str, model_id: str = '', device: str = 'cpu', dtype=None, size: int | None = None,
                    revision: str | None = None, **sampling) -> Captioner:
-    "The captioner of `backend` (one of `BACKENDS`); VLMs load `model_id` at `revision` ('tiny-random': a tiny random model)."
+    "The captioner of `backend` (one of `BACKENDS`); VLMs load `model_id` at `revision` ('tiny-random': tiny, random)."
     if backend == 'describe': return DescribeCaptioner(size)
     if backend == 'simple': return SimpleCaptioner()
     if backend == 'empty': return EmptyCaptioner()

@@ -121,7 +121,7 @@ def load_torch_file(path, map_location=None, allow=(), **kw):
             f"{path}: refused to load: it holds objects other than tensors, numbers, strings, lists and dicts, "
             f"which could run code when unpickled ({why}). medart writes no such file: it was altered or comes from "
             f"elsewhere. Fix: delete it (a checkpoint: training resumes from the one before, or starts afresh); "
-            f"never load it with weights_only=False unless you trust whoever wrote it.") from None
+            f"never load it with weights_only off unless you trust whoever wrote it.") from None
 
 # %% ../nbs/00a_io.ipynb #a0a71dd8
 class ModelUnavailableError(RuntimeError):

@@ -195,6 +195,7 @@ def test_torch_loads_are_safe():
                 safe = isinstance(kw.get('weights_only'), ast.Constant) and kw['weights_only'].value is True
                 loads.append((f"{f.relative_to(ROOT)}:{n.lineno}", safe))
     assert loads, "no torch.load found: medart.io.load_torch_file should hold one"
+    assert not [f.name for f in (ROOT / 'medart').rglob('*.py') if 'weights_only=False' in f.read_text()]
     assert all(safe for _, safe in loads), [where for where, safe in loads if not safe]
     import configparser
     cfg = configparser.ConfigParser(); cfg.read(ROOT / 'settings.ini')

@@ -23,7 +23,7 @@ from diffusers.utils.torch_utils import randn_tensor
 from transformers.models.clip.modeling_clip import CLIPAttention
 
 from .families import DIT_S_8, Family, TrainPlan, id2label, pipe_state, quiet, vae_factor
-from .io import linear_seed, local_model_folder, model_unavailable
+from .io import linear_seed, local_model_folder, model_source, model_unavailable, revision_kwargs
 from .lora import base_fingerprint, check_base, has_lora, lora_module_names
 from .sampling import decode_latents, fresh_scheduler
 from .tiny.families import tiny_dit, tiny_hunyuan, tiny_sd, tiny_sdxl
@@ -287,8 +287,9 @@ def prepare_baseline(pipe, records, captions, train, seed=0, denoiser=None, capt
                      report=dict(baseline=spec.name, denoiser=denoiser, caption_dropout=caption_dropout, truncated_captions=truncated))
 
 # %% ../nbs/14_baselines.ipynb #d8ab4b21
-def baseline_pipeline(weights, vae=None, model=None, device='cpu', dtype=torch.float32):
-    "The trained baseline in `weights` (what `finetune` wrote) ready to generate: its base rebuilt (tiny, on `vae`) or loaded, weights loaded."
+def baseline_pipeline(weights, vae=None, model=None, device='cpu', dtype=torch.float32, revision=None):
+    """The trained baseline in `weights` (what `finetune` wrote) ready to generate: its base rebuilt (tiny, on `vae`) or
+    loaded (at `revision`), weights loaded."""
     path = Path(weights) / 'baseline.json'
     if not path.is_file(): raise FileNotFoundError(f'{path} does not exist: run the train stage for this method first')
     meta = json.loads(path.read_text())
@@ -298,22 +299,26 @@ def baseline_pipeline(weights, vae=None, model=None, device='cpu', dtype=torch.f
         if isinstance(vae, (str, Path)): vae = AutoencoderKL.from_pretrained(vae)
         pipe = build_tiny_baseline(meta['baseline'], init['seed'], init['resolution'], vae, meta['classes']).to(device)
     else:
-        pipe = load_baseline(meta['baseline'], model or meta['base'], meta['classes'], init['resolution'], dtype=dtype, device=device)
+        pipe = load_baseline(meta['baseline'], model or meta['base'], meta['classes'], init['resolution'], dtype=dtype,
+                             device=device, revision=revision)
     load_baseline_weights(pipe, weights)
     return pipe
 
-def _start(name, profile, base=None, model=None, classes=None, resolution=512, seed=0, device='cpu'):
-    "The pipeline the train stage trains: tiny, a random tiny model of its real classes on the tiny base's VAE (`base`/vae); else the pretrained `model`."
+def _start(name, profile, base=None, model=None, classes=None, resolution=512, seed=0, device='cpu', base_revision=None,
+           model_revision=None):
+    """The pipeline the train stage trains: tiny, a random tiny model of its real classes on the tiny base's VAE
+    (`base`/vae); else the pretrained `model` (at `model_revision`)."""
     if profile == 'tiny':
         pipe = build_tiny_baseline(name, seed=seed, resolution=resolution, vae=AutoencoderKL.from_pretrained(Path(base) / 'vae'), classes=classes)
         return pipe.to(device), f"tiny {name} on {base}/vae"
     # float32 weights: accelerate's autocast applies train.mixed_precision, as for PixArt-α
-    pipe = load_baseline(name, model, classes, resolution, device=device)
+    pipe = load_baseline(name, model, classes, resolution, device=device, revision=model_revision)
     return pipe, baseline_info(pipe)['base']
 
-def _trained(profile, base=None, adapter=None, model=None, device='cpu'):
-    "The trained baseline in `adapter` (`baseline_pipeline`, tiny: on `base`/vae); its base's name and resolution."
-    pipe = baseline_pipeline(adapter, vae=Path(base) / 'vae' if base else None, model=model, device=device)
+def _trained(profile, base=None, adapter=None, model=None, device='cpu', base_revision=None, model_revision=None):
+    "The trained baseline in `adapter` (tiny: on `base`/vae, else at `model_revision`); its base and resolution."
+    pipe = baseline_pipeline(adapter, vae=Path(base) / 'vae' if base else None, model=model, device=device,
+                             revision=model_revision)
     info = baseline_info(pipe)
     return pipe, info['base'], info['resolution']
 
@@ -344,16 +349,22 @@ def build_tiny_baseline(name, seed=0, resolution=64, vae=None, classes=None):
         pipe = _RAW[name]['build_tiny'](vae, resolution // f, classes)
     return _finish(pipe, name, 'tiny', classes, {'seed': seed, 'resolution': resolution})
 
-def load_baseline(name, model=None, classes=None, resolution=512, dtype=torch.float32, device='cpu', **kw):
-    "Baseline `name`'s pretrained pipeline from `model` (hub id or local folder; default the registry's hub id)."
+def load_baseline(name, model=None, classes=None, resolution=512, dtype=torch.float32, device='cpu', revision=None,
+                  **kw):
+    """Baseline `name`'s pretrained pipeline from `model` (hub id at `revision`, or local folder; default the registry's
+    hub id); what was loaded (the commit of a hub snapshot) is in `pipe_state(pipe).source`."""
     spec = baseline_spec(name)
     model = model or spec.hub_id
     if spec.conditioning == 'label': id2label(classes)  # fail before any download
-    try: pipe = _RAW[name]['load'](str(model), dtype, classes, resolution, **kw)
+    try: pipe = _RAW[name]['load'](str(model), dtype, classes, resolution, **revision_kwargs(model, revision), **kw)
     except (OSError, ValueError) as e:
         # `models.baseline` is set per method (its preset) in params.yaml
-        raise model_unavailable(f'{name} pipeline', model, 'models.baseline', hub_id=spec.hub_id, local=local_model_folder(model)) from e
-    return _finish(pipe.to(device), name, str(model), classes, {'resolution': resolution})
+        at = f' --revision {revision}' if revision_kwargs(model, revision) else ''
+        raise model_unavailable(f'{name} pipeline', model, 'models.baseline', hub_id=spec.hub_id + at,
+                                local=local_model_folder(model)) from e
+    pipe = _finish(pipe.to(device), name, str(model), classes, {'resolution': resolution})
+    pipe_state(pipe).source = model_source(model, revision)
+    return pipe
 
 # %% ../nbs/14_baselines.ipynb #5e8b1a48
 def _entry(name, hub_id, doc, denoiser, text_encoders, build_tiny, load, encode, predict, **kw):

@@ -17,7 +17,7 @@ from pathlib import Path
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .data import DatasetSpec, load_image
-from .io import linear_seed, model_unavailable, settings_hash
+from .io import linear_seed, local_model_folder, model_source, model_unavailable, revision_kwargs, settings_hash
 from .tiny.measure import COLOUR_NAMES
 from .vsg import Captioner, caption_batch, required_opening, vsg_prompt
 
@@ -88,6 +88,7 @@ class T5Simplifier:
     def __init__(self, model, tokenizer, model_id: str = '', num_beams: int = 4, max_new_tokens: int = 160):
         self.model, self.tokenizer, self.model_id = model, tokenizer, model_id
         self.num_beams, self.max_new_tokens = num_beams, max_new_tokens
+        self.source = None  # loaded: the weights it came from (medart.io.model_source: model, revision, commit)
 
     def __call__(self, texts) -> list[str]:
         import torch
@@ -99,23 +100,30 @@ class T5Simplifier:
             out = self.model.generate(**inputs, num_beams=self.num_beams, do_sample=False, max_new_tokens=self.max_new_tokens)
         return [' '.join(t.split()) for t in self.tokenizer.batch_decode(out, skip_special_tokens=True)]
 
-def load_simplifier(model_id: str = 'google-t5/t5-base', device: str = 'cpu', **kw) -> T5Simplifier:
-    "Load a T5 simplifier from a hub id or a local folder; `ModelUnavailableError` with the fix if it is not there."
+def load_simplifier(model_id: str = 'google-t5/t5-base', device: str = 'cpu', revision: str | None = None,
+                    **kw) -> T5Simplifier:
+    """Load a T5 simplifier from a hub id (at `revision`: caption.simplify_revision) or a local folder;
+    `ModelUnavailableError` with the fix if it is not there. Its `source` says what was loaded (a snapshot's commit)."""
     from transformers import AutoTokenizer, T5ForConditionalGeneration
+    pin = revision_kwargs(model_id, revision)
     try:
-        model = T5ForConditionalGeneration.from_pretrained(model_id)
-        tokenizer = AutoTokenizer.from_pretrained(model_id)
+        model = T5ForConditionalGeneration.from_pretrained(model_id, **pin)
+        tokenizer = AutoTokenizer.from_pretrained(model_id, **pin)
     except (OSError, ValueError) as e:
+        at = f" --revision {pin['revision']}" if pin else ''
         raise model_unavailable('T5 simplifier', model_id, 'caption.simplify_model_id', e,
+                                local=local_model_folder(model_id), hub_id=str(model_id) + at,
                                 alternative="Without it, captions over the limit are shortened by the sentence-level shortener alone.") from e
-    return T5Simplifier(model.to(device).eval(), tokenizer, str(model_id), **kw)
+    simplifier = T5Simplifier(model.to(device).eval(), tokenizer, str(model_id), **kw)
+    simplifier.source = model_source(model_id, revision, commit=getattr(model.config, '_commit_hash', None))
+    return simplifier
 
-def model_available(model_id: str) -> bool:
-    "Whether `model_id` can be loaded without a network: a local folder with a config.json, or in the Hugging Face cache."
+def model_available(model_id: str, revision: str | None = None) -> bool:
+    "Whether `model_id` (at `revision`) loads without a network: a local folder with a config.json, or in the HF cache."
     if (Path(model_id) / 'config.json').is_file(): return True
     try:
         from huggingface_hub import try_to_load_from_cache
-        return isinstance(try_to_load_from_cache(str(model_id), 'config.json'), str)
+        return isinstance(try_to_load_from_cache(str(model_id), 'config.json', revision=revision or None), str)
     except Exception: return False  # not a valid repo id either
 
 def tiny_simplifier(tokenizer, seed: int = 0, **kw) -> T5Simplifier:
@@ -197,7 +205,10 @@ def caption_fingerprint(captioner, tokenizer, simplifier=None, max_tokens=120, m
                 tokenizer=hashlib.sha256(json.dumps(sorted(vocab.items())).encode()).hexdigest()[:16],
                 simplifier=None if simplifier is None else getattr(simplifier, 'model_id', type(simplifier).__name__),
                 max_tokens=max_tokens, min_tokens=min_tokens, max_retries=max_retries, seed=seed)
-    return settings_hash(desc)
+    # a hub model's revision asked for and commit loaded (none for the offline captioners: their stores keep their keys)
+    models = (('source', captioner), ('simplifier_source', simplifier))
+    loaded = {k: s for k, m in models if (s := getattr(m, 'source', None))}
+    return settings_hash(desc | loaded)
 
 def balanced_subset(records, limit: int) -> list[dict]:
     "The first `limit` records taking the classes in turn (all records if `limit` is 0)."

@@ -23,7 +23,8 @@ from tqdm import tqdm  # text bars: they show in logs and papermill-executed not
 from transformers import AutoModelForImageClassification, ViTConfig, ViTForImageClassification, get_linear_schedule_with_warmup
 
 from .data import load_image
-from .io import ModelUnavailableError, local_model_folder, model_unavailable, numpy_rng, settings_hash, write_atomic
+from .io import (ModelUnavailableError, load_torch_file, local_model_folder, model_source, model_unavailable,
+                       numpy_rng, revision_kwargs, settings_hash, write_atomic)
 
 # %% auto #0
 __all__ = ['VIT_IN21K', 'IN21K_MEAN_STD', 'TINY_VIT', 'label_maps', 'build_classifier', 'preprocessing_of', 'pixel_array',
@@ -42,16 +43,18 @@ def label_maps(classes) -> tuple[dict, dict]:
     if len(classes) < 2 or len(set(classes)) != len(classes): raise ValueError(f"need at least two distinct classes, got {classes}")
     return dict(enumerate(classes)), {c: i for i, c in enumerate(classes)}
 
-def _hub_unavailable(model_id, err) -> ModelUnavailableError:
+def _hub_unavailable(model_id, err, revision=None) -> ModelUnavailableError:
     "A ModelUnavailableError for a classifier: what failed, why, and how to get the weights."
     return model_unavailable('classifier', model_id, 'classify.model_id', err, local=local_model_folder(model_id, lower=False),
+                             hub_id=str(model_id) + (f' --revision {revision}' if revision else ''),
                              alternative="Or use profile 'tiny' (classify.model_id: tiny), which needs no download.")
 
 def build_classifier(model_id: str, classes, image_size: int = 224, seed: int = 0, mean=IN21K_MEAN_STD, std=IN21K_MEAN_STD,
-                     **tiny) -> ViTForImageClassification:
-    """A ViT classifier for `classes`: 'tiny' = a small one from a config (`TINY_VIT`, entries overridable by `tiny`), else a hub id
-    or local folder whose pretrained backbone gets a fresh head. Fresh weights depend on `seed` only; the input recipe is stored
-    in `config.preprocessing`."""
+                     revision: str | None = None, **tiny) -> ViTForImageClassification:
+    """A ViT classifier for `classes`: 'tiny' = a small one from a config (`TINY_VIT`, entries overridable by `tiny`),
+    else a hub id (at `revision`: classify.model_revision) or local folder whose pretrained backbone gets a fresh head.
+    Fresh weights depend on `seed` only; the input recipe is stored in `config.preprocessing`, what was loaded in
+    `config.pretrained_source`."""
     id2label, label2id = label_maps(classes)
     with torch.random.fork_rng(devices=[]):  # seeded fresh weights; the caller's random state is left as it was
         torch.manual_seed(seed)
@@ -59,13 +62,17 @@ def build_classifier(model_id: str, classes, image_size: int = 224, seed: int = 
             config = ViTConfig(**{**TINY_VIT, **tiny, 'image_size': image_size, 'num_labels': len(id2label),
                                   'id2label': id2label, 'label2id': label2id})
             model = ViTForImageClassification(config)
+            source = dict(model='tiny', revision=None, commit=None)  # built from a config here
         else:
             try:
-                model = ViTForImageClassification.from_pretrained(model_id, num_labels=len(id2label), id2label=id2label,
-                                                                  label2id=label2id, ignore_mismatched_sizes=True)
+                model = ViTForImageClassification.from_pretrained(
+                    model_id, num_labels=len(id2label), id2label=id2label, label2id=label2id,
+                    ignore_mismatched_sizes=True, **revision_kwargs(model_id, revision))
             except OSError as e:  # what transformers raises for a missing folder, file or hub connection
-                raise _hub_unavailable(model_id, e) from e
+                raise _hub_unavailable(model_id, e, revision_kwargs(model_id, revision).get('revision')) from e
+            source = model_source(model_id, revision, commit=getattr(model.config, '_commit_hash', None))
     model.config.preprocessing = dict(image_size=int(image_size), mean=[float(m) for m in mean], std=[float(s) for s in std])
+    model.config.pretrained_source = source
     return model
 
 def preprocessing_of(model) -> dict:
@@ -142,7 +149,7 @@ def train_classifier(model, records: list[dict], epochs: int = 5, lr: float = 2e
     ckdir = Path(checkpoint_dir) if checkpoint_dir is not None else None
     last = sorted(ckdir.glob('epoch_*.pt'))[-1:] if ckdir is not None and ckdir.exists() else []
     if last:
-        ck = torch.load(last[0], map_location=device, weights_only=False)
+        ck = load_torch_file(last[0], map_location=device)  # weights_only: a planted pickle is refused, naming the file
         if ck['fingerprint'] != fingerprint:
             raise RuntimeError(f"{last[0]} was written by a run with other data or settings. Delete {ckdir} to start afresh, "
                                f"or restore the settings it was made with.")

@@ -85,6 +85,10 @@ SCHEMA: dict[str, Any] = {
         'test_fraction': Float(0.2, 0.01, 0.9, "fraction of each class held out as the real test set", "paper: 80/20 per class"),
         'min_side': Int(64, 8, 4096, "smallest accepted image side in pixels; smaller files are reported and skipped"),
         'allow_empty_classes': Bool(False, "false: prepare stops when a declared class has no usable image; true: run without it (it can then never be predicted)"),
+        'max_pixels': Int(89_478_485, 10_000, 178_956_970,
+                          "largest image decoded, in pixels (one of more than 8 bits per sample counts 4 times); "
+                          "larger files (decompression bombs) are reported and skipped undecoded. Default: Pillow's "
+                          "limit; at most twice that, Pillow's hard limit, under which the later stages decode"),
     },
     'synth': {
         'images_per_class': Int(200, 4, 100000, "images per class of a procedural synthetic set"),
@@ -92,10 +96,15 @@ SCHEMA: dict[str, Any] = {
     },
     'models': {
         'pixart': Str('PixArt-alpha/PixArt-XL-2-512x512', "PixArt-alpha hub id or local folder (full profile)", "paper sec. 2.2"),
+        'pixart_revision': Str('', "hub revision (branch, tag or commit) of models.pixart, when it is a hub id; "
+                               "empty = the hub's default branch", empty_ok=True),
         'tiny_base': Str('runs/base-structures/pipeline', "saved tiny base pipeline (tiny profile); built by the base and base_structures stages "
                           "(runs/base/pipeline: the first pretraining alone, shapes only)"),
         'baseline': Str('', "a baseline method's pipeline (full profile): hub id or local folder; empty = the baseline's public hub id "
                         "(medart.baselines.BASELINES)", empty_ok=True),
+        'baseline_revision': Str('', "hub revision (branch, tag or commit) of models.baseline (or the baseline "
+                                 "method's public hub id), when it is a hub id; empty = the hub's default branch",
+                                 empty_ok=True),
     },
     'base': {
         'n_images': Int(4000, 16, 10**6, "synth-base images the tiny base is pretrained on (tiny profile only)"),
@@ -122,6 +131,8 @@ SCHEMA: dict[str, Any] = {
     'caption': {
         'backend': Choice('llava-next', ['llava-next', 'qwen2-vl', 'describe', 'simple', 'empty'], "VSG captioner: a VLM, the offline pixel describer, or the ablations' simple/empty captions", "paper sec. 2.1"),
         'model_id': Str('llava-hf/llama3-llava-next-8b-hf', "VLM hub id or local folder", "paper: LLaVA-Next"),
+        'model_revision': Str('', "hub revision (branch, tag or commit) of caption.model_id, when it is a hub id; "
+                              "empty = the hub's default branch", empty_ok=True),
         'batch_size': Int(4, 1, 1024, "images per VLM batch"),
         'temperature': Float(0.8, 0.0, 5.0, "VLM sampling temperature", "authors' code"),
         'top_k': Int(50, 0, 100000, "VLM top-k sampling", "authors' code"),
@@ -131,6 +142,8 @@ SCHEMA: dict[str, Any] = {
         'max_tokens': Int(120, 8, 512, "T5 token limit of a caption; longer ones are simplified", "paper: 120"),
         'min_tokens': Int(90, 1, 512, "lower end of the simplified length", "paper: 90-120"),
         'simplify_model_id': Str('google-t5/t5-base', "T5 model used with 'simplify: ...'", "paper sec. 2.1"),
+        'simplify_revision': Str('', "hub revision (branch, tag or commit) of caption.simplify_model_id, when it is "
+                                 "a hub id; empty = the hub's default branch", empty_ok=True),
     },
     'train': {
         'family': Choice('pixart-alpha', ['pixart-alpha', 'sd-v1-4', 'sd-v1-5', 'sdxl', 'hunyuan-dit', 'fast-dit'],
@@ -194,6 +207,8 @@ SCHEMA: dict[str, Any] = {
     'classify': {
         'model_id': Str('google/vit-base-patch16-224-in21k', "downstream classifier (ViT-B/16, natural-image pretraining); "
                         "'tiny' = a small ViT of the same class from a config", "paper sec. 3"),
+        'model_revision': Str('', "hub revision (branch, tag or commit) of classify.model_id, when it is a hub id; "
+                              "empty = the hub's default branch", empty_ok=True),
         'lr': Float(2e-5, 1e-7, 1.0, "AdamW learning rate", "paper: 2e-5"),
         'epochs': Int(5, 1, 1000, "epochs", "paper: 5"),
         'batch_size': Int(32, 1, 4096, "batch size"),

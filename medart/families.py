@@ -40,8 +40,11 @@ class Family:
     prepare: Callable             # (pipe, records, captions, train, seed) -> TrainPlan (injects the adapters)
     save: Callable                # (pipe, folder, params) -> folder: what training changed
     load_weights: Callable        # (pipe, folder) -> metadata: load what `save` wrote
-    start: Callable               # (profile, base, model, classes, resolution, seed, device) -> (pipeline to train, its name)
-    trained: Callable             # (profile, base, adapter, model, device) -> (trained pipeline, base name, resolution)
+    start: Callable               # (profile, base, model, classes, resolution, seed, device, base_revision,
+                                  # model_revision) -> (pipeline to train, its name); the revisions pin hub ids
+                                  # (models.pixart_revision, models.baseline_revision)
+    trained: Callable             # (profile, base, adapter, model, device, base_revision, model_revision) ->
+                                  # (trained pipeline, base name, resolution)
     sample: Callable              # (pipe, conditions, generators, steps, cfg, max_tokens) -> PIL images, one per condition
     weights_file: str             # the file under adapter/ whose hash names the trained weights
     sample_latents: Callable | None = None  # (pipe, conditions, generator, steps, cfg, backprop_last_k, checkpoint, max_tokens) ->
@@ -75,6 +78,7 @@ class PipeState:
     init: dict = field(default_factory=dict)       # how it was made: {'seed', 'resolution'} (tiny) or {'resolution'} (loaded)
     train: dict | None = None                      # a baseline's adapter settings (baseline.json's `train`); None until adapters are in
     lora: dict = field(default_factory=dict)       # PixArt-α's LoRA settings (medart_lora.json's `settings`)
+    source: dict = field(default_factory=dict)     # weights loaded from: model, revision, commit ({}: built here)
 
 STATE_ATTR = 'medart_state'  # the one attribute medart sets on a pipeline
 

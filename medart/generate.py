@@ -218,13 +218,14 @@ def comparison_grid(rows, columns=None, size=1.3, text_width=2.2, wrap=56, fonts
                              gridspec_kw=dict(width_ratios=[text_width / size] + [1] * len(columns)))
     for row, ax_row in zip(rows, axes):
         ax_row[0].axis('off')
-        ax_row[0].text(0, 0.5, f"{row['label']}\n" + textwrap.fill(row['caption'] or '(empty caption)', wrap),
+        text = f"{row['label']}\n" + textwrap.fill(row['caption'] or '(empty caption)', wrap)
+        ax_row[0].text(0, 0.5, text, parse_math=False,  # a caption is text: no $...$ maths
                        fontsize=fontsize, va='center', ha='left', transform=ax_row[0].transAxes)
         for ax, col in zip(ax_row[1:], columns):
             ax.set_xticks([]); ax.set_yticks([])
             im = row['images'].get(col)
             if im is None: ax.axis('off'); continue
             ax.imshow(Image.open(im).convert('RGB') if isinstance(im, (str, Path)) else im)
-    for ax, col in zip(axes[0, 1:], columns): ax.set_title(col, fontsize=7)
+    for ax, col in zip(axes[0, 1:], columns): ax.set_title(col, fontsize=7, parse_math=False)
     fig.tight_layout(pad=0.3)
     return fig

@@ -39,7 +39,10 @@ def stage_inputs(dataset: str, method: str, params_path='params.yaml', runs_dir=
     captions = {k: row['caption'] for k, row in load_captions(store).items()}
     model = P['models']['pixart'] if P['profile'] == 'full' else P['models']['tiny_base']
     classes = manifest.get('classes') or sorted({r['label'] for r in records})
-    return dict(P=P, T=T, record=record, records=records, classes=classes, captions=captions, model=model, store=store, seed=P['seed'], out=paths.out)
+    # the hub revisions the family's `start` pins its weights to (PixArt-α: models.pixart; a baseline: models.baseline)
+    revisions = dict(base_revision=P['models']['pixart_revision'], model_revision=P['models']['baseline_revision'])
+    return dict(P=P, T=T, record=record, records=records, classes=classes, captions=captions, model=model, store=store,
+                seed=P['seed'], out=paths.out, revisions=revisions)
 
 # %% ../nbs/16_launch.ipynb #290c4908
 def train_stage(dataset: str, method: str, params_path='params.yaml', runs_dir='runs', profile: str | None = None,
@@ -53,7 +56,8 @@ def train_stage(dataset: str, method: str, params_path='params.yaml', runs_dir='
     P, T, out = inp['P'], inp['T'], inp['out']
     family = get_family(T['family'])
     pipe, base = family.start(P['profile'], base=inp['model'], model=P['models']['baseline'] or None, classes=inp['classes'],
-                              resolution=T['resolution'], seed=inp['seed'], device=str(state.device))
+                              resolution=T['resolution'], seed=inp['seed'], device=str(state.device),
+                              **inp['revisions'])
     report = finetune(pipe, inp['records'], inp['captions'], out, T, seed=inp['seed'], steps=steps,
                       cache_dir=RunPaths(dataset, method, runs_dir).latents, progress=progress and state.is_main_process,
                       card=dict(dataset=dataset, method=method, profile=P['profile'], base=str(base)), family=family)

@@ -23,7 +23,7 @@ from peft.functional import (cast_adapter_dtype, get_peft_model_state_dict, inje
 from peft.tuners.tuners_utils import BaseTunerLayer, check_target_module_exists
 
 from .families import pipe_state
-from .io import linear_seed
+from .io import linear_seed, md_escape
 
 _log = logging.getLogger(__name__)
 
@@ -304,12 +304,13 @@ def peft_snippet(meta) -> str:
         '```'])
 
 def add_card_samples(folder, image, caption: str = '') -> Path:
-    "Copy the image `image` into the adapter `folder` as samples.png and show it in its model card (README.md), once."
+    "Copy `image` into the adapter `folder` as samples.png; show it in its model card (README.md) once, with `caption`."
     folder, card = Path(folder), Path(folder) / 'README.md'
     if not card.is_file(): raise FileNotFoundError(f"{card}: no model card; write the adapters with save_adapters first")
     shutil.copyfile(image, folder / 'samples.png')
     text = re.sub(r'\n## Samples\n.*?(?=\n## )', '', card.read_text(), flags=re.S)  # a previous samples section
-    section = f"\n## Samples\n\n![samples](samples.png)\n\n{caption}\n".replace('\n\n\n', '\n\n')
+    # the caption is text (escaped)
+    section = f"\n## Samples\n\n![samples](samples.png)\n\n{md_escape(caption)}\n".replace('\n\n\n', '\n\n')
     text = text.replace('\n## Settings', section + '\n## Settings', 1) if '\n## Settings' in text else text + section
     card.write_text(text)
     return folder / 'samples.png'
@@ -325,7 +326,8 @@ def _name_patterns(names):
 def model_card(meta):
     "A README.md (model card) for adapters described by `meta` (what `save_adapters` writes as medart_lora.json)."
     s, comps = meta.get('settings', {}), meta['components']
-    lines = ['---', f"base_model: {meta.get('base') or 'unknown'}", 'library_name: peft',
+    # base_model: a YAML (JSON) string, whatever the base is called
+    lines = ['---', f"base_model: {json.dumps(meta.get('base') or 'unknown')}", 'library_name: peft',
              'tags: [medart, pixart-alpha, lora, text-to-image, medical-imaging]', '---', '',
              '# Med-Art LoRA adapters', '',
              'LoRA adapters for PixArt-α (DiT) and its T5 text encoder, trained with '
@@ -345,8 +347,10 @@ def model_card(meta):
               '## Targets', '']
     for comp, c in comps.items():
         lines += [f'- `{comp}`: ' + ', '.join(f'`{p}`' for p in _name_patterns(c['target_modules']))]
-    lines += ['', '## Training parameters', '', '```json', json.dumps(meta.get('params', {}), indent=1, default=str),
-              '```', '', '## Use', '', peft_snippet(meta), '', 'With medart (it also checks that the base is the one the adapters were trained on):', '',
+    params = json.dumps(meta.get('params', {}), indent=1, default=str)
+    fence = '`' * max(3, 1 + max((len(r) for r in re.findall('`+', params)), default=0))  # longer than any ` run in it
+    lines += ['', '## Training parameters', '', fence + 'json', params, fence,
+              '', '## Use', '', peft_snippet(meta), '', 'With medart (it also checks that the base is the one the adapters were trained on):', '',
               '```python', 'from medart.models import load_pixart',
               'from medart.lora import load_adapters', f"pipe = load_pixart({meta['base']!r})" if meta.get('base') else
               "pipe = load_pixart('<the base they were trained from: hub id or saved folder>')",

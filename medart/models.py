@@ -13,7 +13,7 @@ from pathlib import Path
 import torch
 from diffusers import PixArtAlphaPipeline
 
-from .families import Family, TrainPlan
+from .families import Family, TrainPlan, pipe_state
 from .lora import add_lora, load_adapters, lora_kwargs, save_adapters
 from .sampling import encode_prompts, text_latents
 from .tiny.families import build_tiny_pipeline
@@ -21,7 +21,8 @@ from .tiny.families import build_tiny_pipeline
 # %% ../nbs/04_models.ipynb #cf9f01e0
 PIXART_ID = 'PixArt-alpha/PixArt-XL-2-512x512'
 
-from .io import ModelUnavailableError, local_model_folder, model_unavailable  # defined in the leaf module, so that loaders anywhere raise the same class
+# defined in the leaf module, so that loaders anywhere raise the same class
+from .io import ModelUnavailableError, local_model_folder, model_source, model_unavailable, revision_kwargs
 
 # %% ../nbs/04_models.ipynb #88cf8e16
 def count_parameters(module):
@@ -73,14 +74,16 @@ def _looks_like_path(model):
     return (isinstance(model, Path) or s.startswith(('/', '.', '~')) or s.count('/') != 1 or '\\' in s
             or Path(s).parent.is_dir())
 
-def _unavailable(model, reason=None):
-    "A ModelUnavailableError for `model`: what failed, why, and how to fix it."
+def _unavailable(model, reason=None, revision=None):
+    "A ModelUnavailableError for `model` (at `revision`): what failed, why, and how to fix it."
     name = str(model)
     hub_id = PIXART_ID if reason else name  # with a reason, a folder was meant
     local = _LOCAL_DIRS.get(hub_id, local_model_folder(hub_id))
     if not reason:  # not a folder, not in the cache: medart.io's message ('org/name' may also have been meant as a relative folder)
         folder = f"If {name!r} was meant as a folder: it does not exist under {os.getcwd()}.\n" if name != PIXART_ID else ''
-        return model_unavailable('PixArt-α pipeline', name, 'models.pixart', local=local,
+        at = f' --revision {revision}' if revision else ''
+        what = 'PixArt-α pipeline' + (f' (revision {revision})' if revision else '')
+        return model_unavailable(what, name, 'models.pixart', hub_id=name + at, local=local,
                                  alternative=folder + "Or use profile 'tiny', which needs no download.")
     return ModelUnavailableError(
         f"Cannot load the PixArt-α pipeline {name!r}: {reason}.\nFix: pass a folder written by `save_pretrained` (the tiny "
@@ -88,26 +91,29 @@ def _unavailable(model, reason=None):
         f"(older huggingface_hub: `huggingface-cli download`), bring that folder here and pass it as the model, or set "
         f"`models.pixart: {local}` in params.yaml.\nOr use profile 'tiny', which needs no download.")
 
-def load_pixart(model=PIXART_ID, dtype=torch.float32, device='cpu', **kw):
-    "Load a PixArt-α pipeline from a hub id or a local `save_pretrained` folder, on `device` in `dtype`."
+def load_pixart(model=PIXART_ID, dtype=torch.float32, device='cpu', revision=None, **kw):
+    """Load a PixArt-α pipeline from a hub id (at `revision`: models.pixart_revision) or a local `save_pretrained`
+    folder, on `device` in `dtype`; what was loaded (the commit of a hub snapshot) is in `pipe_state(pipe).source`."""
     path = Path(model).expanduser()
     if path.exists() or _looks_like_path(model):
         if not (path / 'model_index.json').is_file():
             raise _unavailable(model, f"{path} is not a saved pipeline folder (no model_index.json)")
         model = str(path)
     try:
-        pipe = PixArtAlphaPipeline.from_pretrained(model, dtype=dtype, **kw)
+        pipe = PixArtAlphaPipeline.from_pretrained(model, dtype=dtype, **revision_kwargs(model, revision), **kw)
     except (OSError, ValueError) as e:  # what diffusers and the hub raise for missing files / no network
-        raise _unavailable(model) from e
+        raise _unavailable(model, revision=revision) from e
     pipe.set_progress_bar_config(disable=True)
+    pipe_state(pipe).source = model_source(model, revision)
     return pipe.to(device)
 
 # %% ../nbs/04_models.ipynb #8fb0dec4
-def load_pipeline(profile='tiny', model=None, seed=0, resolution=64, dtype=torch.float32, device='cpu', **kw):
-    "The pipeline for `profile` ('tiny' or 'full'); `model` is a hub id or a saved folder."
-    if profile == 'full': return load_pixart(model or PIXART_ID, dtype=dtype, device=device, **kw)
+def load_pipeline(profile='tiny', model=None, seed=0, resolution=64, dtype=torch.float32, device='cpu', revision=None,
+                  **kw):
+    "The pipeline for `profile` ('tiny' or 'full'); `model` is a hub id (pinned to `revision`) or a saved folder."
+    if profile == 'full': return load_pixart(model or PIXART_ID, dtype=dtype, device=device, revision=revision, **kw)
     if profile != 'tiny': raise ValueError(f"unknown profile {profile!r}: use 'tiny' or 'full'")
-    if model is not None: return load_pixart(model, dtype=dtype, device=device, **kw)
+    if model is not None: return load_pixart(model, dtype=dtype, device=device, revision=revision, **kw)
     pipe = build_tiny_pipeline(seed=seed, resolution=resolution, **kw).to(device)
     return pipe if dtype == torch.float32 else pipe.to(dtype=dtype)
 
@@ -120,13 +126,14 @@ def _prepare(pipe, records, captions, train, seed=0) -> TrainPlan:
     processes = PartialState(cpu=not torch.cuda.is_available()).num_processes  # one, or one of several under accelerate launch
     return TrainPlan(conditions, summary, params=dict(processes=processes))
 
-def _start(profile, base=None, model=None, classes=None, resolution=None, seed=0, device='cpu'):
-    "The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or PixArt-α's hub id or folder), and its name."
-    return load_pipeline(profile, model=base, device=device), base
+def _start(profile, base=None, model=None, classes=None, resolution=None, seed=0, device='cpu', base_revision=None,
+           model_revision=None):
+    "The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or hub id at `base_revision`); its name."
+    return load_pipeline(profile, model=base, device=device, revision=base_revision), base
 
-def _trained(profile, base=None, adapter=None, model=None, device='cpu'):
-    "The fine-tuned pipeline the generate stage samples: `base` with the adapters in `adapter` merged; its name and resolution."
-    pipe = load_pipeline(profile, model=base, device=device)
+def _trained(profile, base=None, adapter=None, model=None, device='cpu', base_revision=None, model_revision=None):
+    "The pipeline the generate stage samples: `base` (at `base_revision`) with `adapter` merged; name, resolution."
+    pipe = load_pipeline(profile, model=base, device=device, revision=base_revision)
     load_adapters(pipe, adapter, merge=True)  # merged into the weights: plain layers, faster sampling
     return pipe, base, model_summary(pipe)['resolution']
 

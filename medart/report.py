@@ -8,6 +8,7 @@ import csv
 import importlib.resources
 import json
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,7 @@ def paper_value(dataset: str, method: str, metric: str):
     return PAPER.get(PAPER_REFERENCE.get(dataset, dataset), {}).get(method, {}).get(metric)
 
 # %% ../nbs/15_report.ipynb #8df8184a
-from .io import fmt  # `value ± std` as the tables print it; medart.report.fmt still works
+from .io import Markdown, fmt, md_escape  # `value ± std` as the tables print it; medart.report.fmt still works
 
 # %% ../nbs/15_report.ipynb #35e0e215
 RESULT_FILES = {'train': 'train_json', 'generate': 'generate_json', 'metrics': 'metrics_json', 'classify': 'classify_json'}  # RunPaths attributes
@@ -65,10 +66,9 @@ def load_results(runs_dir, dataset: str, methods) -> dict:
 
 # %% ../nbs/15_report.ipynb #0157d1a9
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    "A GitHub-flavoured markdown table."
-    esc = lambda s: str(s).replace('|', '\\|')
-    lines = ['| ' + ' | '.join(map(esc, header)) + ' |', '|' + '|'.join('---' for _ in header) + '|']
-    return '\n'.join(lines + ['| ' + ' | '.join(map(esc, r)) + ' |' for r in rows])
+    "A GitHub-flavoured markdown table; every header and cell escaped (`md_escape`) but those marked `Markdown`."
+    lines = ['| ' + ' | '.join(map(md_escape, header)) + ' |', '|' + '|'.join('---' for _ in header) + '|']
+    return '\n'.join(lines + ['| ' + ' | '.join(map(md_escape, r)) + ' |' for r in rows])
 
 def metric_rows(results: dict, dataset: str, methods, columns) -> list[list[str]]:
     "Rows `[method, ours, paper, ours, paper, ...]` for `columns` = [(label, getter(result) -> (mean, std) | reason | None, paper_metric)]."
@@ -118,7 +118,7 @@ def skipped_notes(results: dict) -> str:
     notes = {}
     for r in results.values():
         for net, why in (r.get('metrics', {}).get('skipped') or {}).items(): notes.setdefault(net, str(why))
-    return '\n\n'.join(f"> **{net} skipped.** " + why.replace('\n', ' ') for net, why in notes.items())
+    return '\n\n'.join(f"> **{md_escape(net)} skipped.** " + md_escape(why) for net, why in notes.items())
 
 def metric_columns(results: dict, kind: str) -> list:
     "Columns for `metric_rows`: kind 'generation' (FID/FD/KID keys found in the metrics files) or 'classification' (Table 4)."
@@ -219,15 +219,19 @@ def protocol_summary(protocols: dict) -> str:
             for key in ('kid_note', 'floor_note'):
                 if q.get(key): notes.setdefault(q[key], set()).add(m)
     table = markdown_table(['method', 'compared', 'N (real side)', 'N (other side)', 'image side', 'KID subset x subsets', 'networks'], rows)
-    return table + ''.join(f"\n\n> {note} ({', '.join(sorted(ms))})" for note, ms in notes.items())
+    return table + ''.join(f"\n\n> {md_escape(n)} ({md_escape(', '.join(sorted(ms)))})" for n, ms in notes.items())
 
 # %% ../nbs/15_report.ipynb #a20ec4fe
 def write_report(out_dir, title: str, sections: list[tuple[str, str]], figures: dict | None = None) -> Path:
-    "Write out_dir/report.md: `title`, then each (heading, markdown) section; save `figures` {name: Figure} as PNG and link them."
+    """Write out_dir/report.md: `title`, then each (heading, markdown) section; save `figures` {name: Figure} as PNG
+    and link them. The title and headings are text (escaped, `md_escape`); each section's body is Markdown (its tables
+    escape their cells)."""
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    parts = [f"# {title}\n"]
-    for heading, body in sections: parts.append(f"## {heading}\n\n{body.strip()}\n")
+    parts = [f"# {md_escape(title)}\n"]
+    for heading, body in sections: parts.append(f"## {md_escape(heading)}\n\n{body.strip()}\n")
     for name, fig in (figures or {}).items():
+        if not re.fullmatch(r'[A-Za-z0-9_-]+', name):
+            raise ValueError(f"figure name {name!r}: letters, digits, _ and - only (a file name)")
         fig.savefig(out / f'{name}.png', dpi=110, bbox_inches='tight')
         parts.append(f"![{name}]({name}.png)\n")
     path = out / 'report.md'

@@ -25,8 +25,9 @@ from PIL import Image
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
 from .data import load_image
-from .io import seeded_generator, settings_hash, write_atomic  # seeded_generator: medart.train.seeded_generator still works
-from .families import vae_factor
+# seeded_generator: medart.train.seeded_generator still works
+from .io import load_torch_file, seeded_generator, settings_hash, write_atomic
+from .families import pipe_state, vae_factor
 from .registry import family_of, sample_images
 
 # %% auto #0
@@ -34,8 +35,8 @@ __all__ = ['REPORT_TO', 'TRACKED', 'TRAINING_MODULES', 'seed_global_rng', 'image
            'cached_latents', 'training_scheduler', 'diffusion_loss', 'steps_per_epoch', 'batch_indices',
            'trainable_state', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'set_aside_stale_checkpoints',
            'resume_state', 'tracker_kwargs', 'tracked_values', 'log_image', 'validation_records', 'ValidationImages',
-           'NonFiniteLossError', 'run_fingerprint', 'training_code', 'training_code_sha', 'grad_norm', 'fit',
-           'training_steps', 'hldf_hook', 'finetune']
+           'NonFiniteLossError', 'run_fingerprint', 'training_code', 'training_code_sha', 'grad_norm',
+           'average_gradients', 'unsynchronised', 'fit', 'training_steps', 'hldf_hook', 'finetune']
 
 # %% ../nbs/09_train.ipynb #87da40db
 def seed_global_rng(*keys: int) -> int:
@@ -72,7 +73,7 @@ def cached_latents(vae, records: list[dict], resolution: int, cache_dir, batch_s
     "Latent mean/std for `records` (dicts with path and sha256), from `cache_dir` when the VAE, resolution and images match."
     key = hashlib.sha256(json.dumps([module_fingerprint(vae), resolution, [r['sha256'] for r in records]]).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"latents_{resolution}px_{key}.pt"
-    if path.exists(): return torch.load(path)
+    if path.exists(): return load_torch_file(path)
     mean, std = encode_latents(vae, image_tensor([r['path'] for r in tqdm(records, desc='encoding images', leave=False)], resolution), batch_size)
     out = dict(mean=mean, std=std, sha256=[r['sha256'] for r in records])
     write_atomic(path, lambda tmp: torch.save(out, tmp))
@@ -131,7 +132,7 @@ def latest_checkpoint(folder) -> Path | None:
 
 def load_checkpoint(path, modules: dict, optimizer, lr_scheduler, fingerprint: str, log: list | None = None) -> int:
     "Restore a checkpoint into the live modules, optimizer and schedule (and its loss-log rows into `log`); returns the step to continue from."
-    ck = torch.load(path, weights_only=False)
+    ck = load_torch_file(path)  # weights_only: a planted pickle is refused, naming the file
     if ck['fingerprint'] != fingerprint:
         raise RuntimeError(f"{path} was written by a run with other settings (fingerprint {ck['fingerprint']} != {fingerprint}). "
                            f"Delete {Path(path).parent} to start afresh, or restore the settings it was made with.")
@@ -148,7 +149,7 @@ def set_aside_stale_checkpoints(folder, fingerprint: str) -> Path | None:
     "Move checkpoints in `folder` written with other settings than `fingerprint` to `folder/superseded/` (replacing an older set); where, or None."
     ck = latest_checkpoint(folder)
     if ck is None: return None
-    old = torch.load(ck, weights_only=False, map_location='cpu', mmap=True)['fingerprint']  # mmap: only the header is read
+    old = load_torch_file(ck, map_location='cpu', mmap=True)['fingerprint']  # mmap: only the header is read
     if old == fingerprint: return None
     dest = Path(folder) / 'superseded'
     if dest.exists(): shutil.rmtree(dest)  # the newest superseded run only: checkpoints can be large
@@ -295,6 +296,23 @@ def grad_norm(params) -> float:
     grads = [p.grad.detach() for p in params if p.grad is not None]
     return float(torch.nn.utils.get_total_norm(grads)) if grads else 0.0  # what clip_grad_norm_ measures
 
+def average_gradients(acc, params) -> None:
+    """Replace every process's gradients of `params` by their mean over the processes (one all-reduce of the flattened
+    gradients, `acc.reduce`; a missing gradient counts as zero): the training step's one synchronisation. One process: a
+    no-op."""
+    if acc.num_processes == 1: return
+    for p in params:
+        if p.grad is None: p.grad = torch.zeros_like(p)
+    flat = acc.reduce(torch.cat([p.grad.reshape(-1) for p in params]), reduction='mean')
+    for p, g in zip(params, flat.split([p.numel() for p in params])): p.grad.copy_(g.view_as(p.grad))
+
+@contextlib.contextmanager
+def unsynchronised(acc, modules):
+    "Every backward inside is local to this process: DDP's all-reduce is off for `modules` (`average_gradients` syncs)."
+    with contextlib.ExitStack() as stack:
+        for m in modules: stack.enter_context(acc.no_sync(m))
+        yield
+
 def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: int, batch_size: int = 1, lr: float = 1e-4,
         warmup_steps: int = 0, grad_accum: int = 1, mixed_precision: str = 'no', seed: int = 0, max_tokens: int = 120,
         caption_dropout: float = 0.0, max_grad_norm: float | None = None, lr_schedule: str = 'constant', checkpoint_every: int = 1000,
@@ -353,7 +371,9 @@ def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: i
             caps = [conditions[i] if torch.rand(1, generator=g).item() >= caption_dropout else family.null for i in idx]  # null: unconditional
             mean, std = latents['mean'][idx], latents['std'][idx]
             z = (mean + std * torch.randn(mean.shape, generator=g)).to(device)
-            with acc.accumulate(*wrapped.values()), acc.autocast():
+            # DDP's reducer, armed by the diffusion forward, would take the first backward's gradients (the extra
+            # loss's) and leave the diffusion loss's local: every backward is local, one all-reduce averages their sum
+            with acc.accumulate(*wrapped.values()), acc.autocast(), unsynchronised(acc, wrapped.values()):
                 cond = family.encode(pipe, caps, resolution, max_tokens, modules=wrapped)
                 loss_d = diffusion_loss(family, pipe, denoiser, noise_scheduler, z, cond, g)
                 loss, extra = loss_d, None
@@ -364,12 +384,11 @@ def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: i
                     raise NonFiniteLossError(f"loss is {loss.item()} at step {step} (conditions: {caps}); last checkpoint: "
                                              f"{latest_checkpoint(out_dir / 'checkpoints')}. Lower train.lr, or use mixed_precision 'no' to find the cause.")
                 extra_norm = ''
-                if extra is not None:  # the extra loss first, unsynchronised (see above), to measure its own gradient
-                    with contextlib.ExitStack() as stack:
-                        for m in wrapped.values(): stack.enter_context(acc.no_sync(m))
-                        acc.backward(extra['loss'])
+                if extra is not None:  # the extra loss first, to measure its own gradient (this process's)
+                    acc.backward(extra['loss'])
                     extra_norm = grad_norm(params)
-                acc.backward(loss_d)  # synchronised: reduces the extra loss's gradients too
+                acc.backward(loss_d)
+                if acc.sync_gradients: average_gradients(acc, params)  # the sync: every process steps with the mean
                 norm = acc.clip_grad_norm_(params, clip) if acc.sync_gradients else None  # the norm before clipping
                 rate = lr_scheduler.get_last_lr()[0]  # the rate this step uses
                 optimizer.step(); lr_scheduler.step(); optimizer.zero_grad()
@@ -445,4 +464,4 @@ def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, se
     events = [h for h in history if h['extra_loss'] != '']
     return dict(steps=total, images=len(records), hldf_events=len(events), seconds=round(time.perf_counter() - t0, 1),
                 final_loss=float(np.mean([h['diffusion_loss'] for h in history[-20:]])) if history else None,
-                trainable=plan.summary) | plan.report
+                trainable=plan.summary, loaded_from=pipe_state(pipe).source or None) | plan.report  # None: built here

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import DatasetSpec, article
-from .io import linear_seed, model_unavailable
+from .io import linear_seed, local_model_folder, model_source, model_unavailable, revision_kwargs
 from .tiny.describe import DESCRIBE_VERSION, describe
 from .tiny.vlm import build_tiny_vlm
 
@@ -64,8 +64,11 @@ def answer_problems(text: str, opening: str) -> list[str]:
 class Captioner:
     "Base class: `captioner(images, prompts, seed=0) -> texts`, one text per (image, prompt)."
     name, model_id, checked = 'base', '', False
+    source = None  # a loaded VLM: the weights it was loaded from (medart.io.model_source: model, revision, commit)
     def __call__(self, images, prompts, seed: int = 0) -> list[str]: raise NotImplementedError
-    def __repr__(self): return f"{type(self).__name__}(name={self.name!r}, model_id={self.model_id!r})"
+    def __repr__(self):
+        src = f", source={self.source}" if self.source else ''
+        return f"{type(self).__name__}(name={self.name!r}, model_id={self.model_id!r}{src})"
 
 class EmptyCaptioner(Captioner):
     "The 'empty caption' ablation: '' for every image."
@@ -164,24 +167,29 @@ class VLMCaptioner(Captioner):
         return [t.strip() for t in proc.batch_decode(out[:, inputs['input_ids'].shape[1]:], skip_special_tokens=True)]
 
 def load_vlm(backend: str = 'llava-next', model_id: str | None = None, device: str = 'cpu', dtype=None,
-             **sampling) -> VLMCaptioner:
-    "Load the VLM of `backend` from a hub id or a local folder (default: the backend's hub id) as a captioner."
+             revision: str | None = None, **sampling) -> VLMCaptioner:
+    """Load the VLM of `backend` from a hub id (at `revision`: caption.model_revision) or a local folder (default: the
+    backend's hub id) as a captioner; its `source` says what was loaded (the commit of a hub snapshot)."""
     import transformers
     if backend not in VLM_CLASSES: raise ValueError(f"unknown VLM backend {backend!r}; choose one of {list(VLM_CLASSES)}")
     model_cls, proc_cls, default = VLM_CLASSES[backend]
     model_id = str(model_id or default)
+    pin = revision_kwargs(model_id, revision)
     try:
-        model = getattr(transformers, model_cls).from_pretrained(model_id, dtype=dtype or 'auto')
-        processor = getattr(transformers, proc_cls).from_pretrained(model_id)
+        model = getattr(transformers, model_cls).from_pretrained(model_id, dtype=dtype or 'auto', **pin)
+        processor = getattr(transformers, proc_cls).from_pretrained(model_id, **pin)
     except (OSError, ValueError) as e:
         hub = default if Path(model_id).exists() or model_id.count('/') != 1 else model_id  # a folder was meant
         reason = str(e).strip().splitlines()[0][:200] if str(e).strip() else type(e).__name__
         raise model_unavailable(
-            f'{backend} VLM', model_id, 'caption.model_id', hub_id=hub,
+            f'{backend} VLM', model_id, 'caption.model_id', local=local_model_folder(hub),
+            hub_id=hub + (f" --revision {pin['revision']}" if pin else ''),
             why=f"it is not a complete local folder, nor in the Hugging Face cache of this (offline?) machine ({reason})",
             alternative="Or use `caption.backend: describe`, which needs no download (model id 'tiny-random' runs this VLM's code "
                         "path on a tiny random model).") from e
-    return VLMCaptioner(model.to(device).eval(), processor, backend, model_id, **sampling)
+    captioner = VLMCaptioner(model.to(device).eval(), processor, backend, model_id, **sampling)
+    captioner.source = model_source(model_id, revision, commit=getattr(model.config, '_commit_hash', None))
+    return captioner
 
 # %% ../nbs/05_vsg.ipynb #de851f50
 def tiny_vlm(backend: str = 'llava-next', seed: int = 0, **sampling) -> VLMCaptioner:
@@ -190,14 +198,14 @@ def tiny_vlm(backend: str = 'llava-next', seed: int = 0, **sampling) -> VLMCapti
 
 # %% ../nbs/05_vsg.ipynb #4c4b6af2
 def make_captioner(backend: str, model_id: str = '', device: str = 'cpu', dtype=None, size: int | None = None,
-                   **sampling) -> Captioner:
-    "The captioner of `backend` (one of `BACKENDS`); VLMs load `model_id` ('tiny-random': a tiny random model)."
+                   revision: str | None = None, **sampling) -> Captioner:
+    "The captioner of `backend` (one of `BACKENDS`); VLMs load `model_id` at `revision` ('tiny-random': tiny, random)."
     if backend == 'describe': return DescribeCaptioner(size)
     if backend == 'simple': return SimpleCaptioner()
     if backend == 'empty': return EmptyCaptioner()
     if backend not in VLM_CLASSES: raise ValueError(f"unknown caption backend {backend!r}; choose one of {list(BACKENDS)}")
     if model_id == 'tiny-random': return tiny_vlm(backend, **sampling)
-    return load_vlm(backend, model_id or None, device=device, dtype=dtype, **sampling)
+    return load_vlm(backend, model_id or None, device=device, dtype=dtype, revision=revision, **sampling)
 
 def caption_batch(captioner: Captioner, images, prompts, seed: int = 0, max_retries: int = 3) -> list[dict]:
     """Caption a batch; answers with problems are retried (new seed each time) up to `max_retries` times, then replaced

@@ -41,9 +41,10 @@ def test_classify_notebook_real_and_generated(tmp_path):
         assert isinstance(res[k], float) and 0 <= res[k] <= 1, k          # flat numbers: what `dvc metrics show` lists
     assert res['n'] == len(test) == 16
     assert res['protocol'] | {'train_seconds': 0} == dict(
-        model='tiny', epochs=2, lr=params['profiles']['tiny']['classify']['lr'], batch_size=load_params(tmp_path / 'params.yaml')['classify']['batch_size'],
+        model='tiny', loaded_from=dict(model='tiny', revision=None, commit=None), epochs=2, lr=params['profiles']['tiny']['classify']['lr'],
+        batch_size=load_params(tmp_path / 'params.yaml')['classify']['batch_size'],
         image_size=params['profiles']['tiny']['classify']['image_size'], n_train=64, n_test=16, seed=0,
-        train_set='real training split', device='cpu', train_seconds=0)
+        train_set='real training split', device='cuda' if torch.cuda.is_available() else 'cpu', train_seconds=0)  # the device it ran on
     assert [h['epoch'] for h in res['history']] == [1, 2]
     scores = json.loads((out / 'classify_scores.json').read_text())  # what `dvc metrics show` lists: three numbers
     assert scores == dict(f1=res['f1_weighted'], bacc=res['balanced_accuracy'], auc=res['auc_ovr_macro'])

@@ -181,3 +181,30 @@ def test_citation_file_cites_the_software_and_the_paper():
     assert paper['title'] == 'Med-Art: Diffusion Transformer for 2D Medical Text-to-Image Generation'
     assert [a['family-names'] for a in paper['authors']] == ['Guo', 'Christensen', 'Hannemose']
     assert any(i['value'] == '10.48550/arXiv.2506.20449' for i in paper['identifiers']) and '2506.20449' in paper['url']
+
+
+def test_torch_loads_are_safe():
+    """Every `torch.load` of the package unpickles with `weights_only=True` (a planted checkpoint cannot run code), and
+    settings.ini puts a floor under torch: before 2.6 `torch.load` defaulted to unsafe loading."""
+    loads = []
+    for f in sorted((ROOT / 'medart').rglob('*.py')):
+        for n in ast.walk(ast.parse(f.read_text())):
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == 'load' \
+                    and getattr(n.func.value, 'id', None) == 'torch':
+                kw = {k.arg: k.value for k in n.keywords}
+                safe = isinstance(kw.get('weights_only'), ast.Constant) and kw['weights_only'].value is True
+                loads.append((f"{f.relative_to(ROOT)}:{n.lineno}", safe))
+    assert loads, "no torch.load found: medart.io.load_torch_file should hold one"
+    assert not [f.name for f in (ROOT / 'medart').rglob('*.py') if 'weights_only=False' in f.read_text()]
+    assert all(safe for _, safe in loads), [where for where, safe in loads if not safe]
+    import configparser
+    cfg = configparser.ConfigParser(); cfg.read(ROOT / 'settings.ini')
+    torch_req = [r for r in cfg['DEFAULT']['requirements'].split() if r.startswith('torch') and not r.startswith('torch-')]
+    assert torch_req == ['torch>=2.6'], torch_req
+
+
+def test_stage_notebooks_are_skipped_by_nbdev_test():
+    "nbdev_test must not execute a stage notebook: it would write runs/ into the checkout (tests/ run them on temporary copies)."
+    for nb in EXPERIMENT_NBS:
+        first = cells(nb)[0]
+        assert first['cell_type'] == 'raw' and 'skip_exec: true' in source(first), f"{nb.name}: needs the front matter skip_exec: true"

@@ -5,6 +5,7 @@ size conditioning; Fast-DiT: the class-label path; every baseline's own code is 
 skips caption and train (they need the previous stage's output); this test is where their whole code path runs in CI."""
 import csv
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,67 @@ def _row(report: str, section: str, method: str) -> list[str]:
     rows = [l for l in part.splitlines() if l.startswith(f'| {method} |')]
     assert rows, f"no row for {method} under '{section}':\n{part}"
     return [c.strip() for c in rows[0].strip('|').split('|')]
+
+
+def _table(report: str, section: str) -> tuple[list[str], dict[str, list[str]]]:
+    "(header, {method: cells}) of the table under the heading that starts with `section`, Markdown escapes undone."
+    part = report.split(f'## {section}', 1)[1].split('\n## ', 1)[0]
+    lines = [l for l in part.splitlines() if l.startswith('| ')]
+    cells = lambda l: [re.sub(r'\\(.)', r'\1', c.strip()) for c in re.split(r'(?<!\\)\|', l.strip())[1:-1]]
+    assert lines, f"no table under '{section}':\n{part}"
+    return cells(lines[0]), {cells(l)[0]: cells(l) for l in lines[1:]}
+
+
+def _pm(v, std=None) -> str:
+    "A result file's number as the report prints it: `{mean, std}` dicts, plain numbers with an optional std."
+    from medart.report import fmt
+    return fmt(v['mean'], v['std']) if isinstance(v, dict) else fmt(v, std)
+
+
+def check_report_tables(report: str, runs: Path, dataset: str, methods: list, ablations: list, size: int):
+    """Every number of the report's Tables 2-4 and of its checks, colour and cost tables is the one in the file it comes from
+    (metrics.json, classify.json, checks.json, train.json, generate.json; colour: recomputed from the images), in the row of
+    its method and the column of its metric."""
+    from medart.data import load_image, read_split, split_files
+    from medart.generate import read_generated
+    from medart.report import TABLE2, colour_summary
+    load = lambda m, f: json.loads((runs / dataset / m / f).read_text())
+    keys = {'FID': 'fid_{}', 'FD': 'fd_{}', 'KID': 'kid_{}_mean'}
+    for section, rows in [('Table 2', [m for m in TABLE2 if m in methods] + ['real']), ('Table 3', ablations + ['real'])]:
+        header, table = _table(report, section)
+        assert list(table) == rows, (section, list(table))
+        cols = [(i, re.fullmatch(r'(FID|FD|KID) \[(.+)\] \(this run\)', h).groups())
+                for i, h in enumerate(header) if h.endswith('(this run)')]
+        assert {k for _, (k, _) in cols} == {'FID', 'FD', 'KID'}, header
+        for m in rows:
+            metrics = load(m, 'metrics.json')
+            for i, (kind, net) in cols: assert table[m][i] == _pm(metrics[keys[kind].format(net)]), (section, m, header[i])
+    header, table = _table(report, 'Table 4')
+    assert list(table) == [*methods, 'real']
+    for m in table:
+        c = load(m, 'classify.json')
+        for label, key in [('F1 (weighted)', 'f1_weighted'), ('BACC', 'balanced_accuracy'), ('AUC (OvR macro)', 'auc_ovr_macro')]:
+            assert table[m][header.index(f'{label} (this run)')] == _pm(c[key]), (m, label)
+    header, table = _table(report, 'Does each method show its classes?')
+    assert list(table) == [*methods, 'real']
+    for m in methods:
+        c = load(m, 'checks.json')
+        want = [m, _pm(c['class_accuracy'], c.get('class_accuracy_std')), _pm(c['spread_ratio'], c.get('spread_ratio_std')),
+                'passed' if c['collapse_check_passed'] else '**failed**', _pm(c['colour_distance'], c.get('colour_distance_std')),
+                _pm(c['saturation'], c.get('saturation_std'))]
+        assert table[m] == want, (m, table[m], want)
+    real = load('real', 'checks.json')
+    assert table['real'] == ['real', _pm(real['class_accuracy']), '1', '—', '0', _pm(real['saturation'])]
+    header, table = _table(report, 'Colour of real vs generated images')
+    test = [load_image(r['path'], size) for r in split_files(read_split(runs / dataset / 'split.json'), 'test')]
+    for m in methods:
+        images = [load_image(r['path'], size) for r in read_generated(runs / dataset / m / 'images' / 'eval-s0')]
+        assert table[m] == [m, *(_pm(v) for v in colour_summary(images, test).values())], m
+    header, table = _table(report, 'Cost')
+    for m in methods:
+        tr, ge = load(m, 'train.json'), load(m, 'generate.json')
+        assert table[m] == [m, str(tr['steps']), str(tr['hldf_events']), _pm(tr['seconds']), str(tr.get('processes', 1)),
+                            str(ge['images']), _pm(ge['images_per_s'])], m
 
 
 def _flat(d: dict, prefix=''):
@@ -108,24 +170,26 @@ def test_prepare_caption_train_chain(tmp_path):
         assert rows and all(r['family'] == b for r in rows)
         papermill('evaluate.ipynb', tmp_path / f'evaluate-{b}.ipynb', method=b, **common)
         papermill('classify.ipynb', tmp_path / f'classify-{b}.ipynb', method=b, **common)
+    for b in BASELINES:
+        bout = runs / 'synth-endo' / b
+        assert (bout / 'dvclive' / 'plots').is_dir() and (bout / 'validation').is_dir()  # dvc.yaml's outputs exist (empty: no tracker here)
+
+    # Table 3 has rows only when an ablation ran: the report reads files, so Med-Art's, copied as DoRA's, make one without a
+    # fifth training (the tables are checked against the files below, whatever made them)
+    shutil.copytree(out, runs / 'synth-endo' / 'dora', ignore=shutil.ignore_patterns('adapter', 'checkpoints', 'cache', '*.ipynb'))
+    study = (tmp_path / 'params.yaml').read_text()
+    (tmp_path / 'params.yaml').write_text(yaml.safe_dump(dict(params, methods=[*params['methods'], 'dora']), sort_keys=False))
     papermill('report.ipynb', tmp_path / 'report.ipynb', params_path=tmp_path / 'params.yaml', runs_dir=runs, dataset='synth-endo')
+    (tmp_path / 'params.yaml').write_text(study)
     report = (runs / 'report' / 'synth-endo' / 'report.md').read_text()
-    assert '| med-art |' in report and 'FD [domain-' in report and (runs / 'report' / 'synth-endo' / 'fig2_grid.png').exists()
-    assert 'Omitted: only Table 2 methods ran' in report.split('## Table 3', 1)[1].split('\n## ', 1)[0]  # no ablation: no repeat
+    assert '| med-art |' in report and 'FD \\[domain-' in report and (runs / 'report' / 'synth-endo' / 'fig2_grid.png').exists()
     assert '(paper, paper)' not in report and '(paper, Kvasir v2)' in report  # synth-endo is shown beside the paper's Kvasir numbers
     protocol = json.loads((runs / 'report' / 'synth-endo' / 'protocol.json').read_text())  # whole, not cut off
     assert '[protocol.json](protocol.json)' in report and '```json' not in report
     for m in ['med-art', *BASELINES, 'real']:
         assert protocol[m] == json.loads((runs / 'synth-endo' / m / 'metrics.json').read_text())['protocol'], m
     assert protocol['real']['pool_split'] == 'test' and _row(report, 'Protocol', 'real')[2] == str(protocol['real']['n_real'])
-    for b in BASELINES:  # Tables 2 and 4 carry this run's numbers for each baseline
-        metrics = json.loads((runs / 'synth-endo' / b / 'metrics.json').read_text())
-        fd = next(v for k, v in metrics.items() if k.startswith('fd_domain-'))
-        assert fmt(fd['mean'], fd['std']) in _row(report, 'Table 2', b), f"{b}: Table 2 lacks this run's domain FD"
-        f1 = json.loads((runs / 'synth-endo' / b / 'classify.json').read_text())['f1_weighted']
-        f1 = fmt(f1['mean'], f1['std']) if isinstance(f1, dict) else fmt(f1)
-        assert f1 in _row(report, 'Table 4', b), f"{b}: Table 4 lacks this run's F1"
-        assert (bout / 'dvclive' / 'plots').is_dir() and (bout / 'validation').is_dir()  # dvc.yaml's outputs exist (empty: no tracker here)
+    check_report_tables(report, runs, 'synth-endo', methods=['med-art', *BASELINES, 'dora'], ablations=['dora', 'med-art'], size=64)
 
     # `dvc metrics show` on this study with the repository's dvc.yaml: only the headline files, one row each, few columns
     from medart.metrics import SCORES

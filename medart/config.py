@@ -360,7 +360,7 @@ STAGE_PARAMS: dict[str, tuple[str, ...]] = {
     'prepare': ('seed', 'profile', 'data', 'synth'),
     'caption': ('seed', 'profile', 'data.registry', 'models', 'caption'),
     'train': ('seed', 'profile', 'models', 'train', 'caption.backend'),
-    'generate': ('seed', 'profile', 'models', 'generate', 'train.family', 'caption.backend'),
+    'generate': ('seed', 'profile', 'models', 'generate', 'train.family', 'train.mixed_precision', 'caption.backend'),
     'evaluate': ('seed', 'profile', 'evaluate', 'generate.seeds', 'train.resolution'),
     'classify': ('seed', 'profile', 'classify'),
     'report': ('seed', 'profile', 'methods', 'train.resolution'),

@@ -120,13 +120,13 @@ def _prepare(pipe, records, captions, train, seed=0) -> TrainPlan:
     processes = PartialState(cpu=not torch.cuda.is_available()).num_processes  # one, or one of several under accelerate launch
     return TrainPlan(conditions, summary, params=dict(processes=processes))
 
-def _start(profile, base=None, model=None, classes=None, resolution=None, seed=0, device='cpu'):
-    "The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or PixArt-α's hub id or folder), and its name."
-    return load_pipeline(profile, model=base, device=device), base
+def _start(profile, base=None, model=None, classes=None, resolution=None, seed=0, device='cpu', dtype=torch.float32):
+    "The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or PixArt-α's hub id or folder) in `dtype`, and its name."
+    return load_pipeline(profile, model=base, device=device, dtype=dtype), base
 
-def _trained(profile, base=None, adapter=None, model=None, device='cpu'):
-    "The fine-tuned pipeline the generate stage samples: `base` with the adapters in `adapter` merged; its name and resolution."
-    pipe = load_pipeline(profile, model=base, device=device)
+def _trained(profile, base=None, adapter=None, model=None, device='cpu', dtype=torch.float32):
+    "The fine-tuned pipeline the generate stage samples: `base` in `dtype` with the adapters in `adapter` merged; its name and resolution."
+    pipe = load_pipeline(profile, model=base, device=device, dtype=dtype)
     load_adapters(pipe, adapter, merge=True)  # merged into the weights: plain layers, faster sampling
     return pipe, base, model_summary(pipe)['resolution']
 

@@ -15,7 +15,7 @@ from diffusers import PixArtAlphaPipeline
 
 from .families import Family, TrainPlan
 from .lora import add_lora, load_adapters, lora_kwargs, save_adapters
-from .sampling import encode_prompts, text_latents
+from .sampling import decode_latents, encode_prompts, text_latents
 from .tiny.families import build_tiny_pipeline
 
 # %% ../nbs/04_models.ipynb #cf9f01e0
@@ -60,7 +60,14 @@ def pixart_predict(pipe, denoiser, noisy, t, cond):
     return predict_noise(denoiser, noisy, t, cond['embeds'], cond['mask'])
 
 def pixart_sample(pipe, conditions, generators, steps=20, cfg=4.5, max_tokens=120):
-    "PIL images of `conditions` (captions), image i from `generators[i]`, through the pipeline with the settings both profiles need."
+    """PIL images of `conditions` (captions), image i from `generators[i]`, through the pipeline with the settings both profiles need.
+    One step goes through `medart.sampling.text_latents` instead: the pipeline's one-step branch takes the second output of a
+    scheduler that returns the denoised sample too (PixArt's LCM/DMD models), and DPM-Solver++ returns one (an IndexError)."""
+    if steps == 1:
+        with torch.no_grad():
+            latents = text_latents(pipe, list(conditions), generators, steps=1, cfg=cfg, checkpoint=False, max_tokens=max_tokens)
+            images = decode_latents(pipe.vae, latents).float().cpu().permute(0, 2, 3, 1).numpy()
+        return pipe.image_processor.numpy_to_pil(images)
     return pipe(list(conditions), num_inference_steps=steps, guidance_scale=cfg, generator=generators,
                 use_resolution_binning=uses_resolution_binning(pipe), clean_caption=False, max_sequence_length=max_tokens).images
 

@@ -339,7 +339,7 @@ def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: i
     resolution = latents['mean'].shape[-1] * vae_factor(pipe)
     noise_scheduler = training_scheduler(pipe)
     device = acc.device
-    fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'grad_norm', 'extra_grad_norm', 'lr', 'seconds']
+    fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'grad_norm', 'extra_grad_norm', 'lr', 'seconds', 'hldf_forward_s']
     clip = float(max_grad_norm) if max_grad_norm else math.inf  # inf: measure the norm, clip nothing
     fh, log = _log_writer(out_dir / ('loss.csv' if rank == 0 else f'loss.rank{rank}.csv'), start, fields, prior)  # each process its own losses
     history, t0 = list(prior), time.perf_counter()  # every step's row, those before a resume included

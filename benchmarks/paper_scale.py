@@ -243,15 +243,21 @@ def load_for_training(device: str, mixed_precision: str, folder=None, scale: Sca
     return pipe, summary
 
 def bench_training(pipe, device: str, mixed_precision: str, out: Path, hldf_steps: int = 20, ks=(20, 1), plain_steps: int = 3,
-                   resolution: int = 512, max_tokens: int = 120) -> dict:
+                   resolution: int = 512, max_tokens: int = 120, warmup: bool = True) -> dict:
     """Seconds per plain training step and per HLDF event (M = `hldf_steps`, each K in `ks`), and peak memory, as the train stage
-    trains: medart.train.fit with medart.train.hldf_hook, batch 1. Each K: `plain_steps` plain steps, then one with an event."""
+    trains: medart.train.fit with medart.train.hldf_hook, batch 1. Each K: `plain_steps` plain steps, then one with an event;
+    `warmup`: first a plain step and an event (K = 1) unmeasured (allocations, kernel selection)."""
     from medart.train import fit, hldf_hook
     import torch
     records = bench_images(out / 'images', 2, resolution)
     s = resolution // 8
     g = torch.Generator().manual_seed(0)
     latents = dict(mean=torch.randn(2, 4, s, s, generator=g) * 0.5, std=torch.full((2, 4, s, s), 0.05))
+    if warmup:
+        train = dict(hldf_every=2, hldf_steps=hldf_steps, hldf_cfg=4.5, hldf_weight=None, hldf_reduction='sum', hldf_backprop_last_k=1,
+                     max_tokens=max_tokens)
+        fit(pipe, [CAPTION] * 2, latents, out / 'warmup', steps=2, mixed_precision=mixed_precision, extra_loss=hldf_hook(pipe, records, train, resolution),
+            resume=False, progress=False, max_tokens=max_tokens, checkpoint_every=10 ** 6)
     rows = {}
     for k in ks:
         train = dict(hldf_every=plain_steps + 1, hldf_steps=hldf_steps, hldf_cfg=4.5, hldf_weight=None, hldf_reduction='sum',
@@ -311,33 +317,36 @@ def probe_t5_layers(depths=(1, 3), tokens: int = 120) -> dict:
         def fwd_bwd():  # gradients through every layer, as LoRA on T5 needs (the adapters' own weight gradients are small)
             x = emb(ids).detach().requires_grad_()
             t5(inputs_embeds=x).last_hidden_state.float().square().mean().backward()
-        res[d] = (_timed(fwd), _timed(fwd_bwd))
+        res[d] = (_timed(fwd, 2), _timed(fwd_bwd, 2))  # the faster of two: the first pays one-off costs
         del t5, emb; gc.collect()
     (d1, (f1, b1)), (d2, (f2, b2)) = sorted(res.items())
     return dict(depths=list(depths), forward_s={d: round(v[0], 2) for d, v in res.items()}, forward_backward_s={d: round(v[1], 2) for d, v in res.items()},
                 layer_forward_s=round((f2 - f1) / (d2 - d1), 3), layer_forward_backward_s=round((b2 - b1) / (d2 - d1), 3))
 
-def probe_vlm_layers(folder: Path, image, depths=(1, 2), new_tokens: int = 8) -> dict:
-    """Seconds of the VLM's prefill (the image's anyres tiles and the prompt) and of each further answer token, with its Llama-3 at
-    two depths (the saved folder's, and one built from the same configuration): the cost of a layer, to extrapolate to 32."""
-    import gc, torch, transformers
-    from medart.real import real_llava_next
+def probe_vlm_layers(folder: Path, image, new_tokens: int = 8) -> dict:
+    """Seconds of one layer of the VLM's Llama-3 (its real width, fp32) over the prompt of `image` (prefill: the anyres tiles' tokens
+    and the VSG prompt, as the caption stage sends them) and per answer token after it, and of the 128k-token head per token: what the
+    layers the dry run's VLM lacks would add (medart.real; the saved folder's processor makes the prompt)."""
+    import torch, transformers
+    from medart.real import real_config
     from medart.vsg import VLMCaptioner
     proc = transformers.LlavaNextProcessor.from_pretrained(folder)
     text = proc.apply_chat_template(VLMCaptioner.messages('An endoscopic image of polyps. Please describe the image.'), add_generation_prompt=True)
-    inputs = proc(images=[image], text=[text], return_tensors='pt')
-    res = {}
-    for d in depths:
-        model = transformers.LlavaNextForConditionalGeneration.from_pretrained(folder, dtype=torch.float32) if d == depths[0] else \
-            real_llava_next({'text_config.num_hidden_layers': d}, torch.float32, tile=True)[0]
-        gen = lambda n: model.generate(**inputs, max_new_tokens=n, min_new_tokens=n, do_sample=False, pad_token_id=128257)
-        prefill = _timed(lambda: gen(1))
-        res[d] = (prefill, (_timed(lambda: gen(1 + new_tokens)) - prefill) / new_tokens)
-        del model; gc.collect()
-    (d1, (p1, t1)), (d2, (p2, t2)) = sorted(res.items())
-    return dict(prompt_tokens=int(inputs['input_ids'].shape[1]), depths=list(depths), prefill_s={d: round(v[0], 2) for d, v in res.items()},
-                token_s={d: round(v[1], 3) for d, v in res.items()}, layer_prefill_s=round((p2 - p1) / (d2 - d1), 2),
-                layer_token_s=round((t2 - t1) / (d2 - d1), 4))
+    n = int(proc(images=[image], text=[text], return_tensors='pt')['input_ids'].shape[1])
+    cfg = real_config('llava-next-8b')['text_config']
+    config = transformers.LlamaConfig(**{k: v for k, v in cfg.items() if k != 'model_type'} | dict(num_hidden_layers=1, vocab_size=8, pad_token_id=0))
+    layer = transformers.LlamaModel(config).eval()
+    head = torch.nn.Linear(cfg['hidden_size'], cfg['vocab_size'], bias=False)
+    g = torch.Generator().manual_seed(0)
+    x, step = torch.randn(1, n, cfg['hidden_size'], generator=g), torch.randn(1, 1, cfg['hidden_size'], generator=g)
+    with torch.no_grad():
+        layer(inputs_embeds=x[:, :16])  # warm-up: the first call pays one-off costs
+        t0 = time.perf_counter(); cache = layer(inputs_embeds=x, use_cache=True).past_key_values; prefill = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for _ in range(new_tokens): cache = layer(inputs_embeds=step, past_key_values=cache, use_cache=True).past_key_values
+        token = (time.perf_counter() - t0) / new_tokens
+        head_s = _timed(lambda: head(step), 3)
+    return dict(prompt_tokens=n, layer_prefill_s=round(prefill, 2), layer_token_s=round(token, 4), head_token_s=round(head_s, 4))
 
 def probe_simplifier(folder: Path) -> dict:
     "Seconds of one T5-base 'simplify:' answer to a 200-token caption (beam 4, up to 160 tokens: medart.captions.T5Simplifier's defaults)."
@@ -390,14 +399,13 @@ def run_probes(out: Path, scale: Scale, log=print) -> dict:
     f, probes = model_folders(out), {}
     pipe, _ = load_for_training('cpu', scale.mixed_precision, folder=f['pixart'])
     probes['hldf_k1'] = bench_training(pipe, 'cpu', scale.mixed_precision, out / 'bench', hldf_steps=scale.hldf_steps, ks=(1,),
-                                       plain_steps=1, resolution=scale.resolution, max_tokens=scale.max_tokens)['K=1']
+                                       plain_steps=1, resolution=scale.resolution, max_tokens=scale.max_tokens, warmup=False)['K=1']
     log(f"benchmark, K=1: {probes['hldf_k1']}")
     probes['sampler'] = probe_dit_step(pipe, 'cpu', scale.mixed_precision); log(f"sampler step: {probes['sampler']}")
     del pipe; gc.collect()
-    probes['t5_layer'] = probe_t5_layers((scale.t5_layers or 24, (scale.t5_layers or 24) + 2)); log(f"T5 layer: {probes['t5_layer']}")
+    probes['t5_layer'] = probe_t5_layers((1, 3)); log(f"T5 layer: {probes['t5_layer']}")
     image = Image.open(next((out / 'data' / 'kvasir' / scale.classes[0]).glob('*.jpg'))).convert('RGB')
-    d = scale.llava_layers.get('text_config.num_hidden_layers', 32)
-    probes['vlm_layer'] = probe_vlm_layers(f['llava'], image, (d, d + 1)); log(f"VLM layer: {probes['vlm_layer']}")
+    probes['vlm_layer'] = probe_vlm_layers(f['llava'], image); log(f"VLM layer: {probes['vlm_layer']}")
     probes['simplifier'] = probe_simplifier(f['t5_base']); log(f"simplifier: {probes['simplifier']}")
     return probes
 
@@ -414,14 +422,16 @@ def extrapolate(record: dict, M: int = 20, N: int = 500) -> dict:
     r = (e_mm - e_m1) / max(M0 - 1, 1)
     C = e_m1 - M0 * f - r
     events = {f'K={k}': C + M * f + k * r for k in (M, 1)}
-    v, tokens = p['vlm_layer'], 150
-    d_vlm = v['depths'][0]
-    prefill, token = v['prefill_s'][d_vlm] + (32 - d_vlm) * v['layer_prefill_s'], v['token_s'][d_vlm] + (32 - d_vlm) * v['layer_token_s']
+    v, c, tokens = p['vlm_layer'], record['captions'], 150  # the paper's authors' max_new_tokens
+    d, n = c['text_layers'], c['new_tokens']
+    per_token = lambda layers: v['head_token_s'] + layers * v['layer_token_s']
+    caption = c['seconds_per_image'] + (32 - d) * v['layer_prefill_s'] + tokens * per_token(32) - n * per_token(d)
     return dict(plain_step_s=round(plain, 1), sampler_step_s=f, step_backward_s=round(r, 1), event_rest_s=round(C, 1),
                 **{f'event_M{M}_{k}_s': round(e, 1) for k, e in events.items()},
                 **{f'event_M{M}_{k}_in_plain_steps': round(e / plain, 1) for k, e in events.items()},
                 **{f'overhead_N{N}_{k}': round(e / (N * plain), 3) for k, e in events.items()},
-                caption_image_s=round(prefill + tokens * token, 0), caption_prefill_s=round(prefill, 0), caption_token_s=round(token, 2))
+                caption_image_s=round(caption, 0), caption_prefill_32_layers_s=round(32 * v['layer_prefill_s'], 0),
+                caption_token_32_layers_s=round(per_token(32), 2))
 
 def gpu_memory_estimate(record: dict) -> dict:
     """Memory of training at the paper's settings (batch 1, 512 px, bf16 weights, M = 20, K = M) from this CPU run: the bf16 weights,
@@ -470,8 +480,9 @@ def markdown(record: dict) -> str:
         lines += ['', f"Beside the stages: HLDF event with K = 1 {p['hldf_k1']['event_s']} s (benchmark, peak {p['hldf_k1']['peak_gib']} GiB); "
                   f"one guided DiT step (batch 2) {p['sampler']['guided_dit_forward_s']} s, a VAE decode {p['sampler']['vae_decode_s']} s; "
                   f"a T5 v1.1 XXL layer {p['t5_layer']['layer_forward_backward_s']} s forward + backward ({p['t5_layer']['layer_forward_s']} s forward); "
-                  f"a Llama-3 layer of the VLM {p['vlm_layer']['layer_prefill_s']} s of prefill ({p['vlm_layer']['prompt_tokens']} tokens) and "
-                  f"{p['vlm_layer']['layer_token_s']} s per answer token; T5-base simplifies a {p['simplifier']['caption_tokens']}-token caption "
+                  f"a Llama-3 layer of the VLM {p['vlm_layer']['layer_prefill_s']} s of prefill ({p['vlm_layer']['prompt_tokens']} prompt tokens) and "
+                  f"{p['vlm_layer']['layer_token_s']} s per answer token, its 128k-token head {p['vlm_layer']['head_token_s']} s per token; "
+                  f"the caption stage {record['captions']['seconds_per_image']} s per image; T5-base simplifies a {p['simplifier']['caption_tokens']}-token caption "
                   f"in {p['simplifier']['simplify_s']} s."]
     for title, key in [('Extrapolated to the paper\'s settings on this machine', 'estimates'), ('GPU memory estimate', 'gpu_memory')]:
         if record.get(key): lines += ['', f"{title}: " + ', '.join(f"{k} {v}" for k, v in record[key].items()) + '.']
@@ -504,6 +515,10 @@ def dry_run(scale: Scale, out: Path, results: Path, command: str, log=print, sta
     run_stages(out, scale, write_params(out, scale), log, start)
     record['stages'] = json.loads((out / 'stages.json').read_text())  # this run's, and (--from-stage) the earlier stages' of the last run
     record['train'], record['parameters'] = train_timings(out), parameter_table(scale)
+    cap = json.loads((out / 'runs' / 'kvasir' / 'caption.json').read_text())['llava-next']
+    record['captions'] = dict(images=cap['captioned'], seconds=cap['seconds'], seconds_per_image=round(cap['seconds'] / max(cap['captioned'], 1), 1),
+                              text_layers=scale.llava_layers.get('text_config.num_hidden_layers', 32), new_tokens=scale.max_new_tokens,
+                              dtype=cap['dtype'], fallback=cap['report']['fallback'])
     record['depths'] = {'pixart-transformer': f"{scale.dit_layers or 28} (28)", 't5-v1_1-xxl': f"{scale.t5_layers or 24} (24)",
                         'pixart-vae': f"{scale.vae_layers or 2} (2) per block", 'llava-next-8b': record['depths']['LLaVA-NeXT Llama-3']
                         + ' Llama-3, ' + record['depths']['LLaVA-NeXT CLIP ViT-L/14'] + ' CLIP', 't5-base': record['depths']['T5-base (encoder, decoder)'],
@@ -517,16 +532,18 @@ def dry_run(scale: Scale, out: Path, results: Path, command: str, log=print, sta
     (results / 'paper-scale.md').write_text(markdown(record))
     return record
 
-def gpu_benchmark(device: str, out: Path, results: Path, hldf_steps: int, scale: Scale, command: str, log=print) -> dict:
-    """The GPU benchmark: PixArt-alpha built at `scale` (default: the real size: DiT 28 layers, T5 v1.1 XXL 24) in bf16 on `device`,
-    LoRA in, then seconds per plain step and per HLDF event (M = `hldf_steps`; K = M and K = 1), peak memory, the overhead at N = 500."""
+def gpu_benchmark(device: str, out: Path, results: Path, hldf_steps: int, scale: Scale, command: str, log=print, folder=None,
+                  plain_steps: int = 3, warmup: bool = True) -> dict:
+    """The GPU benchmark: PixArt-alpha built at `scale` (default: the real size: DiT 28 layers, T5 v1.1 XXL 24; or loaded from `folder`)
+    in bf16 on `device` (a CPU: the scale's mixed precision), LoRA in, then seconds per plain step and per HLDF event (M = `hldf_steps`;
+    K = M and K = 1), peak memory, the overhead of an event every 500 steps."""
     import torch
     t0 = time.perf_counter()
     mp = 'bf16' if device.startswith('cuda') else scale.mixed_precision
-    pipe, lora = load_for_training(device, mp, scale=scale)
+    pipe, lora = load_for_training(device, mp, folder=folder, scale=scale)
     log(f"built in {time.perf_counter() - t0:.0f} s; trainable: {json.dumps(lora)}")
-    rows = bench_training(pipe, device, mp, out / 'bench', hldf_steps=hldf_steps, ks=(hldf_steps, 1), plain_steps=3,
-                          resolution=scale.resolution, max_tokens=scale.max_tokens)
+    rows = bench_training(pipe, device, mp, out / 'bench', hldf_steps=hldf_steps, ks=(hldf_steps, 1), plain_steps=plain_steps,
+                          resolution=scale.resolution, max_tokens=scale.max_tokens, warmup=warmup)
     name = torch.cuda.get_device_name(device) if device.startswith('cuda') else machine()
     plain = statistics.median(r['plain_step_s'] for r in rows.values())
     record = dict(command=command, device=name, date=time.strftime('%Y-%m-%d %H:%M'), mixed_precision=mp, scale=asdict(scale),

@@ -348,6 +348,14 @@ def probe_vlm_layers(folder: Path, image, new_tokens: int = 8) -> dict:
         head_s = _timed(lambda: head(step), 3)
     return dict(prompt_tokens=n, layer_prefill_s=round(prefill, 2), layer_token_s=round(token, 4), head_token_s=round(head_s, 4))
 
+def import_base_gib() -> float:
+    "Peak RSS of a Python process that imports what a stage kernel imports (torch, diffusers, transformers, medart's training code)."
+    import subprocess
+    code = ("import torch, diffusers, transformers, accelerate, peft, medart.train, medart.models\n"
+            "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')][0])")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT)
+    return round(int(r.stdout.strip().splitlines()[-1]) * 1024 / GIB, 2) if r.returncode == 0 and r.stdout.strip() else 0.0
+
 def probe_simplifier(folder: Path) -> dict:
     "Seconds of one T5-base 'simplify:' answer to a 200-token caption (beam 4, up to 160 tokens: medart.captions.T5Simplifier's defaults)."
     from medart.captions import load_simplifier
@@ -407,6 +415,7 @@ def run_probes(out: Path, scale: Scale, log=print) -> dict:
     image = Image.open(next((out / 'data' / 'kvasir' / scale.classes[0]).glob('*.jpg'))).convert('RGB')
     probes['vlm_layer'] = probe_vlm_layers(f['llava'], image); log(f"VLM layer: {probes['vlm_layer']}")
     probes['simplifier'] = probe_simplifier(f['t5_base']); log(f"simplifier: {probes['simplifier']}")
+    probes['import_base_gib'] = import_base_gib()
     return probes
 
 def extrapolate(record: dict, M: int = 20, N: int = 500) -> dict:
@@ -435,15 +444,15 @@ def extrapolate(record: dict, M: int = 20, N: int = 500) -> dict:
 
 def gpu_memory_estimate(record: dict) -> dict:
     """Memory of training at the paper's settings (batch 1, 512 px, bf16 weights, M = 20, K = M) from this CPU run: the bf16 weights,
-    the fp32 LoRA with its gradients and AdamW moments, and the activations the train stage's peak held beyond its fp32 weights and the
-    process's base (from the prepare stage), halved for bf16; T5's 22 missing layers' activations added from their shapes."""
+    the fp32 LoRA with its gradients and AdamW moments, and the activations the train stage's peak held beyond its fp32 weights and a
+    stage kernel's imports, halved for bf16; T5's 22 missing layers' activations added from their shapes."""
     par, st, s = record['parameters'], record['stages'], record['scale']
     real = lambda n: par[n]['real']['total']
     used = lambda n: par[n]['this run']['total']
     weights_bf16 = 2 * sum(real(n) for n in ('pixart-transformer', 't5-v1_1-xxl', 'pixart-vae')) / GIB
     lora = 16 * (par['pixart-transformer']['real']['lora_rank8'] + par['t5-v1_1-xxl']['real']['lora_rank8']) / GIB
     weights_fp32_run = 4 * sum(used(n) for n in ('pixart-transformer', 't5-v1_1-xxl', 'pixart-vae')) / GIB
-    base = st['prepare']['peak_rss_gib']
+    base = record['probes']['import_base_gib']  # torch, diffusers, transformers and medart imported: what a stage kernel holds first
     act_fp32 = st['train']['peak_rss_gib'] - weights_fp32_run - base
     t5_extra = 2 * (24 - (s['t5_layers'] or 24)) * 120 * (12 * 4096 + 3 * 10240) * 2 / GIB  # two encodes; ~15 saved tensors per layer
     total = weights_bf16 + lora + act_fp32 / 2 + t5_extra

@@ -55,6 +55,7 @@ class Scale:
     tile: bool = False                # fill weights by repeating one random block (fast; the tests)
     threads: int = 2
     probes: bool = True               # per-step and per-layer timings and the K = 1 event after the stages
+    checkpointing: bool = True        # train.gradient_checkpointing: without it the DiT's fp32 activations at 512 px overflow 24 GB
 
     def depths(self) -> dict:
         "The depth of every model at this scale, and the real one."
@@ -158,7 +159,7 @@ def write_params(out: Path, scale: Scale) -> Path:
     p['caption'].update(model_id=str(f['llava']), simplify_model_id=str(f['t5_base']), max_new_tokens=scale.max_new_tokens,
                         max_retries=0, max_tokens=scale.max_tokens, min_tokens=min(90, scale.max_tokens - 8))
     p['train'].update(resolution=scale.resolution, mixed_precision=scale.mixed_precision, hldf_every=scale.steps,
-                      hldf_steps=scale.hldf_steps, max_tokens=scale.max_tokens)
+                      hldf_steps=scale.hldf_steps, max_tokens=scale.max_tokens, gradient_checkpointing=scale.checkpointing)
     p['generate'].update(steps=scale.generate_steps, seeds=1, eval_images=scale.n_eval, train_images_per_class=1)
     p['evaluate'].update(inception_weights=str(converted_path()), domain_model=str(f['domain']))
     p['classify'].update(model_id=str(f['vit']), epochs=1)
@@ -243,12 +244,13 @@ def load_for_training(device: str, mixed_precision: str, folder=None, scale: Sca
     return pipe, summary
 
 def bench_training(pipe, device: str, mixed_precision: str, out: Path, hldf_steps: int = 20, ks=(20, 1), plain_steps: int = 3,
-                   resolution: int = 512, max_tokens: int = 120, warmup: bool = True) -> dict:
+                   resolution: int = 512, max_tokens: int = 120, warmup: bool = True, checkpointing: bool = False) -> dict:
     """Seconds per plain training step and per HLDF event (M = `hldf_steps`, each K in `ks`), and peak memory, as the train stage
     trains: medart.train.fit with medart.train.hldf_hook, batch 1. Each K: `plain_steps` plain steps, then one with an event;
-    `warmup`: first a plain step and an event (K = 1) unmeasured (allocations, kernel selection)."""
-    from medart.train import fit, hldf_hook
+    `warmup`: first a plain step and an event (K = 1) unmeasured (allocations, kernel selection); `checkpointing`: train.gradient_checkpointing."""
+    from medart.train import enable_gradient_checkpointing, fit, hldf_hook
     import torch
+    if checkpointing: enable_gradient_checkpointing(pipe)
     records = bench_images(out / 'images', 2, resolution)
     s = resolution // 8
     g = torch.Generator().manual_seed(0)
@@ -348,6 +350,49 @@ def probe_vlm_layers(folder: Path, image, new_tokens: int = 8) -> dict:
         head_s = _timed(lambda: head(step), 3)
     return dict(prompt_tokens=n, layer_prefill_s=round(prefill, 2), layer_token_s=round(token, 4), head_token_s=round(head_s, 4))
 
+def _rss() -> int:
+    "Resident bytes of this process now (VmRSS)."
+    return next(int(l.split()[1]) * 1024 for l in open('/proc/self/status') if l.startswith('VmRSS:'))
+
+def activation_peak(kind: str, depth: int = 2, resolution: int = 512) -> float:
+    """GiB one backward pass keeps beyond the weights (fp32, CPU; the VmHWM over the RSS before it), without gradient checkpointing:
+    'dit', the DiT at `depth` with LoRA (the paper's targets, rank 8) on CFG's batch of 2; 'vae', the frozen VAE decoding one image with
+    gradients to its latents (an HLDF event's decode). Run it in a fresh process (`probe_activation_memory`)."""
+    import gc, torch
+    from peft import LoraConfig, inject_adapter_in_model
+    from medart.lora import dit_targets
+    from medart.real import build_model
+    s = resolution // 8
+    if kind == 'dit':
+        model = build_model('pixart-transformer', depth, torch.float32, tile=True).requires_grad_(False)
+        inject_adapter_in_model(LoraConfig(r=8, lora_alpha=8, target_modules=dit_targets(model)), model)
+        for n, p in model.named_parameters(): p.requires_grad_('lora_' in n)
+        x, emb = torch.randn(2, 4, s, s), torch.randn(2, 120, 4096)
+        run = lambda: model(x, encoder_hidden_states=emb, encoder_attention_mask=torch.ones(2, 120), timestep=torch.tensor([500, 500]),
+                            added_cond_kwargs={'resolution': None, 'aspect_ratio': None}).sample.float().square().mean().backward()
+    else:
+        model = build_model('pixart-vae', None, torch.float32, tile=True).requires_grad_(False)
+        z = torch.randn(1, 4, s, s, requires_grad=True)
+        run = lambda: model.decode(z / model.config.scaling_factor).sample.float().square().mean().backward()
+    gc.collect(); _reset_peak('cpu'); before = _rss()
+    run()
+    return round(_peak_gib('cpu') - before / GIB, 3)
+
+def probe_activation_memory(resolution: int = 512, depths=(2, 4)) -> dict:
+    "`activation_peak` of the DiT at two depths (extrapolated to its 28 layers) and of the VAE decode, each in a fresh process (freed memory goes back to the OS)."
+    import subprocess
+    def child(kind, depth):
+        code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import paper_scale; print(paper_scale.activation_peak({kind!r}, {depth}, {resolution}))"
+        r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT,
+                           env=dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536', OMP_NUM_THREADS=os.environ.get('OMP_NUM_THREADS', '2')))
+        if r.returncode: raise RuntimeError(f"activation_peak({kind!r}, {depth}) failed:\n{r.stderr[-2000:]}")
+        return float(r.stdout.strip().splitlines()[-1])
+    dit = {d: child('dit', d) for d in depths}
+    (d1, m1), (d2, m2) = sorted(dit.items())
+    per_layer = (m2 - m1) / (d2 - d1)
+    return dict(dit_gib=dit, dit_layer_batch2_gib=round(per_layer, 3), dit_28_layers_batch2_gib=round(m1 + (28 - d1) * per_layer, 1),
+                vae_decode_backward_gib=round(child('vae', 0), 2))
+
 def import_base_gib() -> float:
     "Peak RSS of a Python process that imports what a stage kernel imports (torch, diffusers, transformers, medart's training code)."
     import subprocess
@@ -407,7 +452,8 @@ def run_probes(out: Path, scale: Scale, log=print) -> dict:
     f, probes = model_folders(out), {}
     pipe, _ = load_for_training('cpu', scale.mixed_precision, folder=f['pixart'])
     probes['hldf_k1'] = bench_training(pipe, 'cpu', scale.mixed_precision, out / 'bench', hldf_steps=scale.hldf_steps, ks=(1,),
-                                       plain_steps=1, resolution=scale.resolution, max_tokens=scale.max_tokens, warmup=False)['K=1']
+                                       plain_steps=1, resolution=scale.resolution, max_tokens=scale.max_tokens, warmup=False,
+                                       checkpointing=scale.checkpointing)['K=1']
     log(f"benchmark, K=1: {probes['hldf_k1']}")
     probes['sampler'] = probe_dit_step(pipe, 'cpu', scale.mixed_precision); log(f"sampler step: {probes['sampler']}")
     del pipe; gc.collect()
@@ -416,6 +462,7 @@ def run_probes(out: Path, scale: Scale, log=print) -> dict:
     probes['vlm_layer'] = probe_vlm_layers(f['llava'], image); log(f"VLM layer: {probes['vlm_layer']}")
     probes['simplifier'] = probe_simplifier(f['t5_base']); log(f"simplifier: {probes['simplifier']}")
     probes['import_base_gib'] = import_base_gib()
+    probes['activations'] = probe_activation_memory(scale.resolution); log(f"activation memory: {probes['activations']}")
     return probes
 
 def extrapolate(record: dict, M: int = 20, N: int = 500) -> dict:
@@ -443,22 +490,27 @@ def extrapolate(record: dict, M: int = 20, N: int = 500) -> dict:
                 caption_token_32_layers_s=round(per_token(32), 2))
 
 def gpu_memory_estimate(record: dict) -> dict:
-    """Memory of training at the paper's settings (batch 1, 512 px, bf16 weights, M = 20, K = M) from this CPU run: the bf16 weights,
-    the fp32 LoRA with its gradients and AdamW moments, and the activations the train stage's peak held beyond its fp32 weights and a
-    stage kernel's imports, halved for bf16; T5's 22 missing layers' activations added from their shapes."""
-    par, st, s = record['parameters'], record['stages'], record['scale']
+    """GPU memory of training at the paper's settings (batch 1, 512 px, bf16 weights, an HLDF event with M = 20, K = M), from this CPU
+    run's measurements: the weights in bf16; the fp32 LoRA with its gradients and AdamW's two moments (16 bytes a parameter); and the
+    activations one backward keeps, measured in fp32 and halved for bf16. Without gradient checkpointing (the default) that is the larger
+    of a DiT step's on CFG's batch of 2 (28 layers, from two depths) and the VAE decode's, HLDF's solver steps being checkpointed one at a
+    time; with `train.gradient_checkpointing`, what the train stage's peak held beyond its fp32 weights and a kernel's imports. T5's
+    activations for the two encodes come from their shapes (120 tokens, ~15 saved tensors a layer); 1.5 GB is left for the CUDA context."""
+    par, st, p = record['parameters'], record['stages'], record['probes']
     real = lambda n: par[n]['real']['total']
-    used = lambda n: par[n]['this run']['total']
-    weights_bf16 = 2 * sum(real(n) for n in ('pixart-transformer', 't5-v1_1-xxl', 'pixart-vae')) / GIB
+    weights = 2 * sum(real(n) for n in ('pixart-transformer', 't5-v1_1-xxl', 'pixart-vae')) / GIB
     lora = 16 * (par['pixart-transformer']['real']['lora_rank8'] + par['t5-v1_1-xxl']['real']['lora_rank8']) / GIB
-    weights_fp32_run = 4 * sum(used(n) for n in ('pixart-transformer', 't5-v1_1-xxl', 'pixart-vae')) / GIB
-    base = record['probes']['import_base_gib']  # torch, diffusers, transformers and medart imported: what a stage kernel holds first
-    act_fp32 = st['train']['peak_rss_gib'] - weights_fp32_run - base
-    t5_extra = 2 * (24 - (s['t5_layers'] or 24)) * 120 * (12 * 4096 + 3 * 10240) * 2 / GIB  # two encodes; ~15 saved tensors per layer
-    total = weights_bf16 + lora + act_fp32 / 2 + t5_extra
-    return dict(weights_bf16_gib=round(weights_bf16, 1), lora_adam_gib=round(lora, 2), activations_fp32_measured_gib=round(act_fp32, 1),
-                activations_bf16_gib=round(act_fp32 / 2, 1), t5_layers_activations_gib=round(t5_extra, 2), total_gib=round(total, 1),
-                total_with_fp32_activations_gib=round(weights_bf16 + lora + act_fp32 + t5_extra, 1),
+    t5 = 2 * 24 * 120 * (12 * 4096 + 3 * 10240) * 2 / GIB
+    a = p['activations']
+    plain = max(a['dit_28_layers_batch2_gib'], a['vae_decode_backward_gib']) / 2 + t5
+    used = lambda n: par[n]['this run']['total']
+    held = st['train']['peak_rss_gib'] - 4 * sum(used(n) for n in ('pixart-transformer', 't5-v1_1-xxl', 'pixart-vae')) / GIB - p['import_base_gib']
+    ckpt = held / 2 + t5
+    total, total_ckpt = weights + lora + plain, weights + lora + ckpt
+    return dict(weights_bf16_gib=round(weights, 1), lora_adam_gib=round(lora, 2), t5_activations_gib=round(t5, 2),
+                dit_step_batch2_fp32_gib=a['dit_28_layers_batch2_gib'], vae_decode_backward_fp32_gib=a['vae_decode_backward_gib'],
+                activations_bf16_gib=round(plain, 1), total_gib=round(total, 1),
+                checkpointed_activations_fp32_gib=round(held, 1), total_checkpointed_gib=round(total_ckpt, 1),
                 fits_40gb=total + 1.5 < 40, fits_80gb=total + 1.5 < 80)
 
 
@@ -552,7 +604,7 @@ def gpu_benchmark(device: str, out: Path, results: Path, hldf_steps: int, scale:
     pipe, lora = load_for_training(device, mp, folder=folder, scale=scale)
     log(f"built in {time.perf_counter() - t0:.0f} s; trainable: {json.dumps(lora)}")
     rows = bench_training(pipe, device, mp, out / 'bench', hldf_steps=hldf_steps, ks=(hldf_steps, 1), plain_steps=plain_steps,
-                          resolution=scale.resolution, max_tokens=scale.max_tokens, warmup=warmup)
+                          resolution=scale.resolution, max_tokens=scale.max_tokens, warmup=warmup, checkpointing=scale.checkpointing)
     name = torch.cuda.get_device_name(device) if device.startswith('cuda') else machine()
     plain = statistics.median(r['plain_step_s'] for r in rows.values())
     record = dict(command=command, device=name, date=time.strftime('%Y-%m-%d %H:%M'), mixed_precision=mp, scale=asdict(scale),

@@ -393,6 +393,24 @@ def probe_activation_memory(resolution: int = 512, depths=(2, 4)) -> dict:
     return dict(dit_gib=dit, dit_layer_batch2_gib=round(per_layer, 3), dit_28_layers_batch2_gib=round(m1 + (28 - d1) * per_layer, 1),
                 vae_decode_backward_gib=round(child('vae', 0), 2))
 
+def probe_precision() -> dict:
+    """GFLOPS of this CPU's three kinds of product in fp32 and bf16 (the best of 3, 2 threads' worth): a linear layer (4096 x 4096 on
+    1024 tokens), a batched matrix product (attention's, 16 x 1024 x 64) and a 3x3 convolution (128 channels, 128 px): why the dry run
+    computes in fp32 on a CPU without native bf16."""
+    import torch
+    import torch.nn.functional as F
+    g, res = torch.Generator().manual_seed(0), {}
+    for dt in (torch.float32, torch.bfloat16):
+        x, w = torch.randn(1024, 4096, generator=g).to(dt), torch.randn(4096, 4096, generator=g).to(dt)
+        q = torch.randn(16, 1024, 64, generator=g).to(dt)
+        conv, im = torch.nn.Conv2d(128, 128, 3, padding=1).to(dt), torch.randn(1, 128, 128, 128, generator=g).to(dt)
+        with torch.no_grad():
+            for name, fn, flops in [('linear', lambda: F.linear(x, w), 2 * 1024 * 4096 ** 2), ('bmm', lambda: torch.bmm(q, q.transpose(1, 2)), 2 * 16 * 1024 ** 2 * 64),
+                                    ('conv3x3', lambda: conv(im), 2 * 128 * 128 * 9 * 128 * 128)]:
+                fn()
+                res[f'{name}_{str(dt).split(".")[1]}_gflops'] = round(flops / _timed(fn, 3) / 1e9, 2)
+    return res
+
 def import_base_gib() -> float:
     "Peak RSS of a Python process that imports what a stage kernel imports (torch, diffusers, transformers, medart's training code)."
     import subprocess
@@ -462,6 +480,7 @@ def run_probes(out: Path, scale: Scale, log=print) -> dict:
     probes['vlm_layer'] = probe_vlm_layers(f['llava'], image); log(f"VLM layer: {probes['vlm_layer']}")
     probes['simplifier'] = probe_simplifier(f['t5_base']); log(f"simplifier: {probes['simplifier']}")
     probes['import_base_gib'] = import_base_gib()
+    probes['precision'] = probe_precision(); log(f"precision: {probes['precision']}")
     probes['activations'] = probe_activation_memory(scale.resolution); log(f"activation memory: {probes['activations']}")
     return probes
 
@@ -545,6 +564,8 @@ def markdown(record: dict) -> str:
                   f"{p['vlm_layer']['layer_token_s']} s per answer token, its 128k-token head {p['vlm_layer']['head_token_s']} s per token; "
                   f"the caption stage {record['captions']['seconds_per_image']} s per image; T5-base simplifies a {p['simplifier']['caption_tokens']}-token caption "
                   f"in {p['simplifier']['simplify_s']} s."]
+    if record.get('probes', {}).get('precision'):
+        lines += ['', "This CPU's products, GFLOPS (fp32, bf16): " + ', '.join(f"{k} {v}" for k, v in record['probes']['precision'].items()) + '.']
     for title, key in [('Extrapolated to the paper\'s settings on this machine', 'estimates'), ('GPU memory estimate', 'gpu_memory')]:
         if record.get(key): lines += ['', f"{title}: " + ', '.join(f"{k} {v}" for k, v in record[key].items()) + '.']
     return '\n'.join(lines) + '\n'

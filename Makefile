@@ -6,14 +6,16 @@
 SHELL := /bin/bash
 VENV  ?= .venv
 BIN   := $(VENV)/bin
-# The tiny profile needs no network; without this every hub look-up waits ~30 s before failing.
-export HF_HUB_OFFLINE ?= 1
-export TRANSFORMERS_OFFLINE ?= 1
 export PYTHONHASHSEED ?= 0
-# DVC stages call papermill and jupyter by name: put the project's environment first
+# DVC stages call python, papermill and jupyter by name: put the project's environment first, for every target (make dvc too)
 export PATH := $(abspath $(VENV))/bin:$(PATH)
+# Offline only where nothing may be downloaded: the tests and the claims run (tiny profile). The tiny profile's stages set
+# HF_HUB_OFFLINE themselves; the full profile downloads its weights, so `make study` and `make dvc` leave the network on.
+# (Without it a hub look-up in a test waits ~30 s before failing.)
+test nbtest pytest claims paper-scale-smoke: export HF_HUB_OFFLINE ?= 1
+test nbtest pytest claims paper-scale-smoke: export TRANSFORMERS_OFFLINE ?= 1
 
-.PHONY: setup study test claims lint-notebooks nbtest pytest readme clean-runs
+.PHONY: setup study test claims lint-notebooks nbtest pytest readme clean-runs dvc paper-scale paper-scale-smoke
 
 setup:
 	@bash scripts/setup.sh
@@ -30,6 +32,25 @@ claims: setup
 	@mkdir -p data
 	$(BIN)/dvc repro classify_real
 	$(BIN)/python benchmarks/claims.py $(CLAIMS_ARGS)
+
+# DVC with the project's environment on PATH, from a shell where nothing is activated (the full profile on a GPU machine), e.g.
+#   make dvc ARGS="exp run -S profile=full -S 'datasets=[kvasir]'"
+#   make dvc ARGS="repro"
+ARGS ?= status
+dvc: setup
+	@mkdir -p data
+	$(BIN)/dvc $(ARGS)
+
+# The full profile's stages on random-weight models of the real architectures at their real sizes (benchmarks/paper_scale.py;
+# about an hour on 2 CPU cores, ~13 GB of model folders under runs/paper-scale/models) -> results/paper-scale/.
+# On a GPU: make paper-scale PAPER_SCALE_ARGS='--device cuda' (the benchmark only: seconds per step and HLDF event, peak memory).
+PAPER_SCALE_ARGS ?=
+paper-scale: setup
+	$(BIN)/python benchmarks/paper_scale.py $(PAPER_SCALE_ARGS)
+
+# the same path at the real widths with one layer, 64-px images, a few minutes (what tests/test_paper_scale.py runs)
+paper-scale-smoke: setup
+	$(BIN)/python benchmarks/paper_scale.py --smoke --out /tmp/medart-paper-scale-smoke
 
 # CI order: nbdev_clean and nbdev_export leave no diff, nbdev_test, pytest tests/
 test: setup lint-notebooks nbtest pytest

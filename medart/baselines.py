@@ -305,20 +305,21 @@ def baseline_pipeline(weights, vae=None, model=None, device='cpu', dtype=torch.f
     return pipe
 
 def _start(name, profile, base=None, model=None, classes=None, resolution=512, seed=0, device='cpu', base_revision=None,
-           model_revision=None):
+           model_revision=None, dtype=torch.float32):
     """The pipeline the train stage trains: tiny, a random tiny model of its real classes on the tiny base's VAE
-    (`base`/vae); else the pretrained `model` (at `model_revision`)."""
+    (`base`/vae); else the pretrained `model` (at `model_revision`, in `dtype`)."""
     if profile == 'tiny':
         pipe = build_tiny_baseline(name, seed=seed, resolution=resolution, vae=AutoencoderKL.from_pretrained(Path(base) / 'vae'), classes=classes)
         return pipe.to(device), f"tiny {name} on {base}/vae"
-    # float32 weights: accelerate's autocast applies train.mixed_precision, as for PixArt-α
-    pipe = load_baseline(name, model, classes, resolution, device=device, revision=model_revision)
+    # the frozen weights in `dtype` (medart.families.weight_dtype of train.mixed_precision), as for PixArt-α; LoRA stays fp32
+    pipe = load_baseline(name, model, classes, resolution, dtype=dtype, device=device, revision=model_revision)
     return pipe, baseline_info(pipe)['base']
 
-def _trained(profile, base=None, adapter=None, model=None, device='cpu', base_revision=None, model_revision=None):
-    "The trained baseline in `adapter` (tiny: on `base`/vae, else at `model_revision`); its base and resolution."
+def _trained(profile, base=None, adapter=None, model=None, device='cpu', base_revision=None, model_revision=None,
+             dtype=torch.float32):
+    "The trained baseline in `adapter` (tiny: on `base`/vae, else at `model_revision`, in `dtype`); its base and resolution."
     pipe = baseline_pipeline(adapter, vae=Path(base) / 'vae' if base else None, model=model, device=device,
-                             revision=model_revision)
+                             revision=model_revision, dtype=dtype)
     info = baseline_info(pipe)
     return pipe, info['base'], info['resolution']
 

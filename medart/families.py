@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 # %% auto #0
-__all__ = ['STATE_ATTR', 'DIT_S_8', 'TrainPlan', 'Family', 'PipeState', 'pipe_state', 'id2label', 'vae_factor', 'quiet']
+__all__ = ['STATE_ATTR', 'DIT_S_8', 'TrainPlan', 'Family', 'PipeState', 'pipe_state', 'id2label', 'vae_factor', 'weight_dtype',
+           'quiet']
 
 # %% ../nbs/04a_families.ipynb #ecfc5aa8
 @dataclass
@@ -41,9 +42,10 @@ class Family:
     save: Callable                # (pipe, folder, params) -> folder: what training changed
     load_weights: Callable        # (pipe, folder) -> metadata: load what `save` wrote
     start: Callable               # (profile, base, model, classes, resolution, seed, device, base_revision,
-                                  # model_revision) -> (pipeline to train, its name); the revisions pin hub ids
-                                  # (models.pixart_revision, models.baseline_revision)
-    trained: Callable             # (profile, base, adapter, model, device, base_revision, model_revision) ->
+                                  # model_revision, dtype) -> (pipeline to train, its name); the revisions pin hub ids
+                                  # (models.pixart_revision, models.baseline_revision); dtype: the pretrained weights'
+                                  # (`weight_dtype(train.mixed_precision)`)
+    trained: Callable             # (profile, base, adapter, model, device, base_revision, model_revision, dtype) ->
                                   # (trained pipeline, base name, resolution)
     sample: Callable              # (pipe, conditions, generators, steps, cfg, max_tokens) -> PIL images, one per condition
     weights_file: str             # the file under adapter/ whose hash names the trained weights
@@ -103,6 +105,15 @@ def id2label(classes) -> dict:
 def vae_factor(pipe) -> int:
     "The spatial down factor of the pipeline's VAE (2 per level after the first)."
     return 2 ** (len(pipe.vae.config.block_out_channels) - 1)
+
+def weight_dtype(mixed_precision: str = 'no'):
+    "The dtype a family's pretrained weights are loaded in for `train.mixed_precision`: bf16/fp16 halve them (LoRA stays fp32), 'no' fp32."
+    import torch
+    dtypes = {'no': torch.float32, 'bf16': torch.bfloat16, 'fp16': torch.float16}
+    if mixed_precision not in dtypes: raise ValueError(f"mixed_precision = {mixed_precision!r}: use one of {list(dtypes)}")
+    # as diffusers' LoRA training examples do: the frozen weights in the half-precision type autocast computes in anyway. PixArt-α's
+    # T5 v1.1 XXL is 19 GB in fp32 and 9.5 GB in bf16 (results/paper-scale): fp32 weights alone would fill most of a 40 GB A100.
+    return dtypes[mixed_precision]
 
 @contextlib.contextmanager
 def quiet(pipe):

@@ -49,6 +49,7 @@ def train_stage(dataset: str, method: str, params_path='params.yaml', runs_dir='
                 overrides: dict | None = None, seed: int | None = None, steps: int | None = None, progress: bool = True) -> dict:
     "Fine-tune (`dataset`, `method`) as the train stage does, in this process (one of several under a launcher); the report."
     from accelerate import PartialState
+    from medart.families import weight_dtype
     from medart.registry import get_family
     from medart.train import finetune
     state = PartialState(cpu=not torch.cuda.is_available())
@@ -57,7 +58,7 @@ def train_stage(dataset: str, method: str, params_path='params.yaml', runs_dir='
     family = get_family(T['family'])
     pipe, base = family.start(P['profile'], base=inp['model'], model=P['models']['baseline'] or None, classes=inp['classes'],
                               resolution=T['resolution'], seed=inp['seed'], device=str(state.device),
-                              **inp['revisions'])
+                              dtype=weight_dtype(T['mixed_precision']), **inp['revisions'])
     report = finetune(pipe, inp['records'], inp['captions'], out, T, seed=inp['seed'], steps=steps,
                       cache_dir=RunPaths(dataset, method, runs_dir).latents, progress=progress and state.is_main_process,
                       card=dict(dataset=dataset, method=method, profile=P['profile'], base=str(base)), family=family)

@@ -15,7 +15,7 @@ from diffusers import PixArtAlphaPipeline
 
 from .families import Family, TrainPlan, pipe_state
 from .lora import add_lora, load_adapters, lora_kwargs, save_adapters
-from .sampling import encode_prompts, text_latents
+from .sampling import decode_latents, encode_prompts, text_latents
 from .tiny.families import build_tiny_pipeline
 
 # %% ../nbs/04_models.ipynb #cf9f01e0
@@ -61,7 +61,14 @@ def pixart_predict(pipe, denoiser, noisy, t, cond):
     return predict_noise(denoiser, noisy, t, cond['embeds'], cond['mask'])
 
 def pixart_sample(pipe, conditions, generators, steps=20, cfg=4.5, max_tokens=120):
-    "PIL images of `conditions` (captions), image i from `generators[i]`, through the pipeline with the settings both profiles need."
+    """PIL images of `conditions` (captions), image i from `generators[i]`, through the pipeline with the settings both profiles need.
+    One step goes through `medart.sampling.text_latents` instead: the pipeline's one-step branch takes the second output of a
+    scheduler that returns the denoised sample too (PixArt's LCM/DMD models), and DPM-Solver++ returns one (an IndexError)."""
+    if steps == 1:
+        with torch.no_grad():
+            latents = text_latents(pipe, list(conditions), generators, steps=1, cfg=cfg, checkpoint=False, max_tokens=max_tokens)
+            images = decode_latents(pipe.vae, latents).float().cpu().permute(0, 2, 3, 1).numpy()
+        return pipe.image_processor.numpy_to_pil(images)
     return pipe(list(conditions), num_inference_steps=steps, guidance_scale=cfg, generator=generators,
                 use_resolution_binning=uses_resolution_binning(pipe), clean_caption=False, max_sequence_length=max_tokens).images
 
@@ -127,13 +134,14 @@ def _prepare(pipe, records, captions, train, seed=0) -> TrainPlan:
     return TrainPlan(conditions, summary, params=dict(processes=processes))
 
 def _start(profile, base=None, model=None, classes=None, resolution=None, seed=0, device='cpu', base_revision=None,
-           model_revision=None):
-    "The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or hub id at `base_revision`); its name."
-    return load_pipeline(profile, model=base, device=device, revision=base_revision), base
+           model_revision=None, dtype=torch.float32):
+    "The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or hub id at `base_revision`) in `dtype`; its name."
+    return load_pipeline(profile, model=base, device=device, revision=base_revision, dtype=dtype), base
 
-def _trained(profile, base=None, adapter=None, model=None, device='cpu', base_revision=None, model_revision=None):
-    "The pipeline the generate stage samples: `base` (at `base_revision`) with `adapter` merged; name, resolution."
-    pipe = load_pipeline(profile, model=base, device=device, revision=base_revision)
+def _trained(profile, base=None, adapter=None, model=None, device='cpu', base_revision=None, model_revision=None,
+             dtype=torch.float32):
+    "The pipeline the generate stage samples: `base` (at `base_revision`, in `dtype`) with `adapter` merged; name, resolution."
+    pipe = load_pipeline(profile, model=base, device=device, revision=base_revision, dtype=dtype)
     load_adapters(pipe, adapter, merge=True)  # merged into the weights: plain layers, faster sampling
     return pipe, base, model_summary(pipe)['resolution']
 

@@ -36,7 +36,8 @@ __all__ = ['REPORT_TO', 'TRACKED', 'TRAINING_MODULES', 'seed_global_rng', 'image
            'trainable_state', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'set_aside_stale_checkpoints',
            'resume_state', 'tracker_kwargs', 'tracked_values', 'log_image', 'validation_records', 'ValidationImages',
            'NonFiniteLossError', 'run_fingerprint', 'training_code', 'training_code_sha', 'grad_norm',
-           'average_gradients', 'unsynchronised', 'fit', 'training_steps', 'hldf_hook', 'finetune']
+           'average_gradients', 'unsynchronised', 'fit', 'training_steps', 'enable_gradient_checkpointing', 'hldf_hook',
+           'finetune']
 
 # %% ../nbs/09_train.ipynb #87da40db
 def seed_global_rng(*keys: int) -> int:
@@ -357,7 +358,7 @@ def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: i
     resolution = latents['mean'].shape[-1] * vae_factor(pipe)
     noise_scheduler = training_scheduler(pipe)
     device = acc.device
-    fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'grad_norm', 'extra_grad_norm', 'lr', 'seconds']
+    fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'grad_norm', 'extra_grad_norm', 'lr', 'seconds', 'hldf_forward_s']
     clip = float(max_grad_norm) if max_grad_norm else math.inf  # inf: measure the norm, clip nothing
     fh, log = _log_writer(out_dir / ('loss.csv' if rank == 0 else f'loss.rank{rank}.csv'), start, fields, prior)  # each process its own losses
     history, t0 = list(prior), time.perf_counter()  # every step's row, those before a resume included
@@ -418,6 +419,16 @@ def training_steps(n_images: int, batch_size: int, epochs: int, steps: int | Non
     "Total optimizer steps: `steps` if given, else `epochs` x full batches per epoch."
     return steps if steps else epochs * steps_per_epoch(n_images, batch_size)
 
+def enable_gradient_checkpointing(pipe, family=None) -> list[str]:
+    "Make the family's denoiser and the VAE (its decoder: HLDF's decode) recompute their activations in the backward pass (`train.gradient_checkpointing`); the components switched."
+    family = family or family_of(pipe)
+    done = []
+    for name in (family.denoiser, 'vae'):
+        module = getattr(pipe, name, None)
+        if getattr(module, '_supports_gradient_checkpointing', False):  # diffusers' models: per block, while gradients are on
+            module.enable_gradient_checkpointing(); done.append(name)
+    return done
+
 def hldf_hook(pipe, records: list[dict], train: dict, resolution: int, seed: int = 0, family=None) -> Callable:
     "The `extra_loss` hook of `fit` that adds the HLDF colour loss on every `train['hldf_every']`-th step (any family with a differentiable sampler)."
     from medart.hldf import hldf_due, hldf_loss
@@ -440,6 +451,7 @@ def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, se
     from accelerate import PartialState
     family, out_dir = family or family_of(pipe), Path(out_dir)
     plan = family.prepare(pipe, records, captions, train, seed)  # adapters in; the conditions; what differs per family
+    if train.get('gradient_checkpointing'): enable_gradient_checkpointing(pipe, family)
     resolution = train['resolution']
     state = PartialState(cpu=not torch.cuda.is_available())  # one process, or one of several under accelerate launch
     with state.main_process_first():  # the first process writes the latent cache, the others read it
@@ -450,7 +462,7 @@ def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, se
     probe = validation_records(records)
     callbacks = [ValidationImages(pipe, family.conditions(probe, captions), every, out_dir / 'validation', seed=seed,
                                   steps=train['hldf_steps'], cfg=train['hldf_cfg'])] if every else []
-    watch = ('report_to', 'validation_every')  # what is watched, not what is trained: not part of the checkpoints' fingerprint
+    watch = ('report_to', 'validation_every', 'gradient_checkpointing')  # how it is watched or computed, not what is trained: not part of the checkpoints' fingerprint
     t0 = time.perf_counter()
     kw = dict(steps=total, batch_size=train['batch_size'], lr=train['lr'], mixed_precision=train['mixed_precision'], seed=seed,
               max_tokens=train['max_tokens'], caption_dropout=train['caption_dropout'], max_grad_norm=train['max_grad_norm'],

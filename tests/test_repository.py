@@ -208,3 +208,17 @@ def test_stage_notebooks_are_skipped_by_nbdev_test():
     for nb in EXPERIMENT_NBS:
         first = cells(nb)[0]
         assert first['cell_type'] == 'raw' and 'skip_exec: true' in source(first), f"{nb.name}: needs the front matter skip_exec: true"
+
+
+def test_make_targets_find_the_environment_and_only_tests_are_offline():
+    "Every make target puts .venv/bin first on PATH (dvc.yaml calls python, papermill, jupyter by name); only the tests and the tiny claims run are offline, so `make dvc` on a GPU machine can download the full profile's weights."
+    env = {k: v for k, v in __import__('os').environ.items() if k not in ('HF_HUB_OFFLINE', 'TRANSFORMERS_OFFLINE')}
+    out = subprocess.run(['make', '-s', '--no-print-directory', '--eval', 'show-env: ; @env', 'show-env'], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    variables = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+    assert variables['PATH'].split(':')[0] == str(ROOT / '.venv' / 'bin'), variables['PATH'][:200]
+    assert 'HF_HUB_OFFLINE' not in variables and 'TRANSFORMERS_OFFLINE' not in variables
+    database = subprocess.run(['make', '-p', '-n', '-s', 'readme'], cwd=ROOT, env=env, capture_output=True, text=True).stdout
+    for target in ('test', 'nbtest', 'pytest', 'claims'):
+        assert f'{target}: HF_HUB_OFFLINE = 1' in database.replace('?=', '='), f"make {target} must run offline"
+    assert 'dvc: HF_HUB_OFFLINE' not in database and 'study: HF_HUB_OFFLINE' not in database

@@ -35,6 +35,8 @@ preset is PRESET is repeated with NAME in its place, in a table of its own: vari
 --cfg X generates at guidance scale X instead of generate.cfg, from the same adapters (trained only where missing): its images,
 classifier set, grid and results get a -cfgX suffix beside the default ones, and its tables need a --results of their own, e.g.
 make claims CLAIMS_ARGS='--cfg 2 --results results/claims-cfg/cfg2'.
+--jobs N runs N runs at once, each in a process of its own on cores/N threads (on 2 cores, --jobs 2: two single-thread runs;
+the gain is measured in the README, under *How long it takes*).
 --base DIR fine-tunes another pretrained tiny pipeline (e.g. one saved by benchmarks/dit_ceiling.py --save-base) instead of
 models.tiny_base; its runs need an --out of their own.
 """
@@ -407,7 +409,10 @@ def load_results(out: Path, presets, seeds, cfg: float | None = None) -> dict:
 
 def command_line(argv=None) -> str:
     "This script's command as run (without --aggregate-only, which only rewrites the tables)."
-    return ' '.join(['python benchmarks/claims.py', *(a for a in (sys.argv[1:] if argv is None else argv) if a != '--aggregate-only')])
+    args = list(sys.argv[1:] if argv is None else argv)
+    if '--worker' in args:  # a --jobs worker: its parent's command
+        i = args.index('--worker'); args = args[:i - 2] + args[i + 2:]  # drop '--jobs 1 --worker k/N'
+    return ' '.join(['python benchmarks/claims.py', *(a for a in args if a != '--aggregate-only')])
 
 
 def write_tables(results_dir: Path, doc: dict) -> dict:
@@ -455,6 +460,27 @@ def report_line(i: int, n: int, preset: str, seed: int, result: dict, skipped: b
             f"F1 {g('f1', '.3f')}, BACC {g('bacc', '.3f')}, AUC {g('auc', '.3f')} | {minutes:.1f} min so far")
 
 
+def worker_share(todo: list, worker: str | None) -> list:
+    "The runs of one --jobs worker ('k/N': runs k, k+N, k+2N, ... of `todo`); all of them without a worker."
+    if not worker: return todo
+    try: k, n = map(int, worker.split('/'))
+    except ValueError: raise ValueError(f"--worker {worker!r}: expected k/N, e.g. 0/2") from None
+    if not 0 <= k < n: raise ValueError(f"--worker {worker!r}: k must lie in 0 .. N-1")
+    return todo[k::n]
+
+
+def run_workers(argv: list[str], jobs: int) -> None:
+    """--jobs N: this script N times at once, worker k running runs k, k+N, ... on cores/N threads each (OMP_NUM_THREADS), with the
+    same arguments; each keeps its runs' folders and resumes as a single process does. Stops with the workers' exit codes if one fails."""
+    from medart.stage_io import cpu_threads
+    threads = max(1, cpu_threads() // jobs)
+    print(f"--jobs {jobs}: {jobs} worker processes, {threads} thread(s) each", flush=True)
+    procs = [subprocess.Popen([sys.executable, str(Path(__file__).resolve()), *argv, '--jobs', '1', '--worker', f'{k}/{jobs}'],
+                              env=dict(os.environ, OMP_NUM_THREADS=str(threads))) for k in range(jobs)]
+    codes = [p.wait() for p in procs]
+    if any(codes): raise SystemExit(f"--jobs {jobs}: workers exited with {codes}; run the same command again to resume")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=RULE)
     ap.add_argument('--presets', nargs='+', default=PRESETS, help='method presets of params.yaml (default: the seven of the claims)')
@@ -473,6 +499,10 @@ def main(argv=None):
                     help="only aggregate a claims results file's per-seed values anew with this protocol into --results (no run folders)")
     ap.add_argument('--variant', action='append', default=[], metavar='NAME=PRESET:key=value[,key=value]',
                     help='also run PRESET with changed train settings as NAME (repeatable); see the top of this file')
+    ap.add_argument('--jobs', type=int, default=1,
+                    help='runs at once, each in a process of its own on cores/jobs threads (default 1; results do not depend on it '
+                         'beyond floating-point rounding, which depends on the thread count)')
+    ap.add_argument('--worker', help=argparse.SUPPRESS)  # 'k/N', set by --jobs: this process runs runs k, k+N, ...
     args = ap.parse_args(argv)
     if args.from_json:
         if not args.from_json.is_file(): ap.error(f'--from-json {args.from_json}: no such file')
@@ -493,6 +523,9 @@ def main(argv=None):
             except ParamsError as e: ap.error(f"--variant {n}: {e}")
         args.presets = list(dict.fromkeys([*args.presets, *variant_of]))
     if args.seeds < 1 or args.per_class < 2: ap.error('--seeds must be >= 1 and --per-class >= 2 (a spread needs two images)')
+    if args.jobs < 1: ap.error('--jobs must be >= 1')
+    try: worker_share([], args.worker)
+    except ValueError as e: ap.error(str(e))
     unknown = [p for p in args.presets if p not in PRESETS and p not in variant_of]
     if unknown: print(f"note: {unknown} are not among the claims' presets {PRESETS}: measured, but in no claim", flush=True)
     if args.base and here(args.out) == Path('runs') / 'claims':
@@ -500,6 +533,9 @@ def main(argv=None):
     if args.base and not (Path(args.base) / 'model_index.json').is_file(): ap.error(f'--base {args.base}: no model_index.json there (a saved pipeline folder)')
     if args.cfg is not None and args.cfg != default_guidance() and here(args.results) == Path('results'):
         ap.error(f'--cfg {args.cfg:g} needs a --results of its own (e.g. results/claims-cfg/cfg{args.cfg:g}): results/ holds the table at generate.cfg')
+    if args.jobs > 1 and not args.aggregate_only:
+        run_workers(list(sys.argv[1:] if argv is None else argv), args.jobs)  # from the caller's folder: paths mean what they meant
+        args.aggregate_only = True  # the workers ran every run: only the tables are left
     args.out, args.results = here(args.out), here(args.results)
     os.chdir(ROOT)  # the split's image paths and params.yaml's folders are relative to the repository root
     from diffusers.utils import logging as diffusers_logging
@@ -511,7 +547,7 @@ def main(argv=None):
             family = study.params(p)['train']['family']
             if family != 'pixart-alpha': raise SystemExit(f"{p}: the claims run compares PixArt-α presets, not the baseline {family}")
         # seed-major: every preset gets its first seed before any gets a second, so a run cut short still compares them all
-        todo = [(p, s) for s in range(args.seeds) for p in args.presets]
+        todo = worker_share([(p, s) for s in range(args.seeds) for p in args.presets], args.worker)
         for i, (preset, seed) in enumerate(todo, 1):
             result, skipped = run(study, preset, seed, args.steps, args.out)
             print(report_line(i, len(todo), preset, seed, result, skipped, (time.perf_counter() - t_all) / 60), flush=True)

@@ -158,3 +158,13 @@ def test_findings_page_numbers_are_the_json_rounded_once():
         assert f"{m['mean']:.3g} ± {m['std']:.2g}" in page.split(f'| {p} |')[1].split('\n')[0]
     for k, v in doc['verdicts'].items():
         assert f"**{v}**" in page.split('Verdict per claim')[1].split(f'\n{k}. ')[1].split('\n')[0]
+
+
+def test_worker_share_splits_the_runs():
+    todo = [(p, k) for k in range(5) for p in ('a', 'b', 'c')]
+    shares = [claims.worker_share(todo, f'{k}/2') for k in range(2)]
+    assert sorted(shares[0] + shares[1]) == sorted(todo) and not set(shares[0]) & set(shares[1])
+    assert claims.worker_share(todo, None) == todo
+    for bad in ('2/2', 'x', '1'):
+        with pytest.raises(ValueError, match='--worker'): claims.worker_share(todo, bad)
+    assert claims.command_line(['--seeds', '5', '--jobs', '1', '--worker', '0/2']) == 'python benchmarks/claims.py --seeds 5'

@@ -418,10 +418,10 @@ def command_line(argv=None) -> str:
 def write_tables(results_dir: Path, doc: dict) -> dict:
     "Write miniature-claims.json and its Markdown (medart.claims.render_claims_markdown) under `results_dir`."
     from medart.data import write_json_atomic
+    from medart.io import write_atomic
     res = Path(results_dir); res.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(res / 'miniature-claims.json', doc)
-    md = res / 'miniature-claims.md'
-    md.with_suffix('.md.tmp').write_text(render_claims_markdown(doc)); os.replace(md.with_suffix('.md.tmp'), md)
+    write_json_atomic(res / 'miniature-claims.json', doc)  # each write through a temporary file of its own: --jobs workers write both
+    write_atomic(res / 'miniature-claims.md', render_claims_markdown(doc))
     return doc
 
 

@@ -1,29 +1,42 @@
 """The claims run of the miniature: the ablation presets trained with several seeds, measured, and a verdict per claim of the paper.
 
-Run:  make claims                                     (7 presets x 3 training seeds, the tiny profile's settings)
+Run:  make claims                    (7 presets x 5 training seeds, the tiny profile's settings; resumes whatever is done)
       .venv/bin/python benchmarks/claims.py --presets med-art pixart-alpha --seeds 2 --steps 4 --per-class 2 \\
-          --out runs/claims-smoke --results /tmp/claims-smoke       (an end-to-end check in a few minutes)
+          --out /tmp/claims-smoke --results /tmp/claims-smoke       (an end-to-end check in a few minutes)
       .venv/bin/python benchmarks/claims.py --aggregate-only     (rewrite the tables from the finished runs)
+      .venv/bin/python benchmarks/claims.py --from-json results/miniature-claims.json --results /tmp/x
+          (aggregate a results file's per-seed values anew with this protocol: no run folders needed)
       .venv/bin/python benchmarks/claims.py --presets pixart-alpha med-art --variant med-art-w0.01=med-art:hldf_weight=0.01 \\
           --results results/hldf-weight      (a preset with changed train settings, compared as its base preset is)
 
 Every setting comes from params.yaml (profile tiny, dataset synth-endo, method = the preset), so the train section, the
-tiny base (models.tiny_base) and generate.steps / generate.cfg of the study apply. For each preset and training seed
-0 .. S-1 the script fine-tunes the tiny base (medart.train.finetune), generates --per-class images per class from training
-captions (drawn as medart.generate.eval_prompts draws them; the same source images and noise for every preset and seed), and
-measures: class accuracy (the real-trained classifier), prompt spread ratio (collapse check), colour distance (eq. 4 per class)
-and mean saturation against the real test split, domain FD (the study's domain network) and FID (Inception; --no-fid skips it).
-Each run keeps its folder --out/<preset>/seed<k>/ (adapter/, images/, grid.png, train.json, result.json): a finished run is
-skipped, an interrupted one resumes (training from its checkpoints, generation image by image). After every run the
-aggregate is rewritten: --results/miniature-claims.json (mean ± std over seeds of every measure, the per-seed values, the
-settings, the commit, the runtime) and --results/miniature-claims.md (the tables and the verdicts; the rule is RULE below).
+tiny base (models.tiny_base), generate.steps / generate.cfg / generate.train_images_per_class and the classify section of the
+study apply. For each preset and training seed 0 .. S-1 the script fine-tunes the tiny base (medart.train.finetune), generates
+--per-class images per class from training captions (drawn as medart.generate.eval_prompts draws them; the same source images and
+noise for every preset and seed), and measures them against the real test split: class accuracy (the real-trained classifier),
+prompt spread ratio (collapse check), colour distance (eq. 4 per class), colour-histogram distance (medart.checks), saturation and
+its gap to the real images', domain FD (the study's domain network), FID and KID (Inception; --no-fid skips both). Table 4
+(--no-table4 skips it): the run's classifier set, generated as the study's generate stage makes it (train_images_per_class per
+class from the training captions, seed + TRAIN_SEED_OFFSET), trains a classifier as the study's classify stage does (classify
+section; medart.classify), scored on the real test split: weighted F1, balanced accuracy, one-vs-rest macro AUC.
+
+Each run keeps its folder --out/<preset>/seed<k>/: adapter/ and train.json (training), images/ and grid.png (the evaluation set),
+classifier-set/ and classify.json (Table 4), result.json (every measure). Each part is kept when its settings are unchanged, so a
+run resumes across sessions: training from its checkpoints, generation image by image, the classifier epoch by epoch; a result
+written by an older version of this script (fewer measures) is measured anew from the same adapter and images, and only what is
+missing is generated and trained. After every run the aggregate is rewritten: --results/miniature-claims.json (per preset the
+mean ± std and per-seed values of every measure, the settings, the runtime; per claim row the paired differences, the 95 % t
+interval, the p-value, Holm's correction and the verdict: medart.claims, whose RULE is the protocol) and
+--results/miniature-claims.md (medart.claims.render_claims_markdown: the tables, the verdicts, what each claim's verdict can mean).
 Needs the split, the describe captions and the real classifier: `dvc repro classify_real` (make claims runs it).
 --variant NAME=PRESET:key=value[,key=value] adds a preset NAME: PRESET with the train stage's notebook parameters changed
 (validated as `papermill nbs/train.ipynb -p key value` is, by medart.config.stage_params). Each claim row whose claimed-better
 preset is PRESET is repeated with NAME in its place, in a table of its own: variants never enter the claims' verdicts.
---cfg X generates at guidance scale X instead of generate.cfg, from the same adapters (trained only where missing): its
-images, grid and result go to images-cfgX/, grid-cfgX.png and result-cfgX.json beside the default ones, and its tables need a
---results of their own, e.g.  make claims CLAIMS_ARGS='--cfg 2 --no-fid --results results/claims-cfg2'.
+--cfg X generates at guidance scale X instead of generate.cfg, from the same adapters (trained only where missing): its images,
+classifier set, grid and results get a -cfgX suffix beside the default ones, and its tables need a --results of their own, e.g.
+make claims CLAIMS_ARGS='--cfg 2 --results results/claims-cfg/cfg2'.
+--jobs N runs N runs at once, each in a process of its own on cores/N threads (on 2 cores, --jobs 2: two single-thread runs;
+the gain is measured in the README, under *How long it takes*).
 --base DIR fine-tunes another pretrained tiny pipeline (e.g. one saved by benchmarks/dit_ceiling.py --save-base) instead of
 models.tiny_base; its runs need an --out of their own.
 """
@@ -35,74 +48,17 @@ os.environ.setdefault('TRANSFORMERS_OFFLINE', '1')
 os.environ.setdefault('HF_HUB_DISABLE_PROGRESS_BARS', '1')
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from medart.claims import PRESETS, RULE, aggregate, render_claims_markdown, results_from_doc  # noqa: E402
 
 DATASET, PROFILE = 'synth-endo', 'tiny'
-PRESETS = ['med-art', 'pixart-alpha', 'simple-caption', 'empty-caption', 'no-t5-lora', 'dora', 'med-art-truncated']
-# measure -> (which direction is better: 'lower', 'higher' or None = reported only, column title)
-MEASURES = {'class_accuracy': ('higher', 'class accuracy ↑'), 'spread_ratio': (None, 'spread ratio (≥ 0.5)'),
-            'colour_distance': ('lower', 'colour distance ↓'), 'saturation': (None, 'saturation'),
-            'domain_fd': ('lower', 'domain FD ↓'), 'fid': ('lower', 'FID ↓')}
-# one row per compared pair: claim number, row id, what the paper claims, the preset claimed better, the other, the measure;
-# `beside` is shown for context and does not enter the verdict
-CLAIMS = [
-    dict(claim=1, row='1a', text='HLDF lowers colour distance against PixArt-α', better='med-art', other='pixart-alpha', measure='colour_distance'),
-    dict(claim=1, row='1b', text='HLDF lowers domain FD against PixArt-α', better='med-art', other='pixart-alpha', measure='domain_fd'),
-    dict(claim=2, row='2a', text='VSG captions beat simple captions (domain FD)', better='med-art', other='simple-caption', measure='domain_fd'),
-    dict(claim=2, row='2b', text='simple captions beat empty captions (domain FD)', better='simple-caption', other='empty-caption', measure='domain_fd'),
-    dict(claim=2, row='2c', text='VSG captions beat simple captions (class accuracy)', better='med-art', other='simple-caption', measure='class_accuracy'),
-    dict(claim=2, row='2d', text='simple captions beat empty captions (class accuracy)', better='simple-caption', other='empty-caption', measure='class_accuracy'),
-    dict(claim=3, row='3', text='LoRA on T5 helps (domain FD)', better='med-art', other='no-t5-lora', measure='domain_fd'),
-    dict(claim=4, row='4', text='LoRA is at least as good as DoRA (domain FD)', better='med-art', other='dora', measure='domain_fd'),
-    dict(claim=5, row='5', text="K = 1 keeps HLDF's benefit (colour distance)", better='med-art-truncated', other='pixart-alpha',
-         measure='colour_distance', beside='med-art'),
-]
-CLAIM_TEXT = {1: 'HLDF lowers colour distance and domain FD against PixArt-α', 2: 'VSG beats simple captions, which beat empty captions',
-              3: 'LoRA on T5 helps', 4: 'LoRA is at least as good as DoRA', 5: "K = 1 keeps HLDF's benefit"}
-RULE = ("Each compared quantity is the mean ± std (sample std, ddof 1) over training seeds of one preset. A row is *supported* when "
-        "the intervals mean ± std of the two presets do not overlap and the claimed-better preset is better (lower for colour "
-        "distance and domain FD, higher for class accuracy); *contradicted* when they do not overlap and it is worse; "
-        "*inconclusive* when they overlap (for claim 4, 'at least as good', too: the run cannot tell equal from slightly worse) "
-        "or a preset has fewer than 2 seeds; *not run* when a preset has no finished run. A claim of several rows is supported "
-        "when all its rows are, contradicted when any row is, else inconclusive.")
+SEEDS = 5  # training seeds per preset (0 .. SEEDS-1): the protocol's paired tests need at least 5 (issue 28)
+# what a run's result must hold (None where a measure is switched off): a result without one of them is measured anew
+EVAL_MEASURES = ['class_accuracy', 'spread_ratio', 'colour_distance', 'colour_histogram', 'saturation', 'real_saturation',
+                 'saturation_gap', 'domain_fd', 'fid', 'kid']
+TABLE4_MEASURES = ['f1', 'bacc', 'auc']
 
 
-# ---------------------------------------------------------------- verdicts and aggregation (pure functions, tests/test_claims.py)
-def verdict(better: dict | None, other: dict | None, direction: str) -> str:
-    "The verdict of 'preset `better` beats `other`' from their seed statistics ({mean, std, n}; None = not run) by RULE."
-    if direction not in ('lower', 'higher'): raise ValueError(f"direction must be 'lower' or 'higher', got {direction!r}")
-    if better is None or other is None: return 'not run'
-    if min(better['n'], other['n']) < 2 or better['std'] is None or other['std'] is None: return 'inconclusive'
-    if (better['mean'] - better['std'] <= other['mean'] + other['std']) and (other['mean'] - other['std'] <= better['mean'] + better['std']):
-        return 'inconclusive'
-    wins = better['mean'] < other['mean'] if direction == 'lower' else better['mean'] > other['mean']
-    return 'supported' if wins else 'contradicted'
-
-
-def combine(verdicts: list[str]) -> str:
-    "The verdict of a claim from its rows' verdicts (RULE)."
-    if not verdicts or all(v == 'not run' for v in verdicts): return 'not run'
-    if 'contradicted' in verdicts: return 'contradicted'
-    return 'supported' if all(v == 'supported' for v in verdicts) else 'inconclusive'
-
-
-def claim_rows(presets: dict, claims=CLAIMS) -> list[dict]:
-    "Every row of `claims` with the two presets' statistics of its measure (None if not run) and its verdict."
-    stat = lambda p, m: presets.get(p, {}).get('measures', {}).get(m)
-    rows = []
-    for c in claims:
-        row = dict(c, better_stats=stat(c['better'], c['measure']), other_stats=stat(c['other'], c['measure']))
-        if c.get('beside'): row['beside_stats'] = stat(c['beside'], c['measure'])
-        row['verdict'] = verdict(row['better_stats'], row['other_stats'], MEASURES[c['measure']][0])
-        rows.append(row)
-    return rows
-
-
-def variant_rows(presets: dict, variants: dict, claims=CLAIMS) -> list[dict]:
-    "The claim rows of each variant ({name: base preset}): every row whose claimed-better preset is its base, with the variant in its place."
-    return claim_rows(presets, [dict(c, row=f"{c['row']}/{name}", better=name) for name, base in variants.items()
-                                for c in claims if c['better'] == base])
-
-
+# ---------------------------------------------------------------- variants
 def parse_variant(text: str) -> tuple[str, str, dict]:
     "'NAME=PRESET:key=value[,key=value]' -> (NAME, PRESET, {key: value}); values are read as YAML (0.01 -> float, true -> bool)."
     from medart.config import read_yaml
@@ -113,77 +69,6 @@ def parse_variant(text: str) -> tuple[str, str, dict]:
         raise ValueError(f"--variant {text!r}: expected NAME=PRESET:key=value[,key=value], e.g. med-art-w0.01=med-art:hldf_weight=0.01") from None
     if not name.strip() or not base.strip(): raise ValueError(f"--variant {text!r}: NAME and PRESET must not be empty")
     return name.strip(), base.strip(), overrides
-
-
-def claim_verdicts(rows: list[dict]) -> dict:
-    "{claim number: combined verdict} over the rows of each claim."
-    out = {}
-    for r in rows: out.setdefault(r['claim'], []).append(r['verdict'])
-    return {k: combine(v) for k, v in out.items()}
-
-
-def summarize_preset(results: list[dict]) -> dict:
-    "Mean ± std over training seeds of every measure of one preset's run results, the per-seed values, settings and runtime."
-    from medart.metrics import summarize_seeds
-    results = sorted(results, key=lambda r: r['seed'])
-    s = summarize_seeds({f"seed{r['seed']}": r['measures'] for r in results})
-    measures = {k: v for k, v in s.items() if k not in ('per_class', 'per_class_skipped', 'per_set')}
-    for k, v in measures.items():
-        if v is not None: v['values'] = [r['measures'][k] for r in results]
-    settings = [{k: v for k, v in r['settings'].items() if k != 'seed'} for r in results]
-    return dict(seeds=[r['seed'] for r in results], measures=measures, per_class=s['per_class'],
-                per_seed={f"seed{r['seed']}": r['measures'] for r in results}, settings=settings[0],
-                same_settings=all(x == settings[0] for x in settings), runtime_s=round(sum(r['seconds']['total'] for r in results), 1),
-                seconds={f"seed{r['seed']}": r['seconds'] for r in results})
-
-
-def aggregate(results: dict, variants: dict | None = None, **info) -> dict:
-    "The claims document from {preset: [run results]}: per preset `summarize_preset`, the claim rows, the verdicts, the rule; `variants` ({name: base}) get rows of their own."
-    presets = {p: summarize_preset(rs) for p, rs in results.items() if rs}
-    rows = claim_rows(presets)
-    extra = dict(variants=variants, variant_claims=variant_rows(presets, variants)) if variants else {}
-    return dict(info, rule=RULE, presets=presets, claims=rows, verdicts=claim_verdicts(rows), **extra,
-                runtime_s=round(sum(p['runtime_s'] for p in presets.values()), 1))
-
-
-def fmt(stat, digits: int = 3) -> str:
-    "'mean ± std' of a statistic ({mean, std, n}), '—' if missing."
-    if stat is None: return '—'
-    return f"{stat['mean']:.{digits}g}" + (f" ± {stat['std']:.2g}" if stat.get('std') is not None else ' (1 seed)')
-
-
-def markdown(doc: dict) -> str:
-    "The readable tables of a claims document: the measures per preset, the claim rows with verdicts, one verdict per claim."
-    P = doc['presets']
-    cols = [m for m in MEASURES if any(P[p]['measures'].get(m) for p in P)]
-    train_s = sum(sec.get('train', 0) for s in P.values() for sec in s.get('seconds', {}).values())
-    lines = [f"# The miniature's claims run ({doc.get('dataset', DATASET)}, profile {doc.get('profile', PROFILE)})", '',
-             f"Command: `{doc.get('command', '')}`; commit {doc.get('commit', '?')}; written {doc.get('written', '?')}; "
-             f"runtime {doc['runtime_s'] / 60:.1f} min: {train_s / 60:.1f} training the adapters (a --cfg run reuses them), "
-             f"{(doc['runtime_s'] - train_s) / 60:.1f} generating and measuring"
-             + (f"; images generated at CFG {doc['generate_cfg']:g}" if doc.get('generate_cfg') is not None else '') + '.', '',
-             f"## Measures (mean ± std over training seeds; the real test split's saturation is {doc.get('real_saturation') or float('nan'):.2f}, "
-             f"its spread ratio 1 by definition)", '',
-             '| preset | seeds | ' + ' | '.join(MEASURES[m][1] for m in cols) + ' | minutes |',
-             '|---|---|' + '---|' * len(cols) + '---|']
-    for p, s in P.items():
-        lines.append(f"| {p} | {len(s['seeds'])} | " + ' | '.join(fmt(s['measures'].get(m)) for m in cols)
-                     + f" | {s['runtime_s'] / 60:.1f} |")
-    lines += ['', '## Claims', '', RULE, '',
-              '| # | claim | measure | claimed better | mean ± std | compared with | mean ± std | verdict |', '|---|---|---|---|---|---|---|---|']
-    for r in doc['claims']:
-        beside = f" (beside: {r['beside']} {fmt(r.get('beside_stats'))})" if r.get('beside') else ''
-        lines.append(f"| {r['row']} | {r['text']}{beside} | {r['measure'].replace('_', ' ')} | {r['better']} | {fmt(r['better_stats'])} | "
-                     f"{r['other']} | {fmt(r['other_stats'])} | **{r['verdict']}** |")
-    lines += ['', '## Verdict per claim', '']
-    lines += [f"{k}. {CLAIM_TEXT[int(k)]}: **{v}**" for k, v in doc['verdicts'].items()]
-    if doc.get('variant_claims'):
-        lines += ['', "## Variants (each in its base preset's place; not part of the verdicts above)", '',
-                  ', '.join(f"{n}: {b} with {doc['presets'].get(n, {}).get('settings', {}).get('overrides', '?')}" for n, b in doc['variants'].items()), '',
-                  '| row | claim | measure | variant | mean ± std | compared with | mean ± std | verdict |', '|---|---|---|---|---|---|---|---|']
-        lines += [f"| {r['row']} | {r['text']} | {r['measure'].replace('_', ' ')} | {r['better']} | {fmt(r['better_stats'])} | "
-                  f"{r['other']} | {fmt(r['other_stats'])} | **{r['verdict']}** |" for r in doc['variant_claims']]
-    return '\n'.join(lines) + '\n'
 
 
 # ---------------------------------------------------------------- the runs
@@ -252,7 +137,8 @@ def caption_store(P: dict, train: list[dict]) -> dict:
 
 class Study:
     "What every run shares: the split, the real test images and their features, the classifier, the networks, the eval prompts."
-    def __init__(self, per_class: int, fid: bool, variants: dict | None = None, base: str | None = None, cfg: float | None = None):
+    def __init__(self, per_class: int, fid: bool, variants: dict | None = None, base: str | None = None, cfg: float | None = None,
+                 table4: bool = True):
         import torch
         from medart.classify import load_classifier
         from medart.checks import prompt_spread
@@ -271,7 +157,7 @@ class Study:
         self.train, self.test = split_files(manifest, 'train'), split_files(manifest, 'test')
         self.split_sha = sha256_of(split)[:16]
         self.image_size = P['evaluate']['image_size'] or P['train']['resolution']
-        self.per_class, self.fid = per_class, fid
+        self.per_class, self.fid, self.table4 = per_class, fid, table4  # --no-fid, --no-table4
         self.variants = variants or {}  # name -> (base preset, train notebook parameters), from --variant
         self.base = base  # --base: another pretrained pipeline in place of models.tiny_base
         self.cfg = cfg  # --cfg: another guidance scale than generate.cfg (None: the study's)
@@ -293,6 +179,12 @@ class Study:
             print(f"real test split: {len(self.test)} images, features in {time.perf_counter() - t0:.0f} s "
                   f"({', '.join(n.name for n in self.networks.values())})", flush=True)
         return self._real_features
+
+    @functools.cached_property
+    def test_pixels(self):
+        "The real test split decoded for the Table 4 classifier (classify.image_size), once."
+        from medart.classify import pixel_array
+        return pixel_array([r['path'] for r in self.test], self.P['classify']['image_size'])
 
     def params(self, preset: str) -> dict:
         from medart.config import load_params, stage_params
@@ -317,77 +209,160 @@ def base_sha(model) -> str:
     return text_sha([sha256_of(f) for f in sorted(Path(model).glob('*/*.safetensors'))])
 
 
-def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> tuple[dict, bool]:
-    "Fine-tune, generate and measure one (preset, training seed), resuming whatever is done; (result, whether it was already finished)."
-    from medart.checks import class_accuracy, collapse_check, colour_distance, prompt_spread
-    from medart.data import load_image, sha256_of, write_json_atomic
-    from medart.generate import generate_set, read_generated
-    from medart.lora import load_adapters
-    from medart.metrics import features, frechet_distance
-    from medart.models import load_pipeline
-    from medart.train import finetune, training_steps
+def run_files(folder: Path, cfg: float | None, default_cfg: float) -> dict:
+    """A run's outputs at one guidance scale: the evaluation set (images/) and its grid, the Table 4 classifier set, its scores and
+    the classifier's checkpoints, and the result; '-cfgX'-suffixed at another scale than the study's (--cfg X)."""
+    tag = '' if cfg is None or float(cfg) == float(default_cfg) else f'-cfg{float(cfg):g}'
+    return dict(images=folder / f'images{tag}', grid=folder / f'grid{tag}.png', result=folder / f'result{tag}.json',
+                train_set=folder / f'classifier-set{tag}', classify=folder / f'classify{tag}.json',
+                checkpoints=folder / f'classifier-checkpoints{tag}')
+
+
+def run_settings(study: Study, preset: str, seed: int, steps: int | None) -> tuple[dict, dict, dict, dict]:
+    "(params, captions, training settings, run settings) of one preset and training seed: what decides whether a finished part is kept."
+    from medart.generate import TRAIN_SEED_OFFSET
+    from medart.train import training_steps
     P = study.params(preset)
-    T, G, base = P['train'], P['generate'], P['models']['tiny_base']
+    T, G, E, base = P['train'], P['generate'], P['evaluate'], P['models']['tiny_base']
     captions = study.captions.setdefault(P['caption']['backend'], caption_store(P, study.train))
     total = training_steps(len(study.train), T['batch_size'], T['epochs'], steps)
-    train_settings = dict(preset=preset, seed=seed, train=T, **({'overrides': study.variants[preset][1]} if preset in study.variants else {}), steps=total, base=str(base), base_sha=base_sha(ROOT / base),
-                          split_sha=study.split_sha, caption_backend=P['caption']['backend'],
-                          captions_sha=text_sha(sorted(captions[r['sha256']] for r in study.train)))
+    train_settings = dict(preset=preset, seed=seed, train=T, **({'overrides': study.variants[preset][1]} if preset in study.variants else {}),
+                          steps=total, base=str(base), base_sha=base_sha(ROOT / base), split_sha=study.split_sha,
+                          caption_backend=P['caption']['backend'], captions_sha=text_sha(sorted(captions[r['sha256']] for r in study.train)))
     cfg = G['cfg'] if study.cfg is None else study.cfg
+    table4 = dict(classify=P['classify'], seed=P['seed'], train_images_per_class=G['train_images_per_class'],
+                  generate_seed=P['seed'] + TRAIN_SEED_OFFSET) if study.table4 else None
     settings = dict(train_settings, per_class=study.per_class, generate=dict(steps=G['steps'], cfg=cfg, seed=P['seed']),
-                    image_size=study.image_size, fid=study.fid,
-                    networks={k: dict(network=n.name, sha256=n.info.get('sha256')) for k, n in study.networks.items()})
-    folder = out / preset / f'seed{seed}'
-    files = run_files(folder, study.cfg, G['cfg'])
-    result_file, train_file, adapter = files['result'], folder / 'train.json', folder / 'adapter'
-    finished = json.loads(result_file.read_text()) if result_file.exists() else None
-    if finished and comparable(finished.get('settings') or {}) == comparable(settings):
-        return finished, True
-    real_features, t0 = study.real_features, time.perf_counter()  # the real side's one-off cost is not this run's
+                    image_size=study.image_size, fid=study.fid, kid=dict(subset_size=E['kid_subset_size'], subsets=E['kid_subsets']),
+                    networks={k: dict(network=n.name, sha256=n.info.get('sha256')) for k, n in study.networks.items()},
+                    table4=table4, measures=EVAL_MEASURES + (TABLE4_MEASURES if table4 else []))
+    return P, captions, train_settings, settings
+
+
+def train_adapter(study: Study, P: dict, captions: dict, train_settings: dict, folder: Path, out: Path) -> dict:
+    "The run's adapter: kept when train.json has these settings, copied when another preset trained the same, else fine-tuned (resuming)."
+    from medart.data import write_json_atomic
+    from medart.models import load_pipeline
+    from medart.train import finetune
+    train_file, adapter = folder / 'train.json', folder / 'adapter'
     trained = json.loads(train_file.read_text()) if train_file.exists() else None
-    if not (trained and comparable(trained['settings']) == comparable(train_settings) and (adapter / 'medart_lora.safetensors').is_file()):
-        trained = copy_equal_training(out, folder, train_settings, seed)  # None when no other preset trained these settings
-    if trained is None:
-        resumed = any((folder / 'checkpoints').glob('step_*'))  # finetune continues from the last checkpoint of a killed run
-        pipe = load_pipeline(PROFILE, model=str(ROOT / base))
-        report = finetune(pipe, study.train, captions, folder, T, seed=seed, steps=total, cache_dir=out / 'latents', progress=False,
-                          card=dict(preset=preset, dataset=DATASET, claims_run=True))
-        trained = dict(settings=train_settings, report={k: v for k, v in report.items() if k != 'trainable'}, resumed=resumed,
-                       seconds=round(time.perf_counter() - t0, 1))  # a resumed run: the seconds of its last session only
-        write_json_atomic(train_file, trained)
-        shutil.rmtree(folder / 'checkpoints', ignore_errors=True)  # the adapter is saved: the resume points are not needed any more
-    t1 = time.perf_counter()
-    pipe = load_pipeline(PROFILE, model=str(ROOT / base))
-    load_adapters(pipe, adapter, merge=True)  # as the generate stage: merged into the weights
-    meta = dict(preset=preset, training_seed=seed, adapter=sha256_of(adapter / 'medart_lora.safetensors')[:16])
-    generate_set(pipe, study.prompts(captions), files['images'], steps=G['steps'], cfg=cfg, seed=P['seed'],
-                 batch_size=G['batch_size'], meta=meta, progress=False)
-    records = read_generated(files['images'])
-    t2 = time.perf_counter()
+    if trained and comparable(trained['settings']) == comparable(train_settings) and (adapter / 'medart_lora.safetensors').is_file():
+        return trained
+    trained = copy_equal_training(out, folder, train_settings, train_settings['seed'])  # None when no other preset trained these settings
+    if trained is not None: return trained
+    t0 = time.perf_counter()
+    resumed = any((folder / 'checkpoints').glob('step_*'))  # finetune continues from the last checkpoint of a killed run
+    pipe = load_pipeline(PROFILE, model=str(ROOT / P['models']['tiny_base']))
+    report = finetune(pipe, study.train, captions, folder, P['train'], seed=train_settings['seed'], steps=train_settings['steps'],
+                      cache_dir=out / 'latents', progress=False, card=dict(preset=train_settings['preset'], dataset=DATASET, claims_run=True))
+    trained = dict(settings=train_settings, report={k: v for k, v in report.items() if k != 'trainable'}, resumed=resumed,
+                   seconds=round(time.perf_counter() - t0, 1))  # a resumed run: the seconds of its last session only
+    write_json_atomic(train_file, trained)
+    shutil.rmtree(folder / 'checkpoints', ignore_errors=True)  # the adapter is saved: the resume points are not needed any more
+    return trained
+
+
+def measure_set(study: Study, P: dict, records: list[dict]) -> tuple[dict, dict, list, list]:
+    "(measures, seconds of each network's features, images, labels) of one generated evaluation set against the real test split."
+    from medart.checks import class_accuracy, collapse_check, colour_distance, colour_histogram_distance, prompt_spread
+    from medart.data import load_image
+    from medart.metrics import distances, features, frechet_distance, metric_names
     images, labels = [load_image(r['path'], study.image_size) for r in records], [r['label'] for r in records]
     acc = class_accuracy(study.classifier, images, labels)
     cd = colour_distance(images, labels, study.real, study.real_labels)
+    ch = colour_histogram_distance(images, labels, study.real, study.real_labels)
     measures = dict(class_accuracy=acc['accuracy'], spread_ratio=collapse_check(prompt_spread(images), study.real_spread)['ratio'],
-                    colour_distance=cd['mean'], saturation=cd['saturation'], real_saturation=cd['real_saturation'])
-    seconds = {}
+                    colour_distance=cd['mean'], colour_histogram=ch['mean'], saturation=cd['saturation'],
+                    real_saturation=cd['real_saturation'], saturation_gap=abs(cd['saturation'] - cd['real_saturation']), fid=None, kid=None)
+    seconds, E = {}, P['evaluate']
     for key, net in study.networks.items():
         t = time.perf_counter()
-        measures[key] = frechet_distance(real_features[key], features(records, [net], study.image_size)[net.name])
-        seconds[key] = round(time.perf_counter() - t, 1)
-    measures['fid'] = measures.get('fid')  # None when --no-fid
-    measures['per_class'] = dict(class_accuracy=acc['per_class'], colour_distance=cd['per_class'])
-    t3 = time.perf_counter()
-    n = min(study.per_class, 8)  # the sample grid: a row per class, up to 8 images each
+        fake = features(records, [net], study.image_size)[net.name]
+        if key == 'fid':  # FID and KID from the same Inception features, as the evaluate stage (medart.metrics.distances)
+            d, names = distances(study.real_features[key], fake, net.name, E['kid_subset_size'], E['kid_subsets'], P['seed']), metric_names(net.name)
+            measures.update(fid=d[names['fd']], kid=d[names['kid_mean']])
+        else: measures[key] = frechet_distance(study.real_features[key], fake)
+        seconds[f'{key}_features'] = round(time.perf_counter() - t, 1)
+    measures['per_class'] = dict(class_accuracy=acc['per_class'], colour_distance=cd['per_class'], colour_histogram=ch['per_class'])
+    return measures, seconds, images, labels
+
+
+def table4(study: Study, P: dict, captions: dict, settings: dict, files: dict, pipe, meta: dict) -> dict:
+    """Table 4 of one run, made as the study's generate and classify stages make it: the classifier set (train_images_per_class per
+    class from the training captions, seeded seed + TRAIN_SEED_OFFSET), a classifier (the classify section) trained on it alone,
+    scored on the real test split. Kept in classify.json while its settings hold; resumes image by image and epoch by epoch."""
+    from medart.classify import build_classifier, classification_metrics, classify_scores, predict, train_classifier
+    from medart.data import write_json_atomic
+    from medart.generate import generate_set, read_generated, train_prompts
+    C, G, T4 = P['classify'], P['generate'], settings['table4']
+    want = json.loads(json.dumps(dict(T4, adapter=meta['adapter'], generate=settings['generate'], split_sha=settings['split_sha'],
+                                      captions_sha=settings['captions_sha']), default=str))
+    done = json.loads(files['classify'].read_text()) if files['classify'].exists() else None
+    if done and done.get('settings') == want: return done
+    t0 = time.perf_counter()
+    prompts = train_prompts(study.train, captions, per_class=T4['train_images_per_class'], seed=T4['seed'], classes=study.classes)
+    gen = generate_set(pipe, prompts, files['train_set'], steps=G['steps'], cfg=settings['generate']['cfg'], seed=T4['generate_seed'],
+                       batch_size=G['batch_size'], meta=meta, progress=False)
+    records, t1 = read_generated(files['train_set']), time.perf_counter()
+    model = build_classifier(C['model_id'], study.classes, image_size=C['image_size'], seed=T4['seed'])
+    history = train_classifier(model, records, epochs=C['epochs'], lr=C['lr'], batch_size=C['batch_size'], seed=T4['seed'],
+                               checkpoint_dir=files['checkpoints'], device='cpu', progress=False)
+    t2 = time.perf_counter()
+    scores = classification_metrics(study.real_labels, predict(model, study.test_pixels, batch_size=2 * C['batch_size']), study.classes)
+    result = dict(settings=want, scores=scores, table4=classify_scores(scores), n_train=len(records), n_test=len(study.test),
+                  generated=gen['generated'], history=history,
+                  seconds=dict(generate=round(t1 - t0, 1), train=round(t2 - t1, 1), predict=round(time.perf_counter() - t2, 1)))
+    write_json_atomic(files['classify'], result)
+    shutil.rmtree(files['checkpoints'], ignore_errors=True)  # written: the per-epoch resume points are not needed any more
+    return result
+
+
+def save_grid(study: Study, images: list, labels: list, path: Path) -> None:
+    "The sample grid of a run: a row per class, up to 8 images each (atomically written PNG)."
     from diffusers.utils import make_image_grid
+    n = min(study.per_class, 8)
     grid = make_image_grid([im for c in study.classes for im in [i for i, l in zip(images, labels) if l == c][:n]], len(study.classes), n)
-    tmp = files['grid'].with_name('.' + files['grid'].name + '.tmp')
-    grid.save(tmp, format='PNG'); os.replace(tmp, files['grid'])
+    tmp = path.with_name('.' + path.name + '.tmp')
+    grid.save(tmp, format='PNG'); os.replace(tmp, path)
+
+
+def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> tuple[dict, bool]:
+    "Fine-tune, generate and measure one (preset, training seed), resuming whatever is done; (result, whether it was already finished)."
+    from medart.data import sha256_of, write_json_atomic
+    from medart.generate import generate_set, read_generated
+    from medart.lora import load_adapters
+    from medart.models import load_pipeline
+    P, captions, train_settings, settings = run_settings(study, preset, seed, steps)
+    folder = out / preset / f'seed{seed}'
+    files = run_files(folder, study.cfg, P['generate']['cfg'])
+    old = json.loads(files['result'].read_text()) if files['result'].exists() else None
+    if old and comparable(old.get('settings') or {}) == comparable(settings):
+        return old, True
+    study.real_features  # the real side's one-off cost is not this run's
+    trained = train_adapter(study, P, captions, train_settings, folder, out)
+    t1, adapter = time.perf_counter(), folder / 'adapter'
+    pipe = load_pipeline(PROFILE, model=str(ROOT / P['models']['tiny_base']))
+    load_adapters(pipe, adapter, merge=True)  # as the generate stage: merged into the weights
+    meta = dict(preset=preset, training_seed=seed, adapter=sha256_of(adapter / 'medart_lora.safetensors')[:16])
+    G = P['generate']
+    gen = generate_set(pipe, study.prompts(captions), files['images'], steps=G['steps'], cfg=settings['generate']['cfg'], seed=P['seed'],
+                       batch_size=G['batch_size'], meta=meta, progress=False)
+    records, t2 = read_generated(files['images']), time.perf_counter()
+    measures, feature_s, images, labels = measure_set(study, P, records)
+    save_grid(study, images, labels, files['grid'])
+    t3 = time.perf_counter()
+    t4 = table4(study, P, captions, settings, files, pipe, meta) if settings['table4'] else None
+    measures.update(t4['table4'] if t4 else dict.fromkeys(TABLE4_MEASURES))
+    # images made in an earlier session cost this one nothing: keep the session that made them
+    generate_s = round(t2 - t1, 1) if gen['generated'] or not old else old.get('seconds', {}).get('generate', round(t2 - t1, 1))
+    t4_s = round(sum(t4['seconds'].values()), 1) if t4 else 0.0
+    seconds = dict(train=trained['seconds'], generate=generate_s, measure=round(t3 - t2, 1), **feature_s, table4=t4_s,
+                   total=round(trained['seconds'] + generate_s + (t3 - t2) + t4_s, 1))
     result = dict(preset=preset, seed=seed, settings=settings, train=trained['report'], measures=measures, commit=git_commit(),
-                  seconds=dict(train=trained['seconds'], generate=round(t2 - t1, 1), measure=round(t3 - t2, 1), **{f'{k}_features': v for k, v in seconds.items()},
-                               total=round(trained['seconds'] + t3 - t1, 1)),
+                  seconds=seconds, table4=t4 and {k: t4[k] for k in ('scores', 'n_train', 'n_test', 'seconds')},
                   networks={k: n.info for k, n in study.networks.items()}, folder=str(folder), adapter=str(adapter), grid=str(files['grid']))
-    write_json_atomic(result_file, result)
-    return json.loads(result_file.read_text()), False
+    write_json_atomic(files['result'], result)
+    return json.loads(files['result'].read_text()), False
 
 
 def copy_equal_training(out: Path, folder: Path, train_settings: dict, seed: int) -> dict | None:
@@ -409,16 +384,17 @@ def copy_equal_training(out: Path, folder: Path, train_settings: dict, seed: int
     return None
 
 
-def run_files(folder: Path, cfg: float | None, default_cfg: float) -> dict:
-    "A run's generation outputs: images/, grid.png and result.json at the study's guidance scale, '-cfgX'-suffixed ones at another (--cfg X)."
-    tag = '' if cfg is None or float(cfg) == float(default_cfg) else f'-cfg{float(cfg):g}'
-    return dict(images=folder / f'images{tag}', grid=folder / f'grid{tag}.png', result=folder / f'result{tag}.json')
-
-
 def here(path: Path) -> Path:
     "`path` (relative to the working directory) relative to the repository root when it lies inside it, else absolute."
     path = Path(path).resolve()
     return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+@functools.cache  # asked after every run (load_results, write_aggregate): params.yaml is read once
+def default_guidance() -> float:
+    "The study's guidance scale (generate.cfg of the tiny profile, synth-endo)."
+    from medart.config import load_params
+    return float(load_params(ROOT / 'params.yaml', profile=PROFILE, dataset=DATASET)['generate']['cfg'])
 
 
 def load_results(out: Path, presets, seeds, cfg: float | None = None) -> dict:
@@ -431,43 +407,110 @@ def load_results(out: Path, presets, seeds, cfg: float | None = None) -> dict:
     return found
 
 
-@functools.cache  # asked after every run (load_results, write_aggregate): params.yaml is read once
-def default_guidance() -> float:
-    "The study's guidance scale (generate.cfg of the tiny profile, synth-endo)."
-    from medart.config import load_params
-    return float(load_params(ROOT / 'params.yaml', profile=PROFILE, dataset=DATASET)['generate']['cfg'])
+def command_line(argv=None) -> str:
+    "This script's command as run (without --aggregate-only, which only rewrites the tables)."
+    args = list(sys.argv[1:] if argv is None else argv)
+    if '--worker' in args:  # a --jobs worker: its parent's command
+        i = args.index('--worker'); args = args[:i - 2] + args[i + 2:]  # drop '--jobs 1 --worker k/N'
+    return ' '.join(['python benchmarks/claims.py', *(a for a in args if a != '--aggregate-only')])
+
+
+def write_tables(results_dir: Path, doc: dict) -> dict:
+    "Write miniature-claims.json and its Markdown (medart.claims.render_claims_markdown) under `results_dir`."
+    from medart.data import write_json_atomic
+    from medart.io import write_atomic
+    res = Path(results_dir); res.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(res / 'miniature-claims.json', doc)  # each write through a temporary file of its own: --jobs workers write both
+    write_atomic(res / 'miniature-claims.md', render_claims_markdown(doc))
+    return doc
 
 
 def write_aggregate(args, results: dict, variants: dict | None = None) -> dict:
-    "Write miniature-claims.json and .md under --results from the finished runs."
-    from medart.data import write_json_atomic
+    "Write the claims document of the finished runs under --results."
     real_sat = [r['measures']['real_saturation'] for rs in results.values() for r in rs]
-    doc = aggregate(results, variants={n: b for n, (b, _) in (variants or {}).items()} or None, dataset=DATASET, profile=PROFILE, command=' '.join(['python benchmarks/claims.py', *(a for a in sys.argv[1:] if a != '--aggregate-only')]),
-                    commit=git_commit(), written=time.strftime('%Y-%m-%d %H:%M'), out=str(args.out),
-                    real_saturation=real_sat[0] if real_sat else None, generate_cfg=args.cfg if args.cfg is not None else default_guidance(),
-                    args={k: v for k, v in vars(args).items() if k != 'aggregate_only'})
-    res = Path(args.results); res.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(res / 'miniature-claims.json', doc)
-    md = res / 'miniature-claims.md'
-    md.with_suffix('.md.tmp').write_text(markdown(doc)); os.replace(md.with_suffix('.md.tmp'), md)
-    return doc
+    doc = aggregate(results, variants={n: b for n, (b, _) in (variants or {}).items()} or None, dataset=DATASET, profile=PROFILE,
+                    command=command_line(), commit=git_commit(), written=time.strftime('%Y-%m-%d %H:%M'), out=str(args.out),
+                    real_saturation=real_sat[0] if real_sat else None,
+                    generate_cfg=args.cfg if args.cfg is not None else default_guidance(),
+                    args={k: v for k, v in vars(args).items() if k not in ('aggregate_only', 'from_json')})
+    return write_tables(args.results, doc)
+
+
+def aggregate_file(source: Path, results_dir: Path) -> dict:
+    """Aggregate a claims results file's per-seed values anew with this protocol (medart.claims.results_from_doc) into
+    `results_dir`, keeping the runs' provenance (command, commit, written) and recording this aggregation's."""
+    src = json.loads(Path(source).read_text())
+    keep = {k: src[k] for k in ('dataset', 'profile', 'command', 'commit', 'written', 'out', 'real_saturation', 'generate_cfg', 'args')
+            if k in src}
+    aggregated = dict(command=command_line(), commit=git_commit(), written=time.strftime('%Y-%m-%d %H:%M'),
+                      source=f"the per-seed values of {here(Path(source))} (runs of commit {src.get('commit', '?')})")
+    return write_tables(results_dir, aggregate(results_from_doc(src), variants=src.get('variants'), **keep, aggregated=aggregated))
+
+
+def report_line(i: int, n: int, preset: str, seed: int, result: dict, skipped: bool, minutes: float) -> str:
+    "One progress line of a finished run."
+    m, sec = result['measures'], result['seconds']
+    g = lambda k, f: '—' if m.get(k) is None else format(m[k], f)
+    return (f"[{i}/{n}] {preset} seed {seed}: " + ('already done; ' if skipped else '')
+            + f"{result['train']['steps']} steps ({result['train']['hldf_events']} HLDF events) {sec['train']:.0f} s, "
+            f"generate {sec['generate']:.0f} s, measure {sec['measure']:.0f} s, Table 4 {sec.get('table4', 0):.0f} s | "
+            f"class accuracy {g('class_accuracy', '.3f')}, spread ratio {g('spread_ratio', '.2f')}, colour distance "
+            f"{g('colour_distance', '.4f')}, colour histogram {g('colour_histogram', '.3f')}, saturation {g('saturation', '.2f')} "
+            f"(real {g('real_saturation', '.2f')}), domain FD {g('domain_fd', '.3g')}, FID {g('fid', '.1f')}, KID {g('kid', '.3g')}, "
+            f"F1 {g('f1', '.3f')}, BACC {g('bacc', '.3f')}, AUC {g('auc', '.3f')} | {minutes:.1f} min so far")
+
+
+def worker_share(todo: list, worker: str | None) -> list:
+    "The runs of one --jobs worker ('k/N': runs k, k+N, k+2N, ... of `todo`); all of them without a worker."
+    if not worker: return todo
+    try: k, n = map(int, worker.split('/'))
+    except ValueError: raise ValueError(f"--worker {worker!r}: expected k/N, e.g. 0/2") from None
+    if not 0 <= k < n: raise ValueError(f"--worker {worker!r}: k must lie in 0 .. N-1")
+    return todo[k::n]
+
+
+def run_workers(argv: list[str], jobs: int) -> None:
+    """--jobs N: this script N times at once, worker k running runs k, k+N, ... on cores/N threads each (OMP_NUM_THREADS), with the
+    same arguments; each keeps its runs' folders and resumes as a single process does. Stops with the workers' exit codes if one fails."""
+    from medart.stage_io import cpu_threads
+    threads = max(1, cpu_threads() // jobs)
+    print(f"--jobs {jobs}: {jobs} worker processes, {threads} thread(s) each", flush=True)
+    procs = [subprocess.Popen([sys.executable, str(Path(__file__).resolve()), *argv, '--jobs', '1', '--worker', f'{k}/{jobs}'],
+                              env=dict(os.environ, OMP_NUM_THREADS=str(threads))) for k in range(jobs)]
+    codes = [p.wait() for p in procs]
+    if any(codes): raise SystemExit(f"--jobs {jobs}: workers exited with {codes}; run the same command again to resume")
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0], formatter_class=argparse.RawDescriptionHelpFormatter, epilog=RULE)
     ap.add_argument('--presets', nargs='+', default=PRESETS, help='method presets of params.yaml (default: the seven of the claims)')
-    ap.add_argument('--seeds', type=int, default=3, help='training seeds 0 .. S-1 per preset (default 3)')
+    ap.add_argument('--seeds', type=int, default=SEEDS, help=f'training seeds 0 .. S-1 per preset (default {SEEDS})')
     ap.add_argument('--per-class', type=int, default=12, help='generated images per class per run (default 12)')
     ap.add_argument('--steps', type=int, help="training steps per run (default: the profile's epochs)")
-    ap.add_argument('--fid', action=argparse.BooleanOptionalAction, default=True, help='also measure FID (Inception; default on)')
+    ap.add_argument('--fid', action=argparse.BooleanOptionalAction, default=True, help='also measure FID and KID (Inception; default on)')
+    ap.add_argument('--table4', action=argparse.BooleanOptionalAction, default=True,
+                    help="also Table 4: generate each run's classifier set, train the classifier on it, score it on the real test split (default on)")
     ap.add_argument('--out', type=Path, default=ROOT / 'runs' / 'claims', help='run folders (default runs/claims of the repository)')
     ap.add_argument('--results', type=Path, default=ROOT / 'results', help='where the claims table goes (default results/ of the repository)')
     ap.add_argument('--base', help='fine-tune this pretrained tiny pipeline (a folder) instead of models.tiny_base; needs its own --out')
     ap.add_argument('--cfg', type=float, help="generate at this guidance scale instead of generate.cfg (from the same adapters); needs its own --results")
     ap.add_argument('--aggregate-only', action='store_true', help='only rewrite the tables from the finished runs under --out')
+    ap.add_argument('--from-json', type=Path, metavar='FILE',
+                    help="only aggregate a claims results file's per-seed values anew with this protocol into --results (no run folders)")
     ap.add_argument('--variant', action='append', default=[], metavar='NAME=PRESET:key=value[,key=value]',
                     help='also run PRESET with changed train settings as NAME (repeatable); see the top of this file')
+    ap.add_argument('--jobs', type=int, default=1,
+                    help='runs at once, each in a process of its own on cores/jobs threads (default 1; results do not depend on it '
+                         'beyond floating-point rounding, which depends on the thread count)')
+    ap.add_argument('--worker', help=argparse.SUPPRESS)  # 'k/N', set by --jobs: this process runs runs k, k+N, ...
     args = ap.parse_args(argv)
+    if args.from_json:
+        if not args.from_json.is_file(): ap.error(f'--from-json {args.from_json}: no such file')
+        if args.from_json.resolve().parent == args.results.resolve():
+            ap.error('--from-json needs a --results of its own: the source file would be overwritten by its own aggregate')
+        doc = aggregate_file(args.from_json, args.results)
+        print(render_claims_markdown(doc) + f"\nwrote {Path(args.results) / 'miniature-claims.json'} and .md")
+        return doc
     try: variants = [parse_variant(v) for v in args.variant]
     except ValueError as e: ap.error(str(e))
     clash = [n for n, _, _ in variants if n in PRESETS]
@@ -480,38 +523,40 @@ def main(argv=None):
             except ParamsError as e: ap.error(f"--variant {n}: {e}")
         args.presets = list(dict.fromkeys([*args.presets, *variant_of]))
     if args.seeds < 1 or args.per_class < 2: ap.error('--seeds must be >= 1 and --per-class >= 2 (a spread needs two images)')
+    if args.jobs < 1: ap.error('--jobs must be >= 1')
+    try: worker_share([], args.worker)
+    except ValueError as e: ap.error(str(e))
     unknown = [p for p in args.presets if p not in PRESETS and p not in variant_of]
     if unknown: print(f"note: {unknown} are not among the claims' presets {PRESETS}: measured, but in no claim", flush=True)
     if args.base and here(args.out) == Path('runs') / 'claims':
         ap.error('--base needs an --out of its own: runs/claims holds the runs of the committed base')
     if args.base and not (Path(args.base) / 'model_index.json').is_file(): ap.error(f'--base {args.base}: no model_index.json there (a saved pipeline folder)')
     if args.cfg is not None and args.cfg != default_guidance() and here(args.results) == Path('results'):
-        ap.error(f'--cfg {args.cfg:g} needs a --results of its own (e.g. results/claims-cfg{args.cfg:g}): results/ holds the table at generate.cfg')
+        ap.error(f'--cfg {args.cfg:g} needs a --results of its own (e.g. results/claims-cfg/cfg{args.cfg:g}): results/ holds the table at generate.cfg')
+    if args.jobs > 1 and not args.aggregate_only:
+        run_workers(list(sys.argv[1:] if argv is None else argv), args.jobs)  # from the caller's folder: paths mean what they meant
+        args.aggregate_only = True  # the workers ran every run: only the tables are left
     args.out, args.results = here(args.out), here(args.results)
     os.chdir(ROOT)  # the split's image paths and params.yaml's folders are relative to the repository root
     from diffusers.utils import logging as diffusers_logging
     diffusers_logging.disable_progress_bar()  # 'Loading pipeline components' twice per run
     if not args.aggregate_only:
-        study, t_all = Study(args.per_class, args.fid, variant_of, str(here(Path(args.base))) if args.base else None, args.cfg), time.perf_counter()
+        study = Study(args.per_class, args.fid, variant_of, str(here(Path(args.base))) if args.base else None, args.cfg, args.table4)
+        t_all = time.perf_counter()
         for p in args.presets:  # every preset checked before the first run: a typo stops here, not after an hour
             family = study.params(p)['train']['family']
             if family != 'pixart-alpha': raise SystemExit(f"{p}: the claims run compares PixArt-α presets, not the baseline {family}")
         # seed-major: every preset gets its first seed before any gets a second, so a run cut short still compares them all
-        todo = [(p, s) for s in range(args.seeds) for p in args.presets]
+        todo = worker_share([(p, s) for s in range(args.seeds) for p in args.presets], args.worker)
         for i, (preset, seed) in enumerate(todo, 1):
             result, skipped = run(study, preset, seed, args.steps, args.out)
-            m, sec = result['measures'], result['seconds']
-            print(f"[{i}/{len(todo)}] {preset} seed {seed}: " + ('already done; ' if skipped else '')
-                  + f"{result['train']['steps']} steps ({result['train']['hldf_events']} HLDF events) {sec['train']:.0f} s, "
-                  f"generate {sec['generate']:.0f} s, measure {sec['measure']:.0f} s | class accuracy {m['class_accuracy']:.3f}, "
-                  f"spread ratio {m['spread_ratio']:.2f}, colour distance {m['colour_distance']:.4f}, saturation {m['saturation']:.2f} "
-                  f"(real {m['real_saturation']:.2f}), domain FD {m['domain_fd']:.3g}" + (f", FID {m['fid']:.1f}" if m['fid'] is not None else '')
-                  + f" | {(time.perf_counter() - t_all) / 60:.1f} min so far", flush=True)
+            print(report_line(i, len(todo), preset, seed, result, skipped, (time.perf_counter() - t_all) / 60), flush=True)
             write_aggregate(args, load_results(args.out, args.presets, args.seeds, args.cfg), variant_of)
     doc = write_aggregate(args, load_results(args.out, args.presets, args.seeds, args.cfg), variant_of)
     if not doc['presets']: raise SystemExit(f"no finished runs under {args.out} for {args.presets}: run without --aggregate-only first")
-    print('\n' + markdown(doc))
+    print('\n' + render_claims_markdown(doc))
     print(f"wrote {Path(args.results) / 'miniature-claims.json'} and {Path(args.results) / 'miniature-claims.md'}")
+    return doc
 
 
 if __name__ == '__main__':

@@ -1,4 +1,5 @@
-"The claims run's verdict rule and aggregation (benchmarks/claims.py) on made-up per-seed numbers: no training."
+"""benchmarks/claims.py without training: its options, its resume rules, the aggregation of a results file anew, and the
+findings page against the committed results (medart.stats and medart.claims are tested in their notebooks)."""
 import json
 import importlib.util
 from pathlib import Path
@@ -11,111 +12,11 @@ claims = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(claims)
 
 
-def st(mean, std, n=3): return dict(mean=mean, std=std, n=n)
-
-
-def test_verdict_lower_is_better():
-    assert claims.verdict(st(1.0, 0.1), st(2.0, 0.1), 'lower') == 'supported'
-    assert claims.verdict(st(2.0, 0.1), st(1.0, 0.1), 'lower') == 'contradicted'
-    assert claims.verdict(st(1.0, 0.6), st(2.0, 0.6), 'lower') == 'inconclusive'  # 1.6 > 1.4: the intervals overlap
-
-
-def test_verdict_higher_is_better():
-    assert claims.verdict(st(0.9, 0.02), st(0.5, 0.02), 'higher') == 'supported'
-    assert claims.verdict(st(0.5, 0.02), st(0.9, 0.02), 'higher') == 'contradicted'
-    assert claims.verdict(st(0.6, 0.1), st(0.7, 0.1), 'higher') == 'inconclusive'
-
-
-def test_verdict_edges():
-    assert claims.verdict(st(1.0, 0.5), st(2.0, 0.5), 'lower') == 'inconclusive'  # touching intervals count as overlapping
-    assert claims.verdict(st(1.0, 0.0), st(2.0, 0.0), 'lower') == 'supported'  # no spread, different means
-    assert claims.verdict(st(1.0, None, 1), st(2.0, None, 1), 'lower') == 'inconclusive'  # one seed: no spread to judge by
-    assert claims.verdict(None, st(2.0, 0.1), 'lower') == 'not run'
-    with pytest.raises(ValueError): claims.verdict(st(1, 0), st(2, 0), 'closer')
-
-
-def test_combine():
-    assert claims.combine(['supported', 'supported']) == 'supported'
-    assert claims.combine(['supported', 'inconclusive']) == 'inconclusive'
-    assert claims.combine(['supported', 'contradicted']) == 'contradicted'
-    assert claims.combine(['inconclusive', 'contradicted']) == 'contradicted'
-    assert claims.combine(['not run', 'not run']) == 'not run'
-    assert claims.combine(['not run', 'supported']) == 'inconclusive'  # half a claim is not the claim
-
-
-def result(preset, seed, **m):
-    measures = dict(class_accuracy=0.5, spread_ratio=1.0, colour_distance=0.1, saturation=0.5, real_saturation=0.53, domain_fd=10.0,
-                    fid=None) | m
-    measures['per_class'] = dict(class_accuracy={'a': measures['class_accuracy'], 'b': 1.0})
-    return dict(preset=preset, seed=seed, settings=dict(preset=preset, seed=seed, steps=4), measures=measures,
-                seconds=dict(total=60.0))
-
-
-def test_aggregate():
-    results = {
-        'med-art': [result('med-art', s, colour_distance=c, domain_fd=f, class_accuracy=a)
-                    for s, c, f, a in [(0, 0.01, 5.0, 0.9), (1, 0.02, 6.0, 0.8), (2, 0.03, 7.0, 0.7)]],
-        'pixart-alpha': [result('pixart-alpha', s, colour_distance=c, domain_fd=f) for s, c, f in [(1, 0.10, 5.5), (0, 0.12, 6.5), (2, 0.11, 7.5)]],
-        'med-art-truncated': [result('med-art-truncated', s, colour_distance=c) for s, c in [(0, 0.13), (1, 0.15)]],
-    }
-    doc = claims.aggregate(results, commit='abc')
-    ma = doc['presets']['med-art']
-    assert ma['seeds'] == [0, 1, 2] and ma['same_settings'] and ma['runtime_s'] == 180.0
-    assert ma['measures']['colour_distance']['mean'] == pytest.approx(0.02)
-    assert ma['measures']['colour_distance']['std'] == pytest.approx(0.01)  # sample std (ddof 1)
-    assert ma['measures']['colour_distance']['values'] == [0.01, 0.02, 0.03]
-    assert ma['measures']['fid'] is None  # not measured: no statistic
-    assert ma['per_class']['class_accuracy']['b']['mean'] == 1.0
-    assert doc['presets']['pixart-alpha']['seeds'] == [0, 1, 2]  # sorted by seed
-    assert doc['presets']['pixart-alpha']['measures']['colour_distance']['values'] == [0.12, 0.10, 0.11]
-    rows = {r['row']: r for r in doc['claims']}
-    assert rows['1a']['verdict'] == 'supported'  # 0.02 ± 0.01 vs 0.11 ± 0.01
-    assert rows['1b']['verdict'] == 'inconclusive'  # 6 ± 1 vs 6.5 ± 1
-    assert rows['5']['verdict'] == 'contradicted'  # truncated 0.14 ± 0.014 is worse than pixart-alpha 0.11 ± 0.01
-    assert rows['5']['beside_stats']['mean'] == pytest.approx(0.02)
-    assert rows['3']['verdict'] == 'not run' and rows['3']['other_stats'] is None
-    assert doc['verdicts'] == {1: 'inconclusive', 2: 'not run', 3: 'not run', 4: 'not run', 5: 'contradicted'}
-    assert doc['commit'] == 'abc' and doc['rule'] == claims.RULE and doc['runtime_s'] == 180 + 180 + 120
-
-
-def test_aggregate_flags_mixed_settings():
-    rs = [result('dora', 0), result('dora', 1)]
-    rs[1]['settings']['steps'] = 8
-    assert not claims.aggregate({'dora': rs})['presets']['dora']['same_settings']
-
-
-def test_markdown():
-    results = {p: [result(p, s, domain_fd=d + s) for s in range(3)] for p, d in [('med-art', 1.0), ('dora', 10.0)]}
-    md = claims.markdown(claims.aggregate(results, command='python benchmarks/claims.py', written='now', commit='abc'))
-    assert '| med-art | 3 |' in md and '| dora | 3 |' in md
-    assert '| 4 | LoRA is at least as good as DoRA (domain FD) | domain fd | med-art | 2 ± 1 | dora | 11 ± 1 | **supported** |' in md
-    assert '4. LoRA is at least as good as DoRA: **supported**' in md
-    assert 'FID' not in md.split('## Claims')[0]  # no FID column when no run measured it
-    assert claims.RULE in md
-    for rs in results.values():  # the runtime is split into training the adapters and generating + measuring
-        for r in rs: r['seconds'] = dict(train=45.0, total=60.0)
-    md = claims.markdown(claims.aggregate(results, command='python benchmarks/claims.py', written='now', commit='abc'))
-    assert 'runtime 6.0 min: 4.5 training the adapters (a --cfg run reuses them), 1.5 generating and measuring' in md
-
-
 def test_parse_variant():
     assert claims.parse_variant('med-art-w0.01=med-art:hldf_weight=0.01') == ('med-art-w0.01', 'med-art', {'hldf_weight': 0.01})
     assert claims.parse_variant('x=dora:hldf=false, hldf_every=50') == ('x', 'dora', {'hldf': False, 'hldf_every': 50})
     for bad in ('med-art:hldf_weight=0.01', 'x=med-art', '=med-art:hldf=false', 'x=:hldf=false'):
         with pytest.raises(ValueError, match='--variant'): claims.parse_variant(bad)
-
-
-def test_variant_rows_stay_out_of_the_verdicts():
-    results = {p: [result(p, s, colour_distance=c + 0.01 * s) for s in range(3)]
-               for p, c in [('med-art', 0.30), ('pixart-alpha', 0.10), ('w', 0.01)]}
-    doc = claims.aggregate(results, variants={'w': 'med-art'})
-    rows = {r['row']: r for r in doc['variant_claims']}
-    assert set(rows) == {'1a/w', '1b/w', '2a/w', '2c/w', '3/w', '4/w'}  # every row whose claimed-better preset is med-art
-    assert rows['1a/w']['verdict'] == 'supported' and rows['1a/w']['better'] == 'w'  # 0.02 ± 0.01 vs 0.11 ± 0.01
-    assert doc['verdicts'][1] == 'contradicted'  # med-art's own 0.31 vs 0.11: the variant does not change it
-    md = claims.markdown(doc)
-    assert "## Variants" in md and '| 1a/w |' in md and '**supported**' in md.split('## Variants')[1]
-    assert 'variant_claims' not in claims.aggregate(results)  # no variants: no section
 
 
 def test_comparable_ignores_hldf_keys_only_without_hldf():
@@ -171,12 +72,14 @@ def test_base_needs_its_own_out_and_a_pipeline(tmp_path, capsys):
 
 
 def test_run_files_keep_another_guidance_scale_apart(tmp_path):
-    "--cfg X: a run's images, grid and result at another guidance scale sit beside the study's, never over them."
+    "--cfg X: a run's images, classifier set, grid and results at another guidance scale sit beside the study's, never over them."
     default = claims.run_files(tmp_path, None, 4.5)
-    assert default == dict(images=tmp_path / 'images', grid=tmp_path / 'grid.png', result=tmp_path / 'result.json')
+    assert default == dict(images=tmp_path / 'images', grid=tmp_path / 'grid.png', result=tmp_path / 'result.json',
+                           train_set=tmp_path / 'classifier-set', classify=tmp_path / 'classify.json',
+                           checkpoints=tmp_path / 'classifier-checkpoints')
     assert claims.run_files(tmp_path, 4.5, 4.5) == default  # the study's own scale is the default files
     other = claims.run_files(tmp_path, 2.0, 4.5)
-    assert other == dict(images=tmp_path / 'images-cfg2', grid=tmp_path / 'grid-cfg2.png', result=tmp_path / 'result-cfg2.json')
+    assert other['images'] == tmp_path / 'images-cfg2' and other['classify'] == tmp_path / 'classify-cfg2.json'
     assert set(other.values()).isdisjoint(default.values())
 
 
@@ -185,3 +88,83 @@ def test_cfg_needs_its_own_results(capsys):
     with pytest.raises(SystemExit):
         claims.main(['--cfg', '2', '--aggregate-only'])
     assert 'needs a --results of its own' in capsys.readouterr().err
+
+
+def test_table4_is_kept_while_its_settings_hold(tmp_path):
+    "A run's classify.json is reused when the classifier, its seed, the classifier set's generation and the adapter are unchanged."
+    P = dict(classify=dict(model_id='tiny', lr=1e-3, epochs=15, batch_size=32, image_size=64), generate=dict(steps=20, batch_size=8))
+    settings = dict(table4=dict(classify=P['classify'], seed=0, train_images_per_class=60, generate_seed=1000),
+                    generate=dict(steps=20, cfg=4.5, seed=0), split_sha='s', captions_sha='c')
+    files = claims.run_files(tmp_path, None, 4.5)
+    meta = dict(preset='med-art', training_seed=0, adapter='abc')
+    want = dict(settings['table4'], adapter='abc', generate=settings['generate'], split_sha='s', captions_sha='c')
+    done = dict(settings=want, table4=dict(f1=0.6, bacc=0.6, auc=0.9), seconds=dict(generate=40.0, train=30.0, predict=1.0))
+    files['classify'].write_text(json.dumps(done))
+    assert claims.table4(None, P, {}, settings, files, None, meta) == done  # nothing generated or trained (no study, no pipeline)
+    with pytest.raises(AttributeError):  # another adapter: Table 4 is made anew (here it fails at once, with no study to make it)
+        claims.table4(None, P, {}, settings, files, None, dict(meta, adapter='def'))
+
+
+def test_from_json_aggregates_a_results_file_anew(tmp_path):
+    "--from-json: the per-seed values of a committed results file through the paired protocol, with the runs' provenance kept."
+    from medart.claims import RULE, render_claims_markdown
+    source = ROOT / 'results' / 'claims-cfg' / 'cfg2' / 'miniature-claims.json'
+    src = json.loads(source.read_text())
+    doc = claims.main(['--from-json', str(source), '--results', str(tmp_path)])
+    assert doc['rule'] == RULE and doc['commit'] == src['commit'] and doc['command'] == src['command']
+    assert 'cfg2/miniature-claims.json' in doc['aggregated']['source']
+    rows = {r['row']: r for r in doc['claims']}
+    ma, sc = (src['presets'][p]['measures']['domain_fd']['values'] for p in ('med-art', 'simple-caption'))
+    assert rows['2c']['d'] == pytest.approx([a - b for a, b in zip(ma, sc)])  # paired over seeds 0-2
+    assert rows['2c']['n'] == 3 and rows['2c']['p_holm'] >= rows['2c']['p']
+    assert rows['1d']['verdict'] == 'not measured'  # the --cfg runs skipped FID
+    assert (tmp_path / 'miniature-claims.md').read_text() == render_claims_markdown(doc)
+    with pytest.raises(SystemExit):
+        claims.main(['--from-json', str(source), '--results', str(source.parent)])
+
+
+FINDINGS = ROOT / 'nbs' / 'findings' / 'claims.ipynb'
+
+
+def _page_markdown() -> str:
+    "The claims tables as the findings page shows them: the stored Markdown output of its rendering cell."
+    for c in json.loads(FINDINGS.read_text())['cells']:
+        for o in c.get('outputs', []):
+            if 'render_claims_markdown' in ''.join(c['source']) and 'text/markdown' in o.get('data', {}):
+                md = o['data']['text/markdown']
+                return ''.join(md) if isinstance(md, list) else md
+    raise AssertionError(f"{FINDINGS.relative_to(ROOT)} has no stored Markdown output: run `make claims-page`")
+
+
+def test_findings_page_shows_the_committed_results():
+    "The page is the rendering of results/miniature-claims.json as committed: a new results file needs `make claims-page`."
+    from medart.claims import render_claims_markdown
+    doc = json.loads((ROOT / 'results' / 'miniature-claims.json').read_text())
+    assert _page_markdown() == render_claims_markdown(doc, heading=2), \
+        "nbs/findings/claims.ipynb is stale against results/miniature-claims.json: run `make claims-page` and commit it"
+
+
+def test_findings_page_numbers_are_the_json_rounded_once():
+    "A sample of the page's numbers, each the json's float rounded once (3 significant digits; 2 for p and std)."
+    doc, page = json.loads((ROOT / 'results' / 'miniature-claims.json').read_text()), _page_markdown()
+    tested = [r for r in doc['claims'] if r.get('p') is not None]
+    assert tested, 'the results file has no tested row'
+    for r in tested[:: max(1, len(tested) // 6)]:
+        assert f"| {r['row']} | {r['text']} |" in page
+        assert f"| {r['mean']:.3g} | [{r['ci'][0]:.3g}, {r['ci'][1]:.3g}] |" in page
+        assert f"| {r['p']:.2g} | {r['p_holm']:.2g} | [{r['ci_holm'][0]:.3g}, {r['ci_holm'][1]:.3g}] | **{r['verdict']}** |" in page
+    for p, s in doc['presets'].items():
+        m = s['measures']['colour_distance']
+        assert f"{m['mean']:.3g} ± {m['std']:.2g}" in page.split(f'| {p} |')[1].split('\n')[0]
+    for k, v in doc['verdicts'].items():
+        assert f"**{v}**" in page.split('Verdict per claim')[1].split(f'\n{k}. ')[1].split('\n')[0]
+
+
+def test_worker_share_splits_the_runs():
+    todo = [(p, k) for k in range(5) for p in ('a', 'b', 'c')]
+    shares = [claims.worker_share(todo, f'{k}/2') for k in range(2)]
+    assert sorted(shares[0] + shares[1]) == sorted(todo) and not set(shares[0]) & set(shares[1])
+    assert claims.worker_share(todo, None) == todo
+    for bad in ('2/2', 'x', '1'):
+        with pytest.raises(ValueError, match='--worker'): claims.worker_share(todo, bad)
+    assert claims.command_line(['--seeds', '5', '--jobs', '1', '--worker', '0/2']) == 'python benchmarks/claims.py --seeds 5'

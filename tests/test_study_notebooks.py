@@ -5,6 +5,7 @@ size conditioning; Fast-DiT: the class-label path; every baseline's own code is 
 skips caption and train (they need the previous stage's output); this test is where their whole code path runs in CI."""
 import csv
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -35,6 +36,15 @@ def _flat(d: dict, prefix=''):
     for k, v in d.items():
         if isinstance(v, dict): yield from _flat(v, f'{prefix}{k}.')
         else: yield prefix + k
+
+
+def report_html(nb: Path) -> str:
+    "The HTML page of an executed report notebook, made by the command the report stage of dvc.yaml runs."
+    cmd = yaml.safe_load((ROOT / 'dvc.yaml').read_text())['stages']['report']['cmd']
+    convert = shlex.split(next(part for part in cmd.split('&&') if 'nbconvert' in part))
+    convert = [str(BIN / convert[0]), *(str(nb) if a.endswith('report.ipynb') else a for a in convert[1:])]
+    subprocess.run(convert, check=True, capture_output=True)
+    return nb.with_suffix('.html').read_text()
 
 
 def dvc_metrics_show(root: Path) -> dict:
@@ -113,6 +123,10 @@ def test_prepare_caption_train_chain(tmp_path):
     assert '| med-art |' in report and 'FD [domain-' in report and (runs / 'report' / 'synth-endo' / 'fig2_grid.png').exists()
     assert 'Omitted: only Table 2 methods ran' in report.split('## Table 3', 1)[1].split('\n## ', 1)[0]  # no ablation: no repeat
     assert '(paper, paper)' not in report and '(paper, Kvasir v2)' in report  # synth-endo is shown beside the paper's Kvasir numbers
+    html = report_html(tmp_path / 'report.ipynb')  # report.html: rendered tables and figures, no front matter, no warnings
+    assert html.count('<table') >= 6 and html.count('<img') >= 3, 'report.html should show Tables 2-4, the checks, colour, cost and its figures'
+    for text in ('skip_exec', 'Warning', 'data-mime-type="application/vnd.jupyter.stderr"', '| med-art |'):
+        assert text not in html, f"report.html shows {text!r}"
     protocol = json.loads((runs / 'report' / 'synth-endo' / 'protocol.json').read_text())  # whole, not cut off
     assert '[protocol.json](protocol.json)' in report and '```json' not in report
     for m in ['med-art', *BASELINES, 'real']:

@@ -14,7 +14,7 @@ from .report import markdown_table  # the tables the study's report prints
 
 # %% auto #0
 __all__ = ['MEASURES', 'DIGITS', 'result_path', 'read_result', 'stat', 'ms', 'measures_table', 'verdict', 'verdicts_table',
-           'across_table', 'verdicts_across', 'duration', 'show', 'show_image']
+           'across_table', 'verdicts_across', 'departures', 'duration', 'show', 'show_image']
 
 # %% ../nbs/19_findings.ipynb #74b148a4
 def result_path(path) -> Path:
@@ -91,7 +91,16 @@ def _verdict_or_dash(d, row):
     except KeyError: return '—'
     return v if v == 'inconclusive' else f"**{v}**"
 
-# %% ../nbs/19_findings.ipynb #0a82c85a
+# %% ../nbs/19_findings.ipynb #738e2336
+def departures(params_path='params.yaml') -> list[tuple]:
+    "(key, default, tiny value, reason) for each key the tiny profile of `params_path` sets away from its default."
+    from medart.config import get_key, iter_schema, read_yaml
+    from medart.params_files import TINY_WHY
+    tiny = ((read_yaml(result_path(params_path).read_text()) or {}).get('profiles') or {}).get('tiny') or {}
+    return [(k, p.default, v, TINY_WHY.get(k, '')) for k, p in iter_schema()
+            if (v := get_key(tiny, k, None)) is not None and v != p.default]
+
+# %% ../nbs/19_findings.ipynb #6f1118b0
 def duration(seconds: float) -> str:
     "`seconds` as '23 min 27 s' (or '2 h 5 min', '45 s')."
     s = round(seconds)
@@ -103,7 +112,12 @@ def show(markdown: str) -> None:
     from IPython.display import Markdown, display
     display(Markdown(markdown))
 
-def show_image(path, width: int | None = None) -> None:
-    "Display the committed image `path` (relative to the repository root) in the page."
-    from IPython.display import Image, display
-    display(Image(filename=str(result_path(path)), width=width))
+def show_image(path, width: int = 1000) -> None:
+    "Display the committed image `path` (relative to the repository root) in the page, as a JPEG at most `width` pixels wide."
+    import io
+    from IPython.display import Image as Shown, display
+    from PIL import Image
+    im = Image.open(result_path(path)).convert('RGB')
+    if im.width > width: im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
+    buf = io.BytesIO(); im.save(buf, format='JPEG', quality=85)
+    display(Shown(data=buf.getvalue(), format='jpeg'))

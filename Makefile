@@ -1,8 +1,9 @@
 # The commands of the README, and the pieces they are made of.
 #   make study   set up, then run the study (dvc repro) on the embedded offline default; print where outputs are
 #   make test    set up, then run every check CI runs
-#   make claims  set up, then the claims run of the miniature (benchmarks/claims.py: 7 presets x 3 training seeds, ~1.5 h on
-#                2 cores; resumable: run it again after an interruption) -> results/miniature-claims.{json,md}
+#   make claims  set up, then the claims run of the miniature (benchmarks/claims.py: 7 presets x 3 training seeds; its runtime is
+#                runtime_s in results/miniature-claims.json; resumable: run it again after an interruption) -> results/miniature-claims.{json,md}
+#   make docs    re-execute the pages that read results/ (nbs/index.ipynb, nbs/findings/, nbs/guide/), then make readme
 SHELL := /bin/bash
 VENV  ?= .venv
 BIN   := $(VENV)/bin
@@ -13,7 +14,7 @@ export PYTHONHASHSEED ?= 0
 # DVC stages call papermill and jupyter by name: put the project's environment first
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: setup study test claims lint-notebooks nbtest pytest readme clean-runs
+.PHONY: setup study test claims lint-notebooks nbtest pytest readme docs clean-runs
 
 setup:
 	@bash scripts/setup.sh
@@ -47,5 +48,12 @@ nbtest:
 pytest:
 	$(BIN)/python -m pytest -q tests/
 
+# README.md is nbs/index.ipynb's markdown and outputs, without the code (tests/test_repository.py runs the same command)
 readme:
-	$(BIN)/jupyter nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README
+	$(BIN)/jupyter nbconvert --to markdown --no-input --log-level WARN nbs/index.ipynb --output-dir . --output README
+
+# the pages keep their outputs; tests/test_docs.py fails when one differs from what its code gives now
+docs: setup
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --log-level WARN nbs/index.ipynb nbs/findings/*.ipynb nbs/guide/*.ipynb
+	$(BIN)/nbdev_clean
+	$(MAKE) readme

@@ -13,8 +13,9 @@ from .io import fmt
 from .report import markdown_table  # the tables the study's report prints
 
 # %% auto #0
-__all__ = ['MEASURES', 'DIGITS', 'result_path', 'read_result', 'stat', 'ms', 'measures_table', 'verdict', 'verdicts_table',
-           'across_table', 'verdicts_across', 'departures', 'duration', 'show', 'show_image']
+__all__ = ['MEASURES', 'DIGITS', 'STUDY_ROWS', 'NAMES', 'result_path', 'read_result', 'stat', 'ms', 'measures_table', 'verdict',
+           'verdicts_table', 'across_table', 'verdicts_across', 'study_value', 'study_table', 'departures', 'duration',
+           'show', 'show_image']
 
 # %% ../nbs/19_findings.ipynb #74b148a4
 def result_path(path) -> Path:
@@ -91,7 +92,33 @@ def _verdict_or_dash(d, row):
     except KeyError: return '—'
     return v if v == 'inconclusive' else f"**{v}**"
 
-# %% ../nbs/19_findings.ipynb #738e2336
+# %% ../nbs/19_findings.ipynb #599b1a60
+STUDY_ROWS = [  # (label, stage file, key, decimals, the paper's metric or None)
+    ('class accuracy ↑', 'evaluate', 'class_accuracy', 3, None), ('domain FD ↓', 'evaluate', 'domain_fd', 1, 'domain_fd'),
+    ('FID ↓', 'evaluate', 'fid', 1, 'fid'), ('KID ↓', 'evaluate', 'kid', 3, 'kid'),
+    ('Table 4 F1 ↑', 'classify', 'f1', 3, 'f1'), ('Table 4 balanced accuracy ↑', 'classify', 'bacc', 3, 'bacc'),
+    ('Table 4 AUC ↑', 'classify', 'auc', 3, 'auc'), ('colour distance ↓', 'evaluate', 'colour_distance', 3, None),
+    ('prompt spread / real', 'evaluate', 'spread_ratio', 2, None)]
+NAMES = {'med-art': 'Med-Art', 'pixart-alpha': 'PixArt-α', 'real': 'real'}
+
+def study_value(study: dict, method: str, stage: str, key: str):
+    "(mean, std) of `key` in `method`'s `stage` scores ('evaluate' or 'classify') of a results/study/study.json; (None, None) if absent."
+    s = ((study.get('results') or {}).get(method) or {}).get(stage) or {}
+    return s.get(key), s.get(f'{key}_std')
+
+def study_table(study: dict) -> str:
+    "The study's headline numbers, a row per measure: each method and the real floor, then the paper's numbers where it has them."
+    from medart.report import paper_value
+    ds, cols = study['dataset'], [*study['methods'], 'real']
+    paper_cols = [m for m in cols if any(paper_value(ds, m, r[4]) is not None for r in STUDY_ROWS if r[4])]
+    rows = []
+    for label, stage, key, dg, pm in STUDY_ROWS:
+        ours = [fmt(*study_value(study, m, stage, key), digits=dg, large=float('inf')) for m in cols]
+        theirs = [f"{v:g}" if pm and (v := paper_value(ds, m, pm)) is not None else '—' for m in paper_cols]   # as published
+        rows.append([label, *ours, *theirs])
+    return markdown_table(['', *(NAMES.get(m, m) for m in cols), *(f"paper: {NAMES.get(m, m)}" for m in paper_cols)], rows)
+
+# %% ../nbs/19_findings.ipynb #b3a717e8
 def departures(params_path='params.yaml') -> list[tuple]:
     "(key, default, tiny value, reason) for each key the tiny profile of `params_path` sets away from its default."
     from medart.config import get_key, iter_schema, read_yaml
@@ -100,7 +127,7 @@ def departures(params_path='params.yaml') -> list[tuple]:
     return [(k, p.default, v, TINY_WHY.get(k, '')) for k, p in iter_schema()
             if (v := get_key(tiny, k, None)) is not None and v != p.default]
 
-# %% ../nbs/19_findings.ipynb #6f1118b0
+# %% ../nbs/19_findings.ipynb #6c73016f
 def duration(seconds: float) -> str:
     "`seconds` as '23 min 27 s' (or '2 h 5 min', '45 s')."
     s = round(seconds)

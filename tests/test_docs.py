@@ -1,0 +1,46 @@
+"""The pages that show numbers keep their outputs in git: the README's notebook (nbs/index.ipynb), the findings pages (nbs/findings/)
+and the guide (nbs/guide/). Each is executed again here and its text outputs compared with the committed ones, so a page whose
+result files (results/, runs/base*/) changed fails until `make docs` re-executes it. The README itself: tests/test_repository.py."""
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+NBS = ROOT / 'nbs'
+PAGES = [NBS / 'index.ipynb', *sorted((NBS / 'findings').glob('*.ipynb')), *sorted((NBS / 'guide').glob('*.ipynb'))]
+
+
+def texts(nb) -> list[str]:
+    "The text of a notebook's outputs: stdout, and the markdown or plain text of displays (images are not compared)."
+    out = []
+    for c in nb.cells:
+        for o in c.get('outputs', []) if c.cell_type == 'code' else []:
+            if o.output_type == 'stream' and o.name == 'stdout': out.append(o.text)
+            elif o.output_type in ('display_data', 'execute_result'):
+                out.append(o.data.get('text/markdown') or ('' if any(k.startswith('image/') for k in o.data) else o.data.get('text/plain', '')))
+    return out
+
+
+def test_the_pages_exist():
+    assert {'miniature.ipynb', 'tiny-profile.ipynb', 'guidance-scale.ipynb', 'hldf.ipynb', 'study.ipynb'} <= {p.name for p in PAGES}
+
+
+@pytest.mark.parametrize('page', PAGES, ids=lambda p: str(p.relative_to(NBS)))
+def test_page_outputs_are_what_its_files_give_now(page):
+    nb = nbformat.read(page, as_version=4)
+    committed = texts(nb)
+    NotebookClient(nb, timeout=300, kernel_name='python3', resources={'metadata': {'path': str(page.parent)}}).execute()
+    assert texts(nb) == committed, f"{page.relative_to(ROOT)} is stale against its files: run `make docs` and commit"
+
+
+@pytest.mark.parametrize('page', PAGES, ids=lambda p: str(p.relative_to(NBS)))
+def test_page_links_resolve(page):
+    "Every relative link of a page's markdown (its own, and its rendered outputs) names a file that exists."
+    nb = nbformat.read(page, as_version=4)
+    text = '\n'.join([c.source for c in nb.cells if c.cell_type == 'markdown'] + texts(nb))
+    base = ROOT if page.name == 'index.ipynb' else page.parent   # the README's links are relative to the repository root
+    missing = [l for l in re.findall(r'\]\(([^)#\s]+)\)', text) if '://' not in l and not (base / l).exists()]
+    assert not missing, f"{page.relative_to(ROOT)} links to missing files: {missing}"

@@ -70,13 +70,14 @@ def verdicts_table(d: dict) -> str:
                      f"{ms(c.get('better_stats'), dg)} vs {ms(c.get('other_stats'), dg)}", f"**{v}**" if v != 'inconclusive' else v])
     return markdown_table(['row', 'claim', 'claimed better vs other', 'verdict'], rows)
 
-# %% ../nbs/19_findings.ipynb #d354799c
-def across_table(results: dict, presets=None, measures=None, names: dict | None = None) -> str:
-    "Claims-run results {label: result} side by side: a row per preset, per measure the runs' means joined by ' / '."
+# %% ../nbs/19_findings.ipynb #442265d1
+def across_table(results: dict, presets=None, measures=None, names: dict | None = None, digits: dict | None = None) -> str:
+    "Claims-run results {label: result} side by side: a row per preset, per measure the runs' means joined by ' / ' (`digits` per measure)."
+    digits = {**DIGITS, **(digits or {})}
     first = next(iter(results.values()))
     presets = list(presets or (first.get('presets') or {}))
     measures = list(measures or [m for m in MEASURES if any(stat(first, p, m) for p in presets)])
-    cell = lambda p, m: ' / '.join(ms({'mean': s['mean']} if (s := stat(d, p, m)) else None, DIGITS.get(m, 3)) for d in results.values())
+    cell = lambda p, m: ' / '.join(ms({'mean': s['mean']} if (s := stat(d, p, m)) else None, digits.get(m, 3)) for d in results.values())
     rows = [[(names or {}).get(p, p), *(cell(p, m) for m in measures)] for p in presets]
     return markdown_table(['preset', *(f"{MEASURES.get(m, m)} ({' / '.join(map(str, results))})" for m in measures)], rows)
 
@@ -92,9 +93,9 @@ def _verdict_or_dash(d, row):
     except KeyError: return '—'
     return v if v == 'inconclusive' else f"**{v}**"
 
-# %% ../nbs/19_findings.ipynb #599b1a60
-STUDY_ROWS = [  # (label, stage file, key, decimals, the paper's metric or None)
-    ('class accuracy ↑', 'evaluate', 'class_accuracy', 3, None), ('domain FD ↓', 'evaluate', 'domain_fd', 1, 'domain_fd'),
+# %% ../nbs/19_findings.ipynb #2eb96161
+STUDY_ROWS = [  # (label, stage file, key, decimals (one fewer from 10 up), the paper's metric or None)
+    ('class accuracy ↑', 'evaluate', 'class_accuracy', 3, None), ('domain FD ↓', 'evaluate', 'domain_fd', 2, 'domain_fd'),
     ('FID ↓', 'evaluate', 'fid', 1, 'fid'), ('KID ↓', 'evaluate', 'kid', 3, 'kid'),
     ('Table 4 F1 ↑', 'classify', 'f1', 3, 'f1'), ('Table 4 balanced accuracy ↑', 'classify', 'bacc', 3, 'bacc'),
     ('Table 4 AUC ↑', 'classify', 'auc', 3, 'auc'), ('colour distance ↓', 'evaluate', 'colour_distance', 3, None),
@@ -113,7 +114,7 @@ def study_table(study: dict) -> str:
     paper_cols = [m for m in cols if any(paper_value(ds, m, r[4]) is not None for r in STUDY_ROWS if r[4])]
     rows = []
     for label, stage, key, dg, pm in STUDY_ROWS:
-        ours = [fmt(*study_value(study, m, stage, key), digits=dg, large=float('inf')) for m in cols]
+        ours = [fmt(*study_value(study, m, stage, key), digits=dg) for m in cols]
         theirs = [f"{v:g}" if pm and (v := paper_value(ds, m, pm)) is not None else '—' for m in paper_cols]   # as published
         rows.append([label, *ours, *theirs])
     return markdown_table(['', *(NAMES.get(m, m) for m in cols), *(f"paper: {NAMES.get(m, m)}" for m in paper_cols)], rows)

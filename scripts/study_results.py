@@ -33,7 +33,7 @@ def method_record(dataset: str, method: str) -> dict:
     checks = read(p.checks_json) or {}
     train = read(p.train_json) or {}
     return {'evaluate': read(p.evaluate_scores), 'classify': read(p.classify_scores),
-            'checks': {k: v for k, v in checks.items() if not isinstance(v, (dict, list)) or k == 'per_class'},
+            'checks': {k: v for k, v in checks.items() if not isinstance(v, (dict, list)) or k.endswith('_per_class')},
             'train': {k: train.get(k) for k in ('steps', 'hldf_events', 'seconds') if k in train}}
 
 
@@ -50,8 +50,37 @@ def commit() -> str | None:
     return r.stdout.strip() or None
 
 
+def compact_grid(dataset: str, methods: list, seed: int, out: Path, names: dict | None = None) -> Path:
+    """The README's figure: Fig. 2's images without their captions, a column per class and a row each for the real image and each
+    method's image from that image's caption (the first evaluation set, the same picks as the report's Fig. 2)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from medart.data import read_split, split_files
+    from medart.generate import grid_rows, read_generated
+    split = read_split(RunPaths(dataset).split)
+    sets = {m: read_generated(RunPaths(dataset, m).eval_set(seed)) for m in methods}
+    rows = grid_rows(sets, split_files(split, 'train'), split.get('classes'))
+    cols = ['real', *methods]
+    fig, axes = plt.subplots(len(cols), len(rows), figsize=(1.05 * len(rows) + 0.7, 1.05 * len(cols) + 0.35), squeeze=False)
+    for j, r in enumerate(rows):
+        for i, c in enumerate(cols):
+            ax = axes[i, j]
+            ax.set_xticks([]); ax.set_yticks([])
+            for side in ax.spines.values(): side.set_visible(False)
+            if r['images'].get(c): ax.imshow(Image.open(r['images'][c]).convert('RGB'))
+            if i == 0: ax.set_title(r['label'].replace('-', ' ').replace(' ', '\n', 1), fontsize=7)
+            if j == 0: ax.set_ylabel((names or {}).get(c, c), fontsize=8)
+    fig.tight_layout(pad=0.2, w_pad=0.1, h_pad=0.1)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    Image.open(out).convert('RGB').quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(out, optimize=True)   # a small PNG
+    return out
+
+
 def copy_study(width: int = 900) -> Path:
-    "results/study/study.json and fig2_grid.png from the finished study under runs/ (the first dataset of params.yaml)."
+    """results/study/study.json, fig2_grid.png (the report's Fig. 2, downscaled) and fig2_compact.png (the README's) from the finished
+    study under runs/ (the first dataset of params.yaml)."""
     params = read_yaml(Path('params.yaml').read_text())
     dataset, methods = params['datasets'][0], params['methods']
     grid = RunPaths(dataset).report_dir / 'fig2_grid.png'
@@ -64,6 +93,7 @@ def copy_study(width: int = 900) -> Path:
     im = Image.open(grid).convert('RGB')
     if im.width > width: im = im.resize((width, round(im.height * width / im.width)), Image.LANCZOS)
     im.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(OUT / 'fig2_grid.png', optimize=True)
+    compact_grid(dataset, methods, params['seed'], OUT / 'fig2_compact.png', {'med-art': 'Med-Art', 'pixart-alpha': 'PixArt-α'})
     return OUT / 'study.json'
 
 

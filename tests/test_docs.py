@@ -44,3 +44,13 @@ def test_page_links_resolve(page):
     base = ROOT if page.name == 'index.ipynb' else page.parent   # the README's links are relative to the repository root
     missing = [l for l in re.findall(r'\]\(([^)#\s]+)\)', text) if '://' not in l and not (base / l).exists()]
     assert not missing, f"{page.relative_to(ROOT)} links to missing files: {missing}"
+
+
+def test_readme_is_a_landing_page():
+    "The README fits in a few screens and names no commit: a figure names the command that produced it, not the commit it ran on."
+    text = (ROOT / 'README.md').read_text()
+    assert len(text.splitlines()) <= 250, f"README.md has {len(text.splitlines())} lines; move detail to nbs/guide/ or nbs/findings/"
+    hashes = [w for w in re.findall(r'\b[0-9a-f]{7,40}\b', text) if re.search(r'\d', w) and re.search(r'[a-f]', w)]
+    assert not hashes, f"README.md names commits {hashes}: name the command and the result file instead"
+    first = text[:text.index('\n## ', text.index('## Two commands') + 1)]   # the first screen: up to the section after the commands
+    assert '![' in first and 'make study' in first and 'make test' in first

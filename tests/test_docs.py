@@ -54,3 +54,15 @@ def test_readme_is_a_landing_page():
     assert not hashes, f"README.md names commits {hashes}: name the command and the result file instead"
     first = text[:text.index('\n## ', text.index('## Two commands') + 1)]   # the first screen: up to the section after the commands
     assert '![' in first and 'make study' in first and 'make test' in first
+
+
+def test_study_results_reads_a_time_log():
+    "scripts/study_results.py --time records what GNU /usr/bin/time -v measured (the README's table of the two commands)."
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('study_results', ROOT / 'scripts' / 'study_results.py')
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    log = ("\tElapsed (wall clock) time (h:mm:ss or m:ss): 1:14:14\n\tMaximum resident set size (kbytes): 2516168\n")
+    assert mod.parse_time_log(log) == {'wall_s': 4454.0, 'peak_rss_gib': 2.4}
+    assert mod.parse_time_log("\tElapsed (wall clock) time (h:mm:ss or m:ss): 12:03.50\n")['wall_s'] == 723.5
+    with pytest.raises(SystemExit, match='/usr/bin/time -v'):
+        mod.parse_time_log('no timing here')

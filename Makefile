@@ -4,6 +4,7 @@
 #   make claims  set up, then the claims run of the miniature (benchmarks/claims.py: 7 presets x 5 training seeds, several hours
 #                on 2 cores; resumable: run it again after an interruption) -> results/miniature-claims.{json,md}, then the
 #                findings page nbs/findings/claims.ipynb re-rendered from them (make claims-page)
+#   make docs    re-execute the pages that read results/ (nbs/index.ipynb, nbs/findings/, nbs/guide/), then make readme
 SHELL := /bin/bash
 VENV  ?= .venv
 BIN   := $(VENV)/bin
@@ -16,7 +17,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 test nbtest pytest claims paper-scale-smoke: export HF_HUB_OFFLINE ?= 1
 test nbtest pytest claims paper-scale-smoke: export TRANSFORMERS_OFFLINE ?= 1
 
-.PHONY: setup study test claims claims-page lint-notebooks nbtest pytest readme clean-runs dvc paper-scale paper-scale-smoke
+.PHONY: setup study test claims claims-page lint-notebooks nbtest pytest readme docs clean-runs dvc paper-scale paper-scale-smoke
 
 setup:
 	@bash scripts/setup.sh
@@ -76,5 +77,12 @@ nbtest:
 pytest:
 	$(BIN)/python -m pytest -q tests/
 
+# README.md is nbs/index.ipynb's markdown and outputs, without the code (tests/test_repository.py runs the same command)
 readme:
-	$(BIN)/jupyter nbconvert --to markdown --log-level WARN nbs/index.ipynb --output-dir . --output README
+	$(BIN)/jupyter nbconvert --to markdown --no-input --log-level WARN nbs/index.ipynb --output-dir . --output README
+
+# the pages keep their outputs; tests/test_docs.py fails when one differs from what its code gives now
+docs: setup
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --log-level WARN nbs/index.ipynb nbs/findings/*.ipynb nbs/guide/*.ipynb
+	$(BIN)/nbdev_clean
+	$(MAKE) readme

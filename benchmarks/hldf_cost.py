@@ -1,6 +1,7 @@
 """What one HLDF event costs, in plain training steps, and how much memory it needs.
 
 Run:  .venv/bin/python benchmarks/hldf_cost.py            (tiny model, CPU, 2-3 minutes)
+      .venv/bin/python benchmarks/hldf_cost.py --json results/hldf-cost/hldf-cost.json   (also write what it measured)
       .venv/bin/python benchmarks/hldf_cost.py --help
 
 Everything is measured side by side in one run on the same tiny PixArt-alpha (models.build_tiny_pipeline),
@@ -122,6 +123,7 @@ def main():
     ap.add_argument('--every', type=int, default=500, help='N, for the overhead column')
     ap.add_argument('--no-memory', action='store_true', help='skip the memory subprocesses')
     ap.add_argument('--jobs', type=int, default=2, help='memory subprocesses run at a time (after the timings)')
+    ap.add_argument('--json', help='also write the measurements to this JSON file (e.g. results/hldf-cost/hldf-cost.json)')
     ap.add_argument('--memory-of', help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.memory_of: return measure_memory(args)
@@ -166,6 +168,22 @@ def main():
           f'K=1 costs {med["hldf K=1 ckpt"] / med["hldf K=M ckpt"]:.2f}x K=M (both with checkpointing)')
     print(PAPER)
     print(f'total benchmark time {time.perf_counter() - t_start:.0f} s')
+    if args.json: write_json(args, med, mem, time.perf_counter() - t_start)
+
+
+def write_json(args, seconds: dict, mem: dict, total_s: float):
+    "The measurements as JSON (atomically): per configuration its time, its cost in plain steps and its extra peak memory."
+    from medart.io import write_json_atomic
+    plain = seconds['plain step']
+    rows = {name: {'seconds': t, 'plain_steps': t / plain, 'overhead_at_every': None if name == 'plain step' else t / plain / args.every,
+                   'extra_peak_mib': mem[name]['extra'] / 2**20 if name in mem else None,
+                   'extra_peak_x_plain': mem[name]['extra'] / mem['plain step']['extra'] if name in mem and 'plain step' in mem else None}
+            for name, t in seconds.items()}
+    settings = {k: getattr(args, k) for k in ('resolution', 'batch', 'steps', 'repeats', 'threads', 'every')}
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(args.json, {'command': 'python benchmarks/hldf_cost.py ' + ' '.join(sys.argv[1:]), 'settings': settings,
+                                  'configurations': rows, 'paper': PAPER, 'seconds_total': total_s,
+                                  'machine': {'cpus': os.cpu_count(), 'written': time.strftime('%Y-%m-%d %H:%M')}})
 
 
 if __name__ == '__main__':

@@ -109,7 +109,7 @@ SCHEMA: dict[str, Any] = {
     'base': {
         'n_images': Int(4000, 16, 10**6, "synth-base images the tiny base is pretrained on (tiny profile only)"),
         'size': Int(64, 16, 1024, "image side of the tiny base"),
-        'vae_steps': Int(2000, 1, 10**6, "tiny VAE training steps (600 gave 0.57-0.69 class accuracy on its reconstructions of synth-endo; see nbs/10_base.ipynb)"),
+        'vae_steps': Int(2000, 1, 10**6, "tiny VAE training steps (see nbs/findings/miniature.ipynb)"),
         'vae_batch_size': Int(16, 1, 4096, "tiny VAE batch size"),
         'vae_lr': Float(1e-3, 1e-7, 1.0, "tiny VAE learning rate"),
         'dit_steps': Int(2600, 1, 10**7, "tiny DiT pretraining steps"),
@@ -126,7 +126,7 @@ SCHEMA: dict[str, Any] = {
         'phase1_steps': Int(1500, 1, 10**7, "DiT steps of the first phase (T5 frozen, cosine decay)"),
         'phase2_images': Int(12000, 16, 10**6, "structure images of the second phase (the first phase's images and more)"),
         'phase2_steps': Int(6000, 0, 10**7, "DiT steps of the second phase, a new cosine cycle from the first phase's weights; 0 = no second phase "
-                            "(1,500 + 6,000 steps lifted Med-Art's class accuracy from 0.66 to 0.87 with 15 epochs at rank 32; results/base-primitives)"),
+                            "(see nbs/findings/miniature.ipynb)"),
     },
     'caption': {
         'backend': Choice('llava-next', ['llava-next', 'qwen2-vl', 'describe', 'simple', 'empty'], "VSG captioner: a VLM, the offline pixel describer, or the ablations' simple/empty captions", "paper sec. 2.1"),

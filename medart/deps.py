@@ -14,9 +14,9 @@ from pathlib import Path
 PACKAGE = 'medart'
 # Stages whose code deps are deliberately narrower than their imports, and why (the check skips them).
 EXEMPT = {'base_structures': "the committed tiny base's second pretraining: as `base`, its deps are its own code "
-                             "(medart/tiny/structures.py) and the first pretraining; `dvc repro -f base_structures` rebuilds it (30 min)",
+                             "(medart/tiny/structures.py) and the first pretraining; `dvc repro -f base_structures` rebuilds it (build time: runs/base-structures/base-structures.json)",
           'base': "the committed tiny base: its deps are the stage's own code (medart/tiny/base.py) so that a change to the "
-                  "training loop or the model builders does not make every fresh clone rebuild it (28 min); "
+                  "training loop or the model builders does not make every fresh clone rebuild it (build time: runs/base/base.json); "
                   "`dvc repro -f base` rebuilds it on purpose"}
 
 # %% auto #0

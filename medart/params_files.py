@@ -16,8 +16,47 @@ from .config import (PRESET_SECTIONS, ParamsError, caption_backends, get_key, it
 from .io import path_under, write_atomic
 
 # %% auto #0
-__all__ = ['DVC_STAGES', 'params_yaml', 'explain_params', 'render_params_yaml', 'stage_params_path', 'stage_files',
-           'write_stage_params', 'main']
+__all__ = ['TINY_WHY', 'FINDINGS_PAGE', 'DVC_STAGES', 'params_yaml', 'explain_params', 'render_params_yaml', 'stage_params_path',
+           'stage_files', 'write_stage_params', 'main']
+
+# %% ../nbs/00c_params_files.ipynb #91fe3225
+# Why the tiny profile departs from the default (the paper's value): one line per key, written beside the key in params.yaml's
+# `profiles.tiny`. The measurements behind them are on the findings page nbs/findings/tiny-profile.ipynb.
+TINY_WHY: dict[str, str] = {
+    'caption.backend': 'offline: the pixel describer stands in for the VLM',
+    'train.resolution': 'CPU time',
+    'train.mixed_precision': 'CPU: full precision',
+    'train.batch_size': 'CPU time',
+    'train.lr': 'at 1e-4 a short CPU run barely moves the adapters',
+    'train.lora_rank': 'at rank 8 the tiny DiT leaves two sibling classes undrawn',
+    'train.lora_alpha': 'keeps the scale alpha / rank at 1, as the paper\'s 8 / 8',
+    'train.hldf_every': 'more HLDF events in a short run',
+    'train.hldf_weight': '1/M x 100/500: the colour loss weighs per step what it weighs in the paper',
+    'train.checkpoint_every': 'short runs',
+    'train.caption_dropout': "keeps the empty-prompt branch of CFG trained (the paper is silent)",
+    'train.validation_every': 'short runs',
+    'train.lr_schedule': 'a constant 1e-3 ends on noisy weights (the paper is silent)',
+    'generate.seeds': 'CPU time',
+    'generate.train_images_per_class': 'CPU time',
+    'classify.model_id': 'offline: a small ViT from a config',
+    'classify.lr': 'a small ViT trained from scratch',
+    'classify.epochs': 'a small ViT trained from scratch',
+    'classify.image_size': 'the 64-px images',
+    'evaluate.domain_model': "offline: the classifier trained on the real split (the paper's KFD/HFD need real data)",
+    'evaluate.per_class_min': 'the synthetic test split has 40 images per class',
+}
+FINDINGS_PAGE = 'nbs/findings/tiny-profile.ipynb'
+
+def _commented(text: str, notes: dict[str, str]) -> str:
+    "`text` (block-style YAML) with `  # note` after each line whose dotted key path is in `notes`."
+    out, path = [], []
+    for line in text.splitlines():
+        key = line.strip().split(':', 1)[0]
+        depth = (len(line) - len(line.lstrip())) // 2
+        path = path[:depth] + [key]
+        note = notes.get('.'.join(path)) if line.strip() and not line.lstrip().startswith('-') else None
+        out.append(f"{line}  # {note}" if note else line)
+    return "\n".join(out)
 
 # %% ../nbs/00c_params_files.ipynb #5473bd2a
 def _yaml_value(v) -> str:
@@ -43,8 +82,9 @@ def params_yaml(presets: dict | None = None, header: str = '', top: dict | None 
         values = [f"default {_yaml_value(p.default)}"] + [f"{n} {_yaml_value(v)}" for n, prof in profiles.items()
                                                           if (v := get_key(prof or {}, key, _MISSING)) is not _MISSING and v is not None]
         lines.append(f"  {name}: null  # {note} ({'; '.join(values)})")
+    notes = {f'profiles.tiny.{k}': why for k, why in TINY_WHY.items()}
     for section, value in (presets or {}).items():
-        lines += ['', yaml.safe_dump({section: value}, sort_keys=False, default_flow_style=False).rstrip()]
+        lines += ['', _commented(yaml.safe_dump({section: value}, sort_keys=False, default_flow_style=False).rstrip(), notes)]
     return "\n".join(lines) + "\n"
 
 def explain_params(params_origin: tuple[dict, dict], keys=None) -> str:

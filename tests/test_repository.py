@@ -94,10 +94,10 @@ def test_invalid_params_name_the_key_and_range(tmp_path):
 
 
 def test_readme_is_generated_from_index_notebook(tmp_path):
-    subprocess.run([str(BIN / 'jupyter'), 'nbconvert', '--to', 'markdown', '--log-level', 'WARN', str(NBS / 'index.ipynb'),
+    subprocess.run([str(BIN / 'jupyter'), 'nbconvert', '--to', 'markdown', '--no-input', '--log-level', 'WARN', str(NBS / 'index.ipynb'),
                     '--output-dir', str(tmp_path), '--output', 'README'], check=True, capture_output=True)
     assert (tmp_path / 'README.md').read_text() == (ROOT / 'README.md').read_text(), \
-        "README.md is out of date: edit nbs/index.ipynb and run `make readme`"
+        "README.md is out of date: edit nbs/index.ipynb and run `make readme` (the Makefile's command)"
 
 
 def test_settings_pin_nbdev_2_behaviour():

@@ -6,6 +6,7 @@ skips caption and train (they need the previous stage's output); this test is wh
 import csv
 import json
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -99,6 +100,15 @@ def _flat(d: dict, prefix=''):
         else: yield prefix + k
 
 
+def report_html(nb: Path) -> str:
+    "The HTML page of an executed report notebook, made by the command the report stage of dvc.yaml runs."
+    cmd = yaml.safe_load((ROOT / 'dvc.yaml').read_text())['stages']['report']['cmd']
+    convert = shlex.split(next(part for part in cmd.split('&&') if 'nbconvert' in part))
+    convert = [str(BIN / convert[0]), *(str(nb) if a.endswith('report.ipynb') else a for a in convert[1:])]
+    subprocess.run(convert, check=True, capture_output=True)
+    return nb.with_suffix('.html').read_text()
+
+
 def dvc_metrics_show(root: Path) -> dict:
     "`dvc metrics show --json` of the repository's dvc.yaml on the outputs under `root` (which holds the study's params.yaml): {path: metrics}."
     shutil.copy(ROOT / 'dvc.yaml', root / 'dvc.yaml')
@@ -184,6 +194,10 @@ def test_prepare_caption_train_chain(tmp_path):
     report = (runs / 'report' / 'synth-endo' / 'report.md').read_text()
     assert '| med-art |' in report and 'FD \\[domain-' in report and (runs / 'report' / 'synth-endo' / 'fig2_grid.png').exists()
     assert '(paper, paper)' not in report and '(paper, Kvasir v2)' in report  # synth-endo is shown beside the paper's Kvasir numbers
+    html = report_html(tmp_path / 'report.ipynb')  # report.html: rendered tables and figures, no front matter, no warnings
+    assert html.count('<table') >= 6 and html.count('<img') >= 3, 'report.html should show Tables 2-4, the checks, colour, cost and its figures'
+    for text in ('skip_exec', 'Warning', 'data-mime-type="application/vnd.jupyter.stderr"', '| med-art |'):
+        assert text not in html, f"report.html shows {text!r}"
     protocol = json.loads((runs / 'report' / 'synth-endo' / 'protocol.json').read_text())  # whole, not cut off
     assert '[protocol.json](protocol.json)' in report and '```json' not in report
     for m in ['med-art', *BASELINES, 'real']:

@@ -74,8 +74,10 @@ lint-notebooks:
 nbtest:
 	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --do_print  # one thread per notebook: 2 workers on 2 cores
 
+# the test files on 2 workers (pytest-xdist; a file's tests stay together, so its module fixtures are built once), one thread
+# each; the slowest tests listed at the end
 pytest:
-	$(BIN)/python -m pytest -q tests/
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=12 tests/
 
 # README.md is nbs/index.ipynb's markdown and outputs, without the code (tests/test_repository.py runs the same command)
 readme:

@@ -51,7 +51,7 @@ dvc: setup
 	$(BIN)/dvc $(ARGS)
 
 # The full profile's stages on random-weight models of the real architectures at their real sizes (benchmarks/paper_scale.py;
-# about an hour on 2 CPU cores, ~13 GB of model folders under runs/paper-scale/models) -> results/paper-scale/.
+# about an hour on 2 CPU cores, ~8 GB of model folders under runs/paper-scale/models) -> results/paper-scale/.
 # On a GPU: make paper-scale PAPER_SCALE_ARGS='--device cuda' (the benchmark only: seconds per step and HLDF event, peak memory).
 PAPER_SCALE_ARGS ?=
 paper-scale: setup

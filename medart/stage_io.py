@@ -71,7 +71,8 @@ def _tree(pid: int) -> list[int]:
 
 def run_stage_notebook(nb, out, cwd=None, env=None, timeout=None, log=None, check=True, **params) -> dict:
     """Execute the stage notebook `nb` into `out` (`stage_command`) and measure it: `{'seconds', 'peak_rss_gib', 'returncode', 'log'}`.
-    papermill's output goes to `log` (default: `out` with .log); `check`: a failure raises with the log's end."""
+    papermill's output goes to `log` (default: `out` with .log); `check`: a failure raises with the log's end. Memory is
+    sampled every 0.5 s (each process's high-water mark while it lives): a peak in a process's last half second can be missed."""
     out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
     log = Path(log or out.with_suffix('.log'))
     peaks, t0 = {}, time.perf_counter()

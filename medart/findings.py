@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from .config import repo_root
-from .io import Markdown, fmt
+from .io import MarkdownText, fmt
 from .report import markdown_table  # the tables the study's report prints
 
 # %% auto #0
@@ -54,8 +54,8 @@ def measures_table(d: dict, presets=None, measures=None, names: dict | None = No
     return markdown_table(['preset', *(MEASURES.get(m, m) for m in measures)], rows)
 
 def _bold_verdict(v: str) -> str:
-    "A verdict for a table cell: supported and contradicted in bold (`Markdown`, so `markdown_table` keeps the markup)."
-    return Markdown(f"**{v}**") if v in ('supported', 'contradicted') else v
+    "A verdict for a table cell: supported and contradicted in bold (`MarkdownText`, so `markdown_table` keeps the markup)."
+    return MarkdownText(f"**{v}**") if v in ('supported', 'contradicted') else v
 
 def verdict(d: dict, row: str) -> str:
     "The verdict of claim row `row` ('1a') of a claims-run result, or of a whole claim ('1')."

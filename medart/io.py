@@ -15,7 +15,7 @@ import numpy as np
 __all__ = ['Writer', 'NAME_RULE', 'CLASS_RULE', 'write_atomic', 'write_json_atomic', 'sha256_file', 'settings_hash',
            'class_counts', 'seed_sequence', 'derive_seed', 'numpy_rng', 'class_rng', 'seeded_generator', 'linear_seed',
            'UnsafeFileError', 'load_torch_file', 'ModelUnavailableError', 'hub_offline', 'local_model_folder',
-           'model_unavailable', 'revision_kwargs', 'model_source', 'fmt', 'Markdown', 'md_escape', 'name_problem',
+           'model_unavailable', 'revision_kwargs', 'model_source', 'fmt', 'MarkdownText', 'md_escape', 'name_problem',
            'path_under']
 
 # %% ../nbs/00a_io.ipynb #6f10ca83
@@ -187,12 +187,12 @@ def fmt(value, std=None, digits: int = 3, large: float = 10, large_digits: int |
 # %% ../nbs/00a_io.ipynb #947d8fd2
 _MD_SPECIAL = re.compile(r'([\\`*_\[\]|~$])')
 
-class Markdown(str):
+class MarkdownText(str):
     "Text that is Markdown on purpose (e.g. `**failed**`): `md_escape` returns it as it is."
 
 def md_escape(text) -> str:
-    "`text` (a name, caption, message; any value, as `str`) made inert in Markdown and its HTML; `Markdown` passes."
-    if isinstance(text, Markdown): return text
+    "`text` (a name, caption, message; any value, as `str`) made inert in Markdown and its HTML; `MarkdownText` passes."
+    if isinstance(text, MarkdownText): return text
     s = ' '.join(str(text).splitlines())
     return _MD_SPECIAL.sub(r'\\\1', s).replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
 

@@ -46,7 +46,7 @@ def paper_value(dataset: str, method: str, metric: str):
     return PAPER.get(PAPER_REFERENCE.get(dataset, dataset), {}).get(method, {}).get(metric)
 
 # %% ../nbs/15_report.ipynb #8df8184a
-from .io import Markdown, fmt, md_escape  # `value ± std` as the tables print it; medart.report.fmt still works
+from .io import MarkdownText, fmt, md_escape  # `value ± std` as the tables print it; medart.report.fmt still works
 
 # %% ../nbs/15_report.ipynb #35e0e215
 RESULT_FILES = {'train': 'train_json', 'generate': 'generate_json', 'metrics': 'metrics_json', 'classify': 'classify_json'}  # RunPaths attributes
@@ -66,7 +66,7 @@ def load_results(runs_dir, dataset: str, methods) -> dict:
 
 # %% ../nbs/15_report.ipynb #0157d1a9
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    "A GitHub-flavoured markdown table; every header and cell escaped (`md_escape`) but those marked `Markdown`."
+    "A GitHub-flavoured markdown table; every header and cell escaped (`md_escape`) but those marked `MarkdownText`."
     lines = ['| ' + ' | '.join(map(md_escape, header)) + ' |', '|' + '|'.join('---' for _ in header) + '|']
     return '\n'.join(lines + ['| ' + ' | '.join(map(md_escape, r)) + ' |' for r in rows])
 

@@ -61,8 +61,9 @@ paper-scale: setup
 paper-scale-smoke: setup
 	$(BIN)/python benchmarks/paper_scale.py --smoke --out /tmp/medart-paper-scale-smoke
 
-# CI order: nbdev_clean and nbdev_export leave no diff, nbdev_test, pytest tests/
-test: setup lint-notebooks nbtest pytest
+# CI order: nbdev_clean and nbdev_export leave no diff, then pytest: tests/ and every notebook (tests/test_notebooks.py runs each
+# as nbdev_test does), spread over 2 workers together
+test: setup lint-notebooks pytest
 
 lint-notebooks:
 	$(BIN)/nbdev_clean
@@ -74,10 +75,10 @@ lint-notebooks:
 nbtest:
 	OMP_NUM_THREADS=1 $(BIN)/nbdev_test --n_workers 2 --do_print  # one thread per notebook: 2 workers on 2 cores
 
-# the test files on 2 workers (pytest-xdist; a file's tests stay together, so its module fixtures are built once), one thread
-# each; the slowest tests listed at the end
+# tests/ on 2 workers (pytest-xdist), one thread each: a file's tests stay together (its module fixtures are built once), each
+# notebook is a unit of its own (a class each), the longest start first (tests/conftest.py); the slowest tests listed at the end
 pytest:
-	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=12 tests/
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 --dist loadscope --no-loadscope-reorder --durations=25 tests/
 
 # README.md is nbs/index.ipynb's markdown and outputs, without the code (tests/test_repository.py runs the same command)
 readme:

@@ -222,3 +222,15 @@ def test_make_targets_find_the_environment_and_only_tests_are_offline():
     for target in ('test', 'nbtest', 'pytest', 'claims'):
         assert f'{target}: HF_HUB_OFFLINE = 1' in database.replace('?=', '='), f"make {target} must run offline"
     assert 'dvc: HF_HUB_OFFLINE' not in database and 'study: HF_HUB_OFFLINE' not in database
+
+
+def test_title_cells_hold_no_list_that_nbdev_reads_as_front_matter():
+    """nbdev reads a list line with a colon in a notebook's first Markdown cell (the `# title` cell) as a front matter key: it
+    warns when the line is not YAML, and silently takes it as a setting when it is. Lists go in the cells after the title cell."""
+    import re
+    for nb in sorted(NBS.rglob('*.ipynb')):
+        if any(part.startswith(('.', '_')) for part in nb.relative_to(NBS).parts): continue
+        first = next((c for c in cells(nb) if c['cell_type'] == 'markdown'), None)
+        text = source(first) if first else ''
+        if re.search(r'^#\s+\S', text, flags=re.M):
+            assert not re.findall(r'^-\s+(\S.*:.*\S)\s*$', text, flags=re.M), f"{nb.relative_to(ROOT)}: move the list out of the title cell"

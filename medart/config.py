@@ -73,7 +73,7 @@ def Names(default, doc, paper=''):
 # %% ../nbs/00_config.ipynb #ac292f52
 SCHEMA: dict[str, Any] = {
     'profile': Choice('tiny', ['tiny', 'full'], "tiny: CPU, offline, bundled synthetic data, tiny models of the same classes; full: hub weights, GPU, real data"),
-    'seed': Int(0, 0, 2**31 - 1, "global seed: data split, training order, noise, generation"),
+    'seed': Int(0, 0, 2**31 - 1, "global seed: data split, training order, noise, generation (not the tiny base's: base.seed)"),
     'datasets': Names(['synth-endo'], "datasets the study runs on; DVC's matrix reads this list as written, so profiles do not change it "
                         "(the paper's study: [kvasir, skin] with profile: full)", "paper sec. 3"),
     'methods': Names(['med-art', 'pixart-alpha'], "methods the study trains (rows of the paper's tables): names in method_presets; "
@@ -107,6 +107,8 @@ SCHEMA: dict[str, Any] = {
                                  empty_ok=True),
     },
     'base': {
+        'seed': Int(0, 0, 2**31 - 1, "seed of the tiny base's pretraining (its images, initial weights, batches and noise): its own, so that "
+                    "the study's seed never rebuilds the committed base, as it would not change a downloaded PixArt-α"),
         'n_images': Int(4000, 16, 10**6, "synth-base images the tiny base is pretrained on (tiny profile only)"),
         'size': Int(64, 16, 1024, "image side of the tiny base"),
         'vae_steps': Int(2000, 1, 10**6, "tiny VAE training steps (see nbs/findings/miniature.ipynb)"),
@@ -386,8 +388,8 @@ def load_params(path='params.yaml', profile: str = None, dataset: str = None, me
 # %% ../nbs/00_config.ipynb #ac07c962
 # the parameters each stage reads (dotted keys or whole sections): what its resolved file holds and its JSON output records
 STAGE_PARAMS: dict[str, tuple[str, ...]] = {
-    'base': ('seed', 'base'),
-    'base_structures': ('seed', 'base.size', 'base.dit_batch_size', 'base.dit_lr', 'base.warmup_steps', 'base.caption_dropout', 'structures'),
+    'base': ('base',),  # base.seed, not the study's seed: the committed base does not depend on it
+    'base_structures': ('base.seed', 'base.size', 'base.dit_batch_size', 'base.dit_lr', 'base.warmup_steps', 'base.caption_dropout', 'structures'),
     'prepare': ('seed', 'profile', 'data', 'synth'),
     'caption': ('seed', 'profile', 'data.registry', 'models', 'caption'),
     'train': ('seed', 'profile', 'models', 'train', 'caption.backend'),

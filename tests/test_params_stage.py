@@ -99,3 +99,19 @@ def test_hostile_dataset_names_stop_the_params_stage(tmp_path, where):
     created = {p for p in tmp_path.parent.rglob('*')} - before
     assert not [p for p in created if 'PWNED' in p.name or 'escape' in str(p)], created
     assert not [p for p in created if not p.is_relative_to(tmp_path)], created
+
+
+def test_the_study_seed_does_not_reach_the_committed_base():
+    """`dvc exp run -S seed=3` must not rebuild the tiny base (an hour of pretraining standing in for a downloaded PixArt-α, which
+    the study's seed would not change either): the resolved files the base stages depend on do not hold `seed`; base.seed is theirs."""
+    from medart.config import read_yaml
+    from medart.params_files import stage_files, stage_params_path
+    raw = read_yaml((ROOT / 'params.yaml').read_text())
+    files = lambda r: {p.as_posix(): doc for p, doc in stage_files(r).items()}
+    study, reseeded, base_reseeded = files(raw), files(dict(raw, seed=3)), files(dict(raw, base=dict(raw['base'], seed=3)))
+    for stage in ('base', 'base_structures'):
+        path = stage_params_path(stage).as_posix()
+        assert reseeded[path] == study[path], stage
+        assert base_reseeded[path] != study[path] and base_reseeded[path]['params']['base.seed'] == 3, stage
+    train = stage_params_path('train', raw['datasets'][0], raw['methods'][0]).as_posix()
+    assert reseeded[train]['params']['seed'] == 3 and reseeded[train] != study[train]  # the study's seed still reaches training

@@ -36,8 +36,8 @@ __all__ = ['REPORT_TO', 'TRACKED', 'TRAINING_MODULES', 'seed_global_rng', 'image
            'trainable_state', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'set_aside_stale_checkpoints',
            'resume_state', 'tracker_kwargs', 'tracked_values', 'log_image', 'validation_records', 'ValidationImages',
            'NonFiniteLossError', 'run_fingerprint', 'training_code', 'training_code_sha', 'grad_norm',
-           'average_gradients', 'unsynchronised', 'fit', 'training_steps', 'enable_gradient_checkpointing', 'hldf_hook',
-           'finetune']
+           'average_gradients', 'unsynchronised', 'fit', 'training_steps', 'check_hldf_fires',
+           'enable_gradient_checkpointing', 'hldf_hook', 'finetune']
 
 # %% ../nbs/09_train.ipynb #87da40db
 def seed_global_rng(*keys: int) -> int:
@@ -418,6 +418,19 @@ def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: i
 def training_steps(n_images: int, batch_size: int, epochs: int, steps: int | None = None) -> int:
     "Total optimizer steps: `steps` if given, else `epochs` x full batches per epoch."
     return steps if steps else epochs * steps_per_epoch(n_images, batch_size)
+
+def check_hldf_fires(method: str, train: dict, total_steps: int) -> int:
+    """The number of HLDF events a run of `total_steps` optimizer steps has (`hldf_due`: steps N, 2N, ...); an error when HLDF is
+    on but none would happen (`train.hldf_every` above the run's steps, as on a small data set): that run would train exactly as
+    PixArt-α, and its rows would repeat PixArt-α's under another name."""
+    if not train['hldf']: return 0
+    events = total_steps // train['hldf_every']
+    if events == 0:
+        raise ValueError(f"{method}: HLDF is on (train.hldf) but train.hldf_every = {train['hldf_every']} is above this run's "
+                         f"{total_steps} training steps, so no HLDF event would happen and {method} would train exactly as "
+                         f"PixArt-α. Set train.hldf_every to at most {total_steps}, e.g. `dvc exp run -S "
+                         f"train.hldf_every={max(1, total_steps // 5)}` (about 5 events), or train longer (train.epochs).")
+    return events
 
 def enable_gradient_checkpointing(pipe, family=None) -> list[str]:
     "Make the family's denoiser and the VAE (its decoder: HLDF's decode) recompute their activations in the backward pass (`train.gradient_checkpointing`); the components switched."

@@ -61,8 +61,8 @@ paper-scale: setup
 paper-scale-smoke: setup
 	$(BIN)/python benchmarks/paper_scale.py --smoke --out /tmp/medart-paper-scale-smoke
 
-# CI order: nbdev_clean and nbdev_export leave no diff, then pytest: tests/ and every notebook (tests/test_notebooks.py runs each
-# as nbdev_test does), spread over 2 workers together
+# CI order: nbdev_clean and nbdev_export leave no diff, ruff passes on medart/ (pyproject.toml's [tool.ruff]), then
+# pytest: tests/ and every notebook (tests/test_notebooks.py runs each as nbdev_test does), spread over 2 workers together
 test: setup lint-notebooks pytest
 
 lint-notebooks:
@@ -70,6 +70,8 @@ lint-notebooks:
 	@git diff --exit-code --stat -- nbs || { echo "nbdev_clean changed the notebooks above: run 'make lint-notebooks' and commit" >&2; exit 1; }
 	$(BIN)/nbdev_export
 	@git diff --exit-code --stat -- medart || { echo "medart/ differs from the notebooks: run nbdev_export and commit both" >&2; exit 1; }
+	@$(BIN)/ruff check medart || { echo "ruff (settings: pyproject.toml) found the problems above in medart/: fix them" \
+	  "in the notebook's #| export cell, then run nbdev_export (never edit medart/*.py by hand)" >&2; exit 1; }
 	@test -z "$$(git status --porcelain -- medart nbs)" || { git status --porcelain -- medart nbs; echo "untracked or changed files under nbs/ or medart/: commit them" >&2; exit 1; }
 
 nbtest:

@@ -12,8 +12,10 @@ import torch
 from torch import nn
 from safetensors.torch import load_file, save_file
 from peft import LoraConfig
-from peft.functional import cast_adapter_dtype, get_peft_model_state_dict, inject_adapter_in_model, set_peft_model_state_dict
-from diffusers import (AutoencoderKL, DiTPipeline, DiTTransformer2DModel, DPMSolverMultistepScheduler, HunyuanDiTPipeline,
+from peft.functional import (cast_adapter_dtype, get_peft_model_state_dict, inject_adapter_in_model,
+                             set_peft_model_state_dict)
+from diffusers import (AutoencoderKL, DiTPipeline, DiTTransformer2DModel, DPMSolverMultistepScheduler,
+                       HunyuanDiTPipeline,
                        StableDiffusionPipeline, StableDiffusionXLPipeline)
 from diffusers.image_processor import VaeImageProcessor
 from diffusers.models.attention_processor import Attention
@@ -37,7 +39,8 @@ __all__ = ['BASELINES', 'attention_targets', 'clip_targets', 'baseline_lora_targ
 
 # %% ../nbs/14_baselines.ipynb #d7368076
 def attention_targets(model):
-    "Full names of the query/key/value/output linears of every diffusers `Attention` in a UNet or DiT (diffusers' LoRA scripts' targets)."
+    """Full names of the query/key/value/output linears of every diffusers `Attention` in a UNet or DiT (diffusers' LoRA
+    scripts' targets)."""
     names = [f'{n}.{p}' for n, m in model.named_modules() if isinstance(m, Attention)
              for p in ('to_q', 'to_k', 'to_v', 'to_out.0')]
     return _linear(model, names)
@@ -51,15 +54,17 @@ def clip_targets(text_encoder):
 def _linear(model, names):
     for n in names:
         m = model.get_submodule(n)
-        if not isinstance(getattr(m, 'base_layer', m), nn.Linear): raise TypeError(f'{n} is a {type(m).__name__}, not nn.Linear')
+        if not isinstance(getattr(m, 'base_layer', m), nn.Linear):
+            raise TypeError(f'{n} is a {type(m).__name__}, not nn.Linear')
     return names
 
 # %% ../nbs/14_baselines.ipynb #17b81e0c
-# Every family turns a list of conditions (caption strings, class names for Fast-DiT; None = unconditional) into a dict of
-# batched tensors, and calls its denoiser on them; the sampler and the training loop only see these two functions.
+# Every family turns a list of conditions (caption strings, class names for Fast-DiT; None = unconditional) into a dict
+# of batched tensors, and calls its denoiser on them; the sampler and the training loop only see these two functions.
 
 def _sd_encode(pipe, conds, resolution, max_tokens=None, modules=None):
-    "SD 1.x: CLIP last hidden states, 77 tokens, exactly as `StableDiffusionPipeline.encode_prompt` (unconditional = '')."
+    """SD 1.x: CLIP last hidden states, 77 tokens, exactly as `StableDiffusionPipeline.encode_prompt` (unconditional =
+    '')."""
     with quiet(pipe): emb, _ = pipe.encode_prompt(['' if c is None else c for c in conds], _device(pipe), 1, False)
     return {'encoder_hidden_states': emb}
 
@@ -70,7 +75,8 @@ def _sdxl_encode(pipe, conds, resolution, max_tokens=None, modules=None):
     "SDXL: both CLIP encoders' penultimate states, the second one's pooled projection, and the size/crop time ids."
     texts = ['' if c is None else c for c in conds]
     with quiet(pipe):
-        emb, _, pooled, _ = pipe.encode_prompt(texts, device=_device(pipe), num_images_per_prompt=1, do_classifier_free_guidance=False)
+        emb, _, pooled, _ = pipe.encode_prompt(texts, device=_device(pipe), num_images_per_prompt=1,
+                                               do_classifier_free_guidance=False)
     if pipe.config.force_zeros_for_empty_prompt:  # what the pipeline's CFG uses as unconditional: zeros, not ''
         keep = torch.tensor([c is not None for c in conds], device=emb.device)
         emb, pooled = emb * keep[:, None, None], pooled * keep[:, None]
@@ -87,24 +93,30 @@ def _hunyuan_encode(pipe, conds, resolution, max_tokens=None, modules=None):
     texts, dev, tr = ['' if c is None else c for c in conds], _device(pipe), pipe.transformer.config
     dtype = pipe.transformer.dtype
     with quiet(pipe):
-        e1, _, m1, _ = pipe.encode_prompt(texts, dev, dtype, 1, False, max_sequence_length=tr.text_len, text_encoder_index=0)
-        e2, _, m2, _ = pipe.encode_prompt(texts, dev, dtype, 1, False, max_sequence_length=tr.text_len_t5, text_encoder_index=1)
+        e1, _, m1, _ = pipe.encode_prompt(texts, dev, dtype, 1, False, max_sequence_length=tr.text_len,
+                                          text_encoder_index=0)
+        e2, _, m2, _ = pipe.encode_prompt(texts, dev, dtype, 1, False, max_sequence_length=tr.text_len_t5,
+                                          text_encoder_index=1)
     n = len(conds)
-    meta = torch.tensor([[resolution, resolution, resolution, resolution, 0, 0]], dtype=e1.dtype, device=dev).repeat(n, 1)
+    meta = torch.tensor([[resolution, resolution, resolution, resolution, 0, 0]], dtype=e1.dtype,
+                        device=dev).repeat(n, 1)
     return {'encoder_hidden_states': e1, 'text_embedding_mask': m1, 'encoder_hidden_states_t5': e2,
-            'text_embedding_mask_t5': m2, 'image_meta_size': meta, 'style': torch.zeros(n, dtype=torch.long, device=dev)}
+            'text_embedding_mask_t5': m2, 'image_meta_size': meta,
+            'style': torch.zeros(n, dtype=torch.long, device=dev)}
 
 def _hunyuan_predict(pipe, denoiser, x, t, cond):
     # the pipeline's rotary embedding, with its hard-coded 8 replaced by the VAE's factor (the same for the real model)
     p, f = denoiser.config.patch_size, vae_factor(pipe)
     grid = (x.shape[-2] // p, x.shape[-1] // p)
     rope = get_2d_rotary_pos_embed(denoiser.inner_dim // denoiser.num_heads,
-                                   get_resize_crop_region_for_grid(grid, 512 // f // p), grid, device=x.device, output_type='pt')
+                                   get_resize_crop_region_for_grid(grid, 512 // f // p), grid, device=x.device,
+                                   output_type='pt')
     out = denoiser(x, t.to(x.dtype), image_rotary_emb=rope, return_dict=False, **cond)[0]
     return out.chunk(2, dim=1)[0]  # learned sigma: the prediction is the first half
 
 def _dit_encode(pipe, conds, resolution, max_tokens=None, modules=None):
-    "Fast-DiT: class ids (`pipe.labels`); unconditional = the null class `num_embeds_ada_norm` (1000, as `DiTPipeline` uses)."
+    """Fast-DiT: class ids (`pipe.labels`); unconditional = the null class `num_embeds_ada_norm` (1000, as `DiTPipeline`
+    uses)."""
     null = pipe.transformer.config.num_embeds_ada_norm
     unknown = sorted({c for c in conds if c is not None and c not in pipe.labels})
     if unknown: raise KeyError(f'classes {unknown} are not among this DiT pipeline\'s labels {sorted(pipe.labels)}')
@@ -119,35 +131,42 @@ def _device(pipe):
 
 # %% ../nbs/14_baselines.ipynb #61ba4472
 def _load_sd(model_id, dtype, classes=None, resolution=512, **kw):
-    return StableDiffusionPipeline.from_pretrained(model_id, dtype=dtype, safety_checker=None, requires_safety_checker=False, **kw)
+    return StableDiffusionPipeline.from_pretrained(model_id, dtype=dtype, safety_checker=None,
+                                                   requires_safety_checker=False, **kw)
 
 def _load_sdxl(model_id, dtype, classes=None, resolution=512, **kw):
     return StableDiffusionXLPipeline.from_pretrained(model_id, dtype=dtype, **kw)
 
 def _load_hunyuan(model_id, dtype, classes=None, resolution=512, **kw):
-    return HunyuanDiTPipeline.from_pretrained(model_id, dtype=dtype, safety_checker=None, requires_safety_checker=False, **kw)
+    return HunyuanDiTPipeline.from_pretrained(model_id, dtype=dtype, safety_checker=None, requires_safety_checker=False,
+                                              **kw)
 
 def _load_dit(model_id, dtype, classes=None, resolution=512, **kw):
     "Fast-DiT: a DiT-S/8 built from its configuration (trained from scratch); VAE and noise schedule from `model_id`."
     from diffusers import DDPMScheduler
     vae = AutoencoderKL.from_pretrained(model_id, subfolder='vae', dtype=dtype, **kw)
     sched = DDPMScheduler.from_pretrained(model_id, subfolder='scheduler', **kw)
-    tr = DiTTransformer2DModel(**DIT_S_8, sample_size=resolution // 2 ** (len(vae.config.block_out_channels) - 1)).to(dtype)
-    return DiTPipeline(transformer=tr, vae=vae, scheduler=DPMSolverMultistepScheduler.from_config(sched.config), id2label=id2label(classes))
+    tr = DiTTransformer2DModel(**DIT_S_8,
+                               sample_size=resolution // 2 ** (len(vae.config.block_out_channels) - 1)).to(dtype)
+    return DiTPipeline(transformer=tr, vae=vae, scheduler=DPMSolverMultistepScheduler.from_config(sched.config),
+                       id2label=id2label(classes))
 
 # %% ../nbs/14_baselines.ipynb #c31f937d
 def baseline_lora_targets(pipe, denoiser='lora'):
     "Per component, the full module names LoRA adapts for this baseline (the denoiser's only when `denoiser='lora'`)."
     spec = baseline_spec(pipe)
     out = {}
-    if denoiser == 'lora' and spec.conditioning == 'text': out[spec.denoiser] = attention_targets(getattr(pipe, spec.denoiser))
+    if denoiser == 'lora' and spec.conditioning == 'text':
+        out[spec.denoiser] = attention_targets(getattr(pipe, spec.denoiser))
     for c in spec.text_encoders: out[c] = clip_targets(getattr(pipe, c))
     return out
 
 def add_baseline_lora(pipe, rank=8, alpha=8, dropout=0.0, denoiser='lora', seed=0):
-    "Freeze the pipeline, inject LoRA (initialised from `seed`) into the baseline's targets; `denoiser='full'` trains the whole denoiser instead."
+    """Freeze the pipeline, inject LoRA (initialised from `seed`) into the baseline's targets; `denoiser='full'` trains
+    the whole denoiser instead."""
     spec = baseline_spec(pipe)
-    if denoiser not in ('lora', 'full'): raise ValueError(f"denoiser={denoiser!r}: use 'lora' (paper) or 'full' (from scratch)")
+    if denoiser not in ('lora', 'full'):
+        raise ValueError(f"denoiser={denoiser!r}: use 'lora' (paper) or 'full' (from scratch)")
     if spec.conditioning == 'label' and denoiser != 'full':
         raise ValueError("fast-dit is trained from scratch (paper sec. 3): use denoiser='full'")
     for c, m in pipe.components.items():
@@ -159,12 +178,14 @@ def add_baseline_lora(pipe, rank=8, alpha=8, dropout=0.0, denoiser='lora', seed=
         model = getattr(pipe, comp)
         with torch.random.fork_rng(devices=[]):  # A's random init from `seed`, not from the global RNG's history
             torch.manual_seed(seed)
-            inject_adapter_in_model(LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules=names), model)
+            inject_adapter_in_model(LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout, target_modules=names),
+                                    model)
         cast_adapter_dtype(model, 'default')
         for n, p in model.named_parameters(): p.requires_grad_('lora_' in n)
         _log.info('%s: LoRA on %d modules (r=%d): %s', comp, len(names), rank, names)
     if denoiser == 'full': getattr(pipe, spec.denoiser).float().requires_grad_(True)
-    pipe_state(pipe).train = {'denoiser': denoiser, 'rank': rank, 'alpha': alpha, 'dropout': dropout, 'seed': seed, 'lora': list(targets)}
+    pipe_state(pipe).train = {'denoiser': denoiser, 'rank': rank, 'alpha': alpha, 'dropout': dropout, 'seed': seed,
+                              'lora': list(targets)}
     return trainable_summary(pipe)
 
 def trainable_summary(pipe):
@@ -173,7 +194,8 @@ def trainable_summary(pipe):
     rows = {}
     for c in (spec.denoiser, *spec.text_encoders):
         m = getattr(pipe, c)
-        rows[c] = {'lora_modules': len(lora_module_names(m)), 'trainable': sum(p.numel() for p in m.parameters() if p.requires_grad),
+        rows[c] = {'lora_modules': len(lora_module_names(m)),
+                   'trainable': sum(p.numel() for p in m.parameters() if p.requires_grad),
                    'total': sum(p.numel() for p in m.parameters())}
     return rows
 
@@ -183,7 +205,8 @@ def _cat(a, b):
 
 @torch.no_grad()
 def sample_baseline_latents(pipe, conditions, generator, steps=20, cfg=4.5, resolution=None):
-    "Latents for `conditions` (captions or class names): DPM-Solver++ from the model's own noise schedule, CFG against the unconditional input."
+    """Latents for `conditions` (captions or class names): DPM-Solver++ from the model's own noise schedule, CFG against
+    the unconditional input."""
     spec = baseline_spec(pipe)
     den = getattr(pipe, spec.denoiser)
     f = vae_factor(pipe)
@@ -204,7 +227,8 @@ def sample_baseline_latents(pipe, conditions, generator, steps=20, cfg=4.5, reso
     return latents
 
 def baseline_generate(pipe, conditions, generators, steps=20, cfg=4.5, max_tokens=None, resolution=None):
-    "PIL images, one per condition (captions; Fast-DiT: class names), each from its own generator; Med-Art's sampler settings (the family's `sample`)."
+    """PIL images, one per condition (captions; Fast-DiT: class names), each from its own generator; Med-Art's sampler
+    settings (the family's `sample`)."""
     conds = [conditions] if isinstance(conditions, str) else list(conditions)
     lat = sample_baseline_latents(pipe, conds, generators, steps, cfg, resolution)
     with torch.no_grad(): img = decode_latents(pipe.vae, lat).float().cpu().permute(0, 2, 3, 1).numpy()
@@ -214,7 +238,8 @@ def baseline_generate(pipe, conditions, generators, steps=20, cfg=4.5, max_token
 _FORMAT = 'medart-baseline/1'
 
 def save_baseline(pipe, out, params=None):
-    "Write what training changed: peft LoRA folders per adapted component, the whole denoiser if trained in full, baseline.json."
+    """Write what training changed: peft LoRA folders per adapted component, the whole denoiser if trained in full,
+    baseline.json."""
     spec, out = baseline_spec(pipe), Path(out)
     out.mkdir(parents=True, exist_ok=True)
     state = pipe_state(pipe)
@@ -233,11 +258,14 @@ def save_baseline(pipe, out, params=None):
             cfg.inference_mode, cfg.target_modules = True, names
             folder = out / f'{comp}_lora'; folder.mkdir(exist_ok=True)
             cfg.save_pretrained(folder)
-            sd = {'base_model.model.' + k: v.detach().cpu().contiguous() for k, v in get_peft_model_state_dict(model).items()}
+            sd = {'base_model.model.' + k: v.detach().cpu().contiguous()
+                  for k, v in get_peft_model_state_dict(model).items()}
             save_file(sd, folder / 'adapter_model.safetensors', metadata={'format': 'pt'})
-            meta['components'][comp] = {'mode': 'lora', 'target_modules': names, 'adapter_params': sum(v.numel() for v in sd.values()),
+            meta['components'][comp] = {'mode': 'lora', 'target_modules': names,
+                                        'adapter_params': sum(v.numel() for v in sd.values()),
                                         'base_fingerprint': base_fingerprint(model)}
-    # the content of every weight file, so that baseline.json's own hash identifies the trained weights (generate's image metadata)
+    # the content of every weight file, so that baseline.json's own hash identifies the trained weights (generate's
+    # image metadata)
     meta['weights_sha256'] = {str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
                               for p in sorted(out.glob('*/*.safetensors'))}
     (out / 'baseline.json').write_text(json.dumps(meta, indent=1, default=str))
@@ -246,10 +274,12 @@ def save_baseline(pipe, out, params=None):
 def load_baseline_weights(pipe, src, strict=False):
     "Load what `save_baseline` wrote into a fresh pipeline of the same baseline and base; the metadata."
     spec, src = baseline_spec(pipe), Path(src)
-    if not (src / 'baseline.json').is_file(): raise FileNotFoundError(f'{src} holds no baseline.json: train this baseline first (train stage)')
+    if not (src / 'baseline.json').is_file():
+        raise FileNotFoundError(f'{src} holds no baseline.json: train this baseline first (train stage)')
     meta = json.loads((src / 'baseline.json').read_text())
     if meta['baseline'] != spec.name:
-        raise ValueError(f"{src} holds {meta['baseline']} weights, not {spec.name}: build the pipeline with baseline {meta['baseline']!r}")
+        raise ValueError(f"{src} holds {meta['baseline']} weights, not {spec.name}: build the pipeline with baseline "
+                         f"{meta['baseline']!r}")
     for comp, c in meta['components'].items():
         model = getattr(pipe, comp)
         if c['mode'] == 'full':
@@ -259,32 +289,41 @@ def load_baseline_weights(pipe, src, strict=False):
         check_base(model, c['base_fingerprint'], comp, strict)
         cfg = LoraConfig.from_pretrained(str(src / f'{comp}_lora'))
         inject_adapter_in_model(cfg, model)
-        sd = {k.removeprefix('base_model.model.'): v for k, v in load_file(src / f'{comp}_lora' / 'adapter_model.safetensors').items()}
+        sd = {k.removeprefix('base_model.model.'): v
+              for k, v in load_file(src / f'{comp}_lora' / 'adapter_model.safetensors').items()}
         res = set_peft_model_state_dict(model, sd)
         missing = set(get_peft_model_state_dict(model)) - set(sd)
         if missing or getattr(res, 'unexpected_keys', None):
-            raise ValueError(f'{comp}: adapter weights do not fit the model (missing {sorted(missing)[:3]}, unexpected {res.unexpected_keys[:3]})')
+            raise ValueError(f'{comp}: adapter weights do not fit the model (missing {sorted(missing)[:3]}, unexpected '
+                             f'{res.unexpected_keys[:3]})')
         model.requires_grad_(False)
     pipe_state(pipe).train = meta['train']
     return meta
 
 # %% ../nbs/14_baselines.ipynb #3dce0812
 def prepare_baseline(pipe, records, captions, train, seed=0, denoiser=None, caption_dropout=None) -> TrainPlan:
-    "Table 2 set-up of a baseline (its `prepare`): the records' captions (Fast-DiT: labels), LoRA with Med-Art's rank/alpha, its own caption dropout."
+    """Table 2 set-up of a baseline (its `prepare`): the records' captions (Fast-DiT: labels), LoRA with Med-Art's
+    rank/alpha, its own caption dropout."""
     spec = baseline_spec(pipe)
-    if denoiser is None: denoiser = 'full' if spec.conditioning == 'label' or pipe_state(pipe).base == 'tiny' else 'lora'
+    if denoiser is None:
+        denoiser = 'full' if spec.conditioning == 'label' or pipe_state(pipe).base == 'tiny' else 'lora'
     if caption_dropout is None: caption_dropout = 0.1 if denoiser == 'full' else 0.0
     conds = spec.conditions(records, captions)
     truncated = 0
-    if spec.conditioning == 'text':  # the SD family reads 77 CLIP tokens, Hunyuan's first encoder 77: longer captions are cut
+    # the SD family reads 77 CLIP tokens, Hunyuan's first encoder 77: longer captions are cut
+    if spec.conditioning == 'text':
         limit = pipe.transformer.config.text_len if spec.name == 'hunyuan-dit' else pipe.tokenizer.model_max_length
         truncated = sum(len(pipe.tokenizer(c).input_ids) > limit for c in conds)
-        _log.warning('%s: %d of %d captions are longer than %d tokens and are truncated, as the model does', spec.name, truncated, len(conds), limit)
+        _log.warning('%s: %d of %d captions are longer than %d tokens and are truncated, as the model does', spec.name,
+                     truncated, len(conds), limit)
     summary = add_baseline_lora(pipe, train['lora_rank'], train['lora_alpha'], train['lora_dropout'], denoiser, seed)
-    # the baselines' loop before it was merged with Med-Art's: own caption dropout, no gradient clipping, a constant rate
-    return TrainPlan(conds, summary, fit=dict(caption_dropout=caption_dropout, max_grad_norm=None, lr_schedule='constant'),
+    # the baselines' loop before it was merged with Med-Art's: own caption dropout, no gradient clipping, a constant
+    # rate
+    return TrainPlan(conds, summary, fit=dict(caption_dropout=caption_dropout, max_grad_norm=None,
+                                              lr_schedule='constant'),
                      settings=dict(denoiser=denoiser), params=dict(caption_dropout=caption_dropout),
-                     report=dict(baseline=spec.name, denoiser=denoiser, caption_dropout=caption_dropout, truncated_captions=truncated))
+                     report=dict(baseline=spec.name, denoiser=denoiser, caption_dropout=caption_dropout,
+                                 truncated_captions=truncated))
 
 # %% ../nbs/14_baselines.ipynb #d8ab4b21
 def baseline_pipeline(weights, vae=None, model=None, device='cpu', dtype=torch.float32, revision=None):
@@ -295,7 +334,8 @@ def baseline_pipeline(weights, vae=None, model=None, device='cpu', dtype=torch.f
     meta = json.loads(path.read_text())
     init = meta['init']
     if meta['base'] == 'tiny':
-        if vae is None: raise ValueError("a tiny baseline is rebuilt on the tiny base's VAE: pass vae='runs/base/pipeline/vae'")
+        if vae is None:
+            raise ValueError("a tiny baseline is rebuilt on the tiny base's VAE: pass vae='runs/base/pipeline/vae'")
         if isinstance(vae, (str, Path)): vae = AutoencoderKL.from_pretrained(vae)
         pipe = build_tiny_baseline(meta['baseline'], init['seed'], init['resolution'], vae, meta['classes']).to(device)
     else:
@@ -309,15 +349,18 @@ def _start(name, profile, base=None, model=None, classes=None, resolution=512, s
     """The pipeline the train stage trains: tiny, a random tiny model of its real classes on the tiny base's VAE
     (`base`/vae); else the pretrained `model` (at `model_revision`, in `dtype`)."""
     if profile == 'tiny':
-        pipe = build_tiny_baseline(name, seed=seed, resolution=resolution, vae=AutoencoderKL.from_pretrained(Path(base) / 'vae'), classes=classes)
+        pipe = build_tiny_baseline(name, seed=seed, resolution=resolution,
+                                   vae=AutoencoderKL.from_pretrained(Path(base) / 'vae'), classes=classes)
         return pipe.to(device), f"tiny {name} on {base}/vae"
-    # the frozen weights in `dtype` (medart.families.weight_dtype of train.mixed_precision), as for PixArt-α; LoRA stays fp32
+    # the frozen weights in `dtype` (medart.families.weight_dtype of train.mixed_precision), as for PixArt-α; LoRA stays
+    # fp32
     pipe = load_baseline(name, model, classes, resolution, dtype=dtype, device=device, revision=model_revision)
     return pipe, baseline_info(pipe)['base']
 
 def _trained(profile, base=None, adapter=None, model=None, device='cpu', base_revision=None, model_revision=None,
              dtype=torch.float32):
-    "The trained baseline in `adapter` (tiny: on `base`/vae, else at `model_revision`, in `dtype`); its base and resolution."
+    """The trained baseline in `adapter` (tiny: on `base`/vae, else at `model_revision`, in `dtype`); its base and
+    resolution."""
     pipe = baseline_pipeline(adapter, vae=Path(base) / 'vae' if base else None, model=model, device=device,
                              revision=model_revision, dtype=dtype)
     info = baseline_info(pipe)
@@ -340,11 +383,13 @@ def _finish(pipe, name, base, classes, init):
     return pipe
 
 def build_tiny_baseline(name, seed=0, resolution=64, vae=None, classes=None):
-    "A randomly initialised tiny pipeline of baseline `name`'s real classes, on `vae` (the tiny base's trained VAE), seeded."
+    """A randomly initialised tiny pipeline of baseline `name`'s real classes, on `vae` (the tiny base's trained VAE),
+    seeded."""
     spec = baseline_spec(name)
     if vae is None: raise ValueError("pass the VAE (the tiny profile uses the tiny base's: runs/base/pipeline/vae)")
     f = 2 ** (len(vae.config.block_out_channels) - 1)
-    if resolution % (8 * f): raise ValueError(f'resolution {resolution} must be a multiple of {8 * f} (VAE factor {f} x 8)')
+    if resolution % (8 * f):
+        raise ValueError(f'resolution {resolution} must be a multiple of {8 * f} (VAE factor {f} x 8)')
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(linear_seed(seed, spec.seed_offset, stride=1000))
         pipe = _RAW[name]['build_tiny'](vae, resolution // f, classes)
@@ -369,32 +414,48 @@ def load_baseline(name, model=None, classes=None, resolution=512, dtype=torch.fl
 
 # %% ../nbs/14_baselines.ipynb #5e8b1a48
 def _entry(name, hub_id, doc, denoiser, text_encoders, build_tiny, load, encode, predict, **kw):
-    "A baseline's `Family`: its own build/load/encode/predict, the training, weights and sampling every baseline shares."
-    return Family(name, hub_id, doc, denoiser, text_encoders, build_tiny=functools.partial(build_tiny_baseline, name), load=functools.partial(load_baseline, name),
-                  encode=encode, predict=predict, prepare=prepare_baseline, save=save_baseline, load_weights=load_baseline_weights,
-                  start=functools.partial(_start, name), trained=_trained, sample=baseline_generate, weights_file='baseline.json', **kw)
+    """A baseline's `Family`: its own build/load/encode/predict, the training, weights and sampling every baseline
+    shares."""
+    return Family(name, hub_id, doc, denoiser, text_encoders, build_tiny=functools.partial(build_tiny_baseline, name),
+                  load=functools.partial(load_baseline, name),
+                  encode=encode, predict=predict, prepare=prepare_baseline, save=save_baseline,
+                  load_weights=load_baseline_weights,
+                  start=functools.partial(_start, name), trained=_trained, sample=baseline_generate,
+                  weights_file='baseline.json', **kw)
 
-_SD = dict(denoiser='unet', text_encoders=('text_encoder',), build_tiny=tiny_sd, load=_load_sd, encode=_sd_encode, predict=_sd_predict)
+_SD = dict(denoiser='unet', text_encoders=('text_encoder',), build_tiny=tiny_sd, load=_load_sd, encode=_sd_encode,
+           predict=_sd_predict)
 _SPECS = [
-    dict(name='sd-v1-4', hub_id='CompVis/stable-diffusion-v1-4', doc="Stable Diffusion 1.4: UNet + CLIP ViT-L/14 text encoder", **_SD),
-    dict(name='sd-v1-5', hub_id='stable-diffusion-v1-5/stable-diffusion-v1-5', doc="Stable Diffusion 1.5: as 1.4, trained longer", seed_offset=1, **_SD),
-    dict(name='sdxl', hub_id='stabilityai/stable-diffusion-xl-base-1.0', doc="SDXL base: UNet, two CLIP text encoders, size conditioning",
-         denoiser='unet', text_encoders=('text_encoder', 'text_encoder_2'), build_tiny=tiny_sdxl, load=_load_sdxl, encode=_sdxl_encode,
+    dict(name='sd-v1-4', hub_id='CompVis/stable-diffusion-v1-4',
+         doc="Stable Diffusion 1.4: UNet + CLIP ViT-L/14 text encoder", **_SD),
+    dict(name='sd-v1-5', hub_id='stable-diffusion-v1-5/stable-diffusion-v1-5',
+         doc="Stable Diffusion 1.5: as 1.4, trained longer", seed_offset=1, **_SD),
+    dict(name='sdxl', hub_id='stabilityai/stable-diffusion-xl-base-1.0',
+         doc="SDXL base: UNet, two CLIP text encoders, size conditioning",
+         denoiser='unet', text_encoders=('text_encoder', 'text_encoder_2'), build_tiny=tiny_sdxl, load=_load_sdxl,
+         encode=_sdxl_encode,
          predict=_sdxl_predict),
-    dict(name='hunyuan-dit', hub_id='Tencent-Hunyuan/HunyuanDiT-Diffusers', doc="Hunyuan-DiT: DiT with bilingual CLIP + mT5; LoRA on the DiT only (paper sec. 3)",
-         denoiser='transformer', text_encoders=(), build_tiny=tiny_hunyuan, load=_load_hunyuan, encode=_hunyuan_encode, predict=_hunyuan_predict),
-    dict(name='fast-dit', hub_id='facebook/DiT-XL-2-256', doc="Fast-DiT: class-conditional DiT-S/8 trained from scratch (VAE and noise schedule from the DiT release)",
-         denoiser='transformer', text_encoders=(), build_tiny=tiny_dit, load=_load_dit, encode=_dit_encode, predict=_dit_predict,
+    dict(name='hunyuan-dit', hub_id='Tencent-Hunyuan/HunyuanDiT-Diffusers',
+         doc="Hunyuan-DiT: DiT with bilingual CLIP + mT5; LoRA on the DiT only (paper sec. 3)",
+         denoiser='transformer', text_encoders=(), build_tiny=tiny_hunyuan, load=_load_hunyuan, encode=_hunyuan_encode,
+         predict=_hunyuan_predict),
+    dict(name='fast-dit', hub_id='facebook/DiT-XL-2-256',
+         doc="Fast-DiT: class-conditional DiT-S/8 trained from scratch (VAE and noise schedule from the DiT release)",
+         denoiser='transformer', text_encoders=(), build_tiny=tiny_dit, load=_load_dit, encode=_dit_encode,
+         predict=_dit_predict,
          conditioning='label', seed_offset=2),
 ]
-_RAW = {s['name']: s for s in _SPECS}  # the family's own tiny builder and loader: what `build_tiny_baseline` and `load_baseline` call
+# the family's own tiny builder and loader: what `build_tiny_baseline` and `load_baseline` call
+_RAW = {s['name']: s for s in _SPECS}
 BASELINES = {s['name']: _entry(**s) for s in _SPECS}
 
 def baseline_info(pipe):
-    "None for a pipeline of another kind (PixArt-α); for a baseline's: its name, base, init (seed, resolution) and class names."
+    """None for a pipeline of another kind (PixArt-α); for a baseline's: its name, base, init (seed, resolution) and
+    class names."""
     state = pipe_state(pipe)
     if state.family not in BASELINES: return None
-    return dict(name=state.family, base=state.base, resolution=state.init['resolution'], init=state.init, classes=state.classes)
+    return dict(name=state.family, base=state.base, resolution=state.init['resolution'], init=state.init,
+                classes=state.classes)
 
 def baseline_spec(pipe_or_name) -> Family:
     "The `Family` of a baseline name, or of a pipeline built by `build_tiny_baseline` / `load_baseline`."

@@ -37,12 +37,14 @@ def count_tokens(texts, tokenizer) -> list[int]:
 def feature_words() -> frozenset[str]:
     "Words that name a visual feature (used to rank sentences by how much they describe)."
     from medart.tiny.tokenizers import CORPUS_WORDS  # imported here: torch is not needed to read or write a store
-    banks = ('colour', 'shape', 'texture', 'border', 'mucosa', 'bleeding', 'vessels', 'pattern', 'symmetry', 'object', 'artefact')
+    banks = ('colour', 'shape', 'texture', 'border', 'mucosa', 'bleeding', 'vessels', 'pattern', 'symmetry', 'object',
+             'artefact')
     words = {w for b in banks for phrase in CORPUS_WORDS[b] for w in re.findall(r"[a-z]+", phrase.lower())}
     words |= {w for name in COLOUR_NAMES for w in re.findall(r"[a-z]+", name)}
     words |= {'opening', 'folds', 'fold', 'streaks', 'streak', 'dots', 'dot', 'spots', 'spot', 'speckles', 'network',
               'highlights', 'highlight', 'blood', 'bleeding', 'lesion', 'centre', 'center', 'rim', 'periphery', 'halo',
-              'border', 'shape', 'texture', 'surface', 'colour', 'color', 'mucosa', 'skin', 'pattern', 'lines', 'patches'}
+              'border', 'shape', 'texture', 'surface', 'colour', 'color', 'mucosa', 'skin', 'pattern', 'lines',
+              'patches'}
     return frozenset(words - {'a', 'an', 'of', 'the', 'no', 'some', 'and'})
 
 def sentence_score(sentence: str) -> int:
@@ -63,7 +65,8 @@ def _longest_prefix(words, fits) -> str:
     return cut(lo) if lo >= 3 else ''
 
 def shorten_sentences(text: str, tokenizer, max_tokens: int = 120, min_tokens: int = 90) -> str:
-    "Shorten `text` to at most `max_tokens` (and at least `min_tokens` where possible): first sentence + most informative others, in order."
+    """Shorten `text` to at most `max_tokens` (and at least `min_tokens` where possible): first sentence + most
+    informative others, in order."""
     count = lambda t: count_tokens([t], tokenizer)[0]
     if count(text) <= max_tokens: return text
     sents = split_sentences(text)
@@ -97,7 +100,8 @@ class T5Simplifier:
         inputs = self.tokenizer([f"simplify: {t}" for t in texts], return_tensors='pt', padding=True, truncation=True,
                                 max_length=512).to(self.model.device)
         with torch.inference_mode():
-            out = self.model.generate(**inputs, num_beams=self.num_beams, do_sample=False, max_new_tokens=self.max_new_tokens)
+            out = self.model.generate(**inputs, num_beams=self.num_beams, do_sample=False,
+                                      max_new_tokens=self.max_new_tokens)
         return [' '.join(t.split()) for t in self.tokenizer.batch_decode(out, skip_special_tokens=True)]
 
 def load_simplifier(model_id: str = 'google-t5/t5-base', device: str = 'cpu', revision: str | None = None,
@@ -113,7 +117,8 @@ def load_simplifier(model_id: str = 'google-t5/t5-base', device: str = 'cpu', re
         at = f" --revision {pin['revision']}" if pin else ''
         raise model_unavailable('T5 simplifier', model_id, 'caption.simplify_model_id', e,
                                 local=local_model_folder(model_id), hub_id=str(model_id) + at,
-                                alternative="Without it, captions over the limit are shortened by the sentence-level shortener alone.") from e
+                                alternative="Without it, captions over the limit are shortened by the sentence-level "
+                                            "shortener alone.") from e
     simplifier = T5Simplifier(model.to(device).eval(), tokenizer, str(model_id), **kw)
     simplifier.source = model_source(model_id, revision, commit=getattr(model.config, '_commit_hash', None))
     return simplifier
@@ -130,8 +135,10 @@ def tiny_simplifier(tokenizer, seed: int = 0, **kw) -> T5Simplifier:
     "A random two-layer T5ForConditionalGeneration over `tokenizer`, to exercise the simplify path on a CPU."
     import torch
     from transformers import T5Config, T5ForConditionalGeneration
-    config = T5Config(vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2, num_heads=4,
-                      feed_forward_proj='gated-gelu', pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+    config = T5Config(vocab_size=len(tokenizer), d_model=32, d_kv=8, d_ff=64, num_layers=2, num_decoder_layers=2,
+                      num_heads=4,
+                      feed_forward_proj='gated-gelu', pad_token_id=tokenizer.pad_token_id,
+                      eos_token_id=tokenizer.eos_token_id,
                       decoder_start_token_id=tokenizer.pad_token_id)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -198,7 +205,8 @@ def load_captions(path) -> dict[str, dict]:
     return CaptionStore(path).latest()
 
 # %% ../nbs/05b_captions.ipynb #ffe2f589
-def caption_fingerprint(captioner, tokenizer, simplifier=None, max_tokens=120, min_tokens=90, max_retries=3, seed=0) -> str:
+def caption_fingerprint(captioner, tokenizer, simplifier=None, max_tokens=120, min_tokens=90, max_retries=3,
+                        seed=0) -> str:
     "A short hash of every setting that changes a caption (the prompt is compared row by row)."
     vocab = tokenizer.get_vocab() if hasattr(tokenizer, 'get_vocab') else {}
     desc = dict(backend=captioner.name, model_id=captioner.model_id, sampling=getattr(captioner, 'sampling', None),
@@ -234,7 +242,8 @@ def summarize(rows) -> dict:
                 tokens=dict(mean=float(sum(after) / max(len(rows), 1)), max=max(after, default=0)))
 
 def caption_dataset(records, spec: DatasetSpec, captioner: Captioner, store, tokenizer, simplifier=None,
-                    batch_size: int = 4, max_retries: int = 3, max_tokens: int = 120, min_tokens: int = 90, seed: int = 0,
+                    batch_size: int = 4, max_retries: int = 3, max_tokens: int = 120, min_tokens: int = 90,
+                    seed: int = 0,
                     limit: int = 0, progress: bool = True, on_batch=None) -> dict:
     """Caption the images of `records` (path, label, sha256) with `captioner` into the JSONL `store`, resuming where a
     previous run stopped; returns what was done. `on_batch(i, rows)` is called after batch `i` is stored."""
@@ -250,17 +259,22 @@ def caption_dataset(records, spec: DatasetSpec, captioner: Captioner, store, tok
     with tqdm(total=len(todo), unit='img', desc=f"{captioner.name} captions", disable=not (progress and todo)) as bar:
         for i, b in enumerate(range(0, len(todo), batch_size)):
             batch, t = todo[b:b + batch_size], time.time()
-            bseed = linear_seed(int(batch[0]['sha256'][:8], 16), seed, stride=1_000_003, modulo=2 ** 31)  # == (seed * 1_000_003 + sha prefix) % 2**31
-            answers = caption_batch(captioner, [load_image(r['path']) for r in batch], [prompt[r['label']] for r in batch],
+            # == (seed * 1_000_003 + sha prefix) % 2**31
+            bseed = linear_seed(int(batch[0]['sha256'][:8], 16), seed, stride=1_000_003, modulo=2 ** 31)
+            answers = caption_batch(captioner, [load_image(r['path']) for r in batch],
+                                    [prompt[r['label']] for r in batch],
                                     bseed, max_retries)
             fits = fit_length([a['text'] for a in answers], [required_opening(spec, r['label']) for r in batch],
                               tokenizer, simplifier, max_tokens, min_tokens)
             dt = (time.time() - t) / len(batch)
             out = [dict(key=r['sha256'], image_id=f"{r['label']}/{Path(r['path']).name}", path=str(r['path']),
-                        label=r['label'], name=spec.name_of(r['label']), prompt=prompt[r['label']], backend=captioner.name,
+                        label=r['label'], name=spec.name_of(r['label']), prompt=prompt[r['label']],
+                        backend=captioner.name,
                         model_id=captioner.model_id, seed=bseed, raw=a['raw'], caption=f['caption'],
-                        tokens_before=f['tokens_raw'], tokens=f['tokens'], simplify=f['simplify'], t5_rejected=f['t5_rejected'],
-                        retries=a['retries'], flags=a['flags'], problems=a['problems'], seconds=round(dt, 4), fingerprint=fp)
+                        tokens_before=f['tokens_raw'], tokens=f['tokens'], simplify=f['simplify'],
+                        t5_rejected=f['t5_rejected'],
+                        retries=a['retries'], flags=a['flags'], problems=a['problems'], seconds=round(dt, 4),
+                        fingerprint=fp)
                    for r, a, f in zip(batch, answers, fits)]
             store.append(out)
             new += out

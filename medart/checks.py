@@ -38,19 +38,24 @@ def prompt_spread(images, size: int | None = None) -> float:
     return float(means.std(0).mean())
 
 def collapse_check(generated_spread: float, real_spread: float, min_ratio: float = 0.5) -> dict:
-    "Whether a generated set varies between prompts like the real set: `ratio` = generated / real spread, `passed` = ratio >= `min_ratio`."
-    if real_spread <= 0: raise ValueError(f"real spread must be positive, got {real_spread}: are the real images all alike?")
+    """Whether a generated set varies between prompts like the real set: `ratio` = generated / real spread, `passed` =
+    ratio >= `min_ratio`."""
+    if real_spread <= 0:
+        raise ValueError(f"real spread must be positive, got {real_spread}: are the real images all alike?")
     ratio = generated_spread / real_spread
-    return dict(spread=generated_spread, real_spread=real_spread, ratio=ratio, min_ratio=min_ratio, passed=bool(ratio >= min_ratio))
+    return dict(spread=generated_spread, real_spread=real_spread, ratio=ratio, min_ratio=min_ratio,
+                passed=bool(ratio >= min_ratio))
 
 # %% ../nbs/12b_checks.ipynb #584b80b9
 def _by_class(stats: dict, labels) -> dict:
     labels = np.asarray(labels)
-    return {c: (stats['mean'][labels == c].mean(0), stats['std'][labels == c].mean(0), stats['saturation'][labels == c].mean())
+    return {c: (stats['mean'][labels == c].mean(0), stats['std'][labels == c].mean(0),
+                stats['saturation'][labels == c].mean())
             for c in dict.fromkeys(labels.tolist())}
 
 def colour_distance(generated, generated_labels, real, real_labels, size: int | None = None) -> dict:
-    "Eq. 4 per class on class averages (sum over channels of squared gaps of average mean and std); `per_class`, `mean`, saturations."
+    """Eq. 4 per class on class averages (sum over channels of squared gaps of average mean and std); `per_class`,
+    `mean`, saturations."""
     g = _by_class(image_colour_stats(generated, size), generated_labels)
     r = _by_class(image_colour_stats(real, size), real_labels)
     missing = sorted(set(g) - set(r))
@@ -61,14 +66,17 @@ def colour_distance(generated, generated_labels, real, real_labels, size: int | 
 
 # %% ../nbs/12b_checks.ipynb #5a8392b2
 def _colour_histogram(images, bins: int, size: int | None = None) -> np.ndarray:
-    "The joint RGB histogram of all pixels of `images` (`bins` per channel, values in [0, 1]), normalised to sum 1, flattened."
+    """The joint RGB histogram of all pixels of `images` (`bins` per channel, values in [0, 1]), normalised to sum 1,
+    flattened."""
     pixels = np.concatenate([_rgb(image, size).reshape(-1, 3) for image in images])
     counts, _ = np.histogramdd(pixels, bins=bins, range=[(0.0, 1.0)] * 3)
     return counts.ravel() / counts.sum()
 
-def colour_histogram_distance(generated, generated_labels, real, real_labels, bins: int = 8, size: int | None = None) -> dict:
-    """Per class, the Jensen-Shannon distance (base 2, in [0, 1]) between the joint RGB histograms of the generated and the real
-    class's pixels; `per_class` and their `mean`. Unlike eq. 4 (`colour_distance`) it compares whole colour distributions."""
+def colour_histogram_distance(generated, generated_labels, real, real_labels, bins: int = 8,
+                              size: int | None = None) -> dict:
+    """Per class, the Jensen-Shannon distance (base 2, in [0, 1]) between the joint RGB histograms of the generated and
+    the real class's pixels; `per_class` and their `mean`. Unlike eq. 4 (`colour_distance`) it compares whole colour
+    distributions."""
     from scipy.spatial.distance import jensenshannon
     gl, rl = np.asarray(generated_labels), np.asarray(real_labels)
     missing = sorted(set(gl.tolist()) - set(rl.tolist()))
@@ -82,7 +90,8 @@ def colour_histogram_distance(generated, generated_labels, real, real_labels, bi
 
 # %% ../nbs/12b_checks.ipynb #6e968fd2
 def class_accuracy(model, images, labels, batch_size: int = 64) -> dict:
-    "Fraction of `images` the classifier `model` (medart.classify) assigns to their prompt's class in `labels`; overall, per class, predictions."
+    """Fraction of `images` the classifier `model` (medart.classify) assigns to their prompt's class in `labels`;
+    overall, per class, predictions."""
     from medart.classify import pixel_array, predict, preprocessing_of  # the classifier stack only where it is used
     pre = preprocessing_of(model)
     probs = predict(model, pixel_array(list(images), pre["image_size"]), batch_size=batch_size)

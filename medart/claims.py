@@ -23,12 +23,16 @@ MEASURES = {  # key in a run's result -> (which way is better: 'lower', 'higher'
     'f1': ('higher', 'Table 4 F1'), 'bacc': ('higher', 'Table 4 BACC'), 'auc': ('higher', 'Table 4 AUC'),
 }
 MEASURE_NOTES = {
-    'class_accuracy': "the real-trained classifier's accuracy on the generated images (does an image show its prompt's class?)",
-    'spread_ratio': "between-prompt spread of mean colour over the real test split's (the collapse check: at least 0.5)",
+    'class_accuracy': "the real-trained classifier's accuracy on the generated images (does an image show its prompt's "
+                      "class?)",
+    'spread_ratio': "between-prompt spread of mean colour over the real test split's (the collapse check: at least "
+                    "0.5)",
     'colour_distance': "eq. 4 per class on class averages (squared gaps of channel means and stds), mean over classes",
-    'colour_histogram': "per class, the Jensen-Shannon distance (base 2) between the joint RGB histograms (8 bins a channel) of the "
+    'colour_histogram': "per class, the Jensen-Shannon distance (base 2) between the joint RGB histograms (8 bins a "
+                        "channel) of the "
                         "generated and the real pixels, mean over classes",
-    'saturation': 'mean HSV saturation of the generated images', 'saturation_gap': "|saturation - the real test split's|",
+    'saturation': 'mean HSV saturation of the generated images',
+    'saturation_gap': "|saturation - the real test split's|",
     'domain_fd': "Fréchet distance in the real-trained classifier's features (the paper's KFD)",
     'fid': 'Fréchet Inception distance', 'kid': 'kernel Inception distance (mean over subsets)',
     'f1': 'weighted F1', 'bacc': 'balanced accuracy', 'auc': 'one-vs-rest macro AUC',
@@ -41,14 +45,16 @@ MARGIN = 0.10  # non-inferiority margin: this fraction of the reference (`other`
 def _rows(claim: int, prefix: str, text: str, better: str, other: str, measures: list, test: str = 'superiority',
           context: bool = False) -> list[dict]:
     "Rows `prefix`a, b, ... of a claim: one per measure, `text` with {m} = the measure's title."
-    return [dict(claim=claim, row=f"{prefix}{chr(ord('a') + i)}", text=text.format(m=MEASURES[m][1]), better=better, other=other,
+    return [dict(claim=claim, row=f"{prefix}{chr(ord('a') + i)}", text=text.format(m=MEASURES[m][1]), better=better,
+                 other=other,
                  measure=m, test=test, context=context) for i, m in enumerate(measures)]
 
 _TABLE3 = ['fid', 'kid', 'domain_fd']
 CLAIMS = [
     *_rows(1, '1', 'HLDF improves {m} over PixArt-α', 'med-art', 'pixart-alpha',
            ['colour_distance', 'colour_histogram', 'saturation_gap', *_TABLE3, 'f1', 'bacc', 'auc']),
-    *_rows(2, '2', 'VSG captions improve {m} over simple captions', 'med-art', 'simple-caption', [*_TABLE3, 'class_accuracy']),
+    *_rows(2, '2', 'VSG captions improve {m} over simple captions', 'med-art', 'simple-caption',
+           [*_TABLE3, 'class_accuracy']),
     *[dict(r, row=f"2{chr(ord('e') + i)}") for i, r in enumerate(
         _rows(2, '2', 'simple captions improve {m} over empty captions', 'simple-caption', 'empty-caption',
               [*_TABLE3, 'class_accuracy']))],
@@ -61,21 +67,34 @@ CLAIMS = [
 ]
 CLAIM_TEXT = {1: 'HLDF improves on PixArt-α (colour, FID, KID, domain FD, Table 4)',
               2: 'VSG beats simple captions, which beat empty captions', 3: 'LoRA on T5 helps',
-              4: 'LoRA is at least as good as DoRA', 5: "K = 1 keeps HLDF's benefit (the repository's option; the paper is silent on K)"}
+              4: 'LoRA is at least as good as DoRA',
+              5: "K = 1 keeps HLDF's benefit (the repository's option; the paper is silent on K)"}
 
 # %% ../nbs/18a_claims.ipynb #b76071b2
-RULE = ("Protocol (stated before the run). Every preset is trained with the same training seeds, and seed k gives every preset the same "
-        "data order, noise and generated prompts, so each row compares two presets paired over the seeds both have: per seed the "
-        "difference d = claimed-better - other of one measure; its mean, the 95 % t interval (Student's t, n - 1 degrees of freedom: "
-        "scipy.stats.ttest_1samp) and the two-sided p of H0: mean(d) = θ0. θ0 is 0 for a superiority row. For a non-inferiority row "
-        f"(claims 4 and 5) θ0 is the margin, {MARGIN * 100:g} % of the reference preset's mean over the shared seeds (DoRA for claim 4, "
-        "Med-Art for claim 5), on the side where the claimed-better preset is worse. Holm's step-down correction runs over every row "
-        f"of the table that has a test, context rows included, at a family-wise α = {ALPHA:g}. A row's corrected interval is its t "
-        "interval at level 1 - α·p/p_Holm, which excludes θ0 exactly when Holm rejects the row. Verdict: supported when the corrected "
-        "interval lies wholly on the claimed side of θ0 (better; for non-inferiority: worse by less than the margin, or better); "
-        "contradicted when it lies wholly on the other side (worse; for non-inferiority: worse by more than the margin); inconclusive "
-        "otherwise, or with fewer than 2 shared seeds; not run when a preset has no finished run; not measured when the runs did not "
-        "compute the measure (e.g. --no-fid). A claim is supported when all its rows are, contradicted when any row is, else "
+RULE = ("Protocol (stated before the run). Every preset is trained with the same training seeds, and seed k gives "
+        "every preset the same "
+        "data order, noise and generated prompts, so each row compares two presets paired over the seeds both have: "
+        "per seed the "
+        "difference d = claimed-better - other of one measure; its mean, the 95 % t interval (Student's t, n - 1 "
+        "degrees of freedom: "
+        "scipy.stats.ttest_1samp) and the two-sided p of H0: mean(d) = θ0. θ0 is 0 for a superiority row. For a "
+        "non-inferiority row "
+        f"(claims 4 and 5) θ0 is the margin, {MARGIN * 100:g} % of the reference preset's mean over the shared seeds "
+        "(DoRA for claim 4, "
+        "Med-Art for claim 5), on the side where the claimed-better preset is worse. Holm's step-down correction runs "
+        "over every row "
+        f"of the table that has a test, context rows included, at a family-wise α = {ALPHA:g}. A row's corrected "
+        "interval is its t "
+        "interval at level 1 - α·p/p_Holm, which excludes θ0 exactly when Holm rejects the row. Verdict: supported "
+        "when the corrected "
+        "interval lies wholly on the claimed side of θ0 (better; for non-inferiority: worse by less than the margin, "
+        "or better); "
+        "contradicted when it lies wholly on the other side (worse; for non-inferiority: worse by more than the "
+        "margin); inconclusive "
+        "otherwise, or with fewer than 2 shared seeds; not run when a preset has no finished run; not measured when "
+        "the runs did not "
+        "compute the measure (e.g. --no-fid). A claim is supported when all its rows are, contradicted when any row "
+        "is, else "
         "inconclusive; a context row is corrected with the others but does not enter its claim's verdict.")
 
 # %% ../nbs/18a_claims.ipynb #3471580f
@@ -87,16 +106,20 @@ def derived_measures(measures: dict) -> dict:
     return m
 
 def _stats(values: list) -> dict | None:
-    "mean, sample std (None for one value), n and the values (None where a seed lacks it) of the numbers among `values`."
+    """mean, sample std (None for one value), n and the values (None where a seed lacks it) of the numbers among
+    `values`."""
     v = np.array([x for x in values if x is not None], dtype=float)
     if not len(v): return None
-    return dict(mean=float(v.mean()), std=float(v.std(ddof=1)) if len(v) > 1 else None, n=int(len(v)), values=list(values))
+    return dict(mean=float(v.mean()), std=float(v.std(ddof=1)) if len(v) > 1 else None, n=int(len(v)),
+                values=list(values))
 
 def summarize_preset(results: list[dict]) -> dict:
-    "Mean ± std over training seeds of every measure of one preset's run results, the per-seed values, the settings and the runtime."
+    """Mean ± std over training seeds of every measure of one preset's run results, the per-seed values, the settings
+    and the runtime."""
     results = sorted(results, key=lambda r: r['seed'])
     per_seed = {f"seed{r['seed']}": derived_measures(r['measures']) for r in results}
-    keys = list(dict.fromkeys(k for m in per_seed.values() for k, v in m.items() if v is None or isinstance(v, (int, float))))
+    keys = list(dict.fromkeys(k for m in per_seed.values() for k, v in m.items() if v is None
+                              or isinstance(v, (int, float))))
     measures = {k: _stats([m.get(k) for m in per_seed.values()]) for k in keys}
     per_class = {}
     for m in per_seed.values():
@@ -116,8 +139,9 @@ def _by_seed(summary: dict | None, measure: str) -> dict | None:
     return dict(zip(summary['seeds'], summary['measures'][measure]['values']))
 
 def claim_rows(presets: dict, claims: list = CLAIMS, alpha: float = ALPHA) -> list[dict]:
-    """Every row of `claims` with its two presets' statistics, its paired differences and its test (`medart.stats.compare_rows`
-    over the rows that have data: one Holm family), or the verdict 'not run' / 'not measured'."""
+    """Every row of `claims` with its two presets' statistics, its paired differences and its test
+    (`medart.stats.compare_rows` over the rows that have data: one Holm family), or the verdict 'not run' / 'not
+    measured'."""
     rows, tested = [], []
     for c in claims:
         direction = MEASURES[c['measure']][0]
@@ -135,13 +159,15 @@ def claim_rows(presets: dict, claims: list = CLAIMS, alpha: float = ALPHA) -> li
             if seeds and row.get('margin', 1) != 0: tested.append(row)
             else: row['verdict'] = 'inconclusive'
         rows.append(row)
-    for row, res in zip(tested, compare_rows([dict(d=r['d'], direction=r['direction'], test=r['test'], margin=r.get('margin'))
+    for row, res in zip(tested, compare_rows([dict(d=r['d'], direction=r['direction'], test=r['test'],
+                                                   margin=r.get('margin'))
                                               for r in tested], alpha)):
         row.update(res)
     return rows
 
 def variant_rows(presets: dict, variants: dict, claims: list = CLAIMS) -> list[dict]:
-    "The rows of each variant ({name: base preset}): every row whose claimed-better preset is its base, with the variant in its place."
+    """The rows of each variant ({name: base preset}): every row whose claimed-better preset is its base, with the
+    variant in its place."""
     return claim_rows(presets, [dict(c, row=f"{c['row']}/{name}", better=name) for name, base in variants.items()
                                 for c in claims if c['better'] == base])
 
@@ -149,7 +175,8 @@ def variant_rows(presets: dict, variants: dict, claims: list = CLAIMS) -> list[d
 VERDICTS = ('supported', 'contradicted', 'inconclusive', 'not measured', 'not run')
 
 def combine(verdicts: list[str]) -> str:
-    "A claim's verdict from its rows': not run when none was run, contradicted when any row is, supported when all are, else inconclusive."
+    """A claim's verdict from its rows': not run when none was run, contradicted when any row is, supported when all
+    are, else inconclusive."""
     if not verdicts or all(v == 'not run' for v in verdicts): return 'not run'
     if 'contradicted' in verdicts: return 'contradicted'
     return 'supported' if all(v == 'supported' for v in verdicts) else 'inconclusive'
@@ -164,58 +191,90 @@ def claim_verdicts(rows: list[dict]) -> tuple[dict, dict]:
 
 # %% ../nbs/18a_claims.ipynb #41f14548
 def aggregate(results: dict, variants: dict | None = None, **info) -> dict:
-    """The claims document from {preset: [run results]}: per preset `summarize_preset`, the rows with their tests, the verdicts, the
-    protocol; `variants` ({name: base}) get rows of their own. `info` (command, commit, ...) is kept as given."""
+    """The claims document from {preset: [run results]}: per preset `summarize_preset`, the rows with their tests, the
+    verdicts, the protocol; `variants` ({name: base}) get rows of their own. `info` (command, commit, ...) is kept as
+    given."""
     presets = {p: summarize_preset(rs) for p, rs in results.items() if rs}
     rows = claim_rows(presets)
     verdicts, counts = claim_verdicts(rows)
     extra = dict(variants=variants, variant_claims=variant_rows(presets, variants)) if variants else {}
     protocol = dict(pairing='paired over the training seeds both presets have', interval='t (Student), 95 %',
-                    test='two-sided one-sample t-test of the mean difference against θ0', correction='Holm, over every tested row',
-                    alpha=ALPHA, non_inferiority_margin=MARGIN, margin_reference='the other preset of the row (DoRA, Med-Art)')
-    return dict(info, rule=RULE, protocol=protocol, presets=presets, claims=rows, verdicts=verdicts, verdict_counts=counts,
+                    test='two-sided one-sample t-test of the mean difference against θ0',
+                    correction='Holm, over every tested row',
+                    alpha=ALPHA, non_inferiority_margin=MARGIN,
+                    margin_reference='the other preset of the row (DoRA, Med-Art)')
+    return dict(info, rule=RULE, protocol=protocol, presets=presets, claims=rows, verdicts=verdicts,
+                verdict_counts=counts,
                 meaning=MEANING, **extra, runtime_s=round(sum(p['runtime_s'] for p in presets.values()), 1))
 
 def results_from_doc(doc: dict) -> dict:
-    "{preset: [run results]} rebuilt from a claims document's per-seed values (to aggregate an older results file anew)."
+    """{preset: [run results]} rebuilt from a claims document's per-seed values (to aggregate an older results file
+    anew)."""
     out = {}
     for p, s in doc['presets'].items():
-        out[p] = [dict(preset=p, seed=seed, settings=dict(s['settings'], seed=seed), measures=s['per_seed'][f'seed{seed}'],
+        out[p] = [dict(preset=p, seed=seed, settings=dict(s['settings'], seed=seed),
+                       measures=s['per_seed'][f'seed{seed}'],
                        seconds=s['seconds'][f'seed{seed}']) for seed in s['seeds']]
     return out
 
 # %% ../nbs/18a_claims.ipynb #8e536d4c
 MEANING = {
-    1: "The miniature can say whether HLDF's colour loss changes the colours of the same tiny PixArt-α, fine-tuned with the same data "
-       "order, noise and prompts, by more than reseeding does. Row 1a's colour distance is eq. 4, nearly the loss HLDF trains on; rows 1b "
-       "(a colour-histogram distance) and 1c (the saturation gap) are not optimised by HLDF and carry the claim that the colours are "
-       "truer, not just the loss lower. It cannot say that HLDF removes PixArt-XL's over-saturation: the tiny models are not "
-       "over-saturated (their saturation is near the real images'), and the colour error HLDF corrects here is guidance's exaggeration "
-       "at CFG 4.5 (the guidance-scale tables). FID and KID from 96 generated 64-px images carry a small-sample bias far larger than the "
-       "differences between presets; only the paired differences mean anything. Table 4 is a small ViT trained from scratch on 480 "
+    1: "The miniature can say whether HLDF's colour loss changes the colours of the same tiny PixArt-α, fine-tuned "
+       "with the same data "
+       "order, noise and prompts, by more than reseeding does. Row 1a's colour distance is eq. 4, nearly the loss HLDF "
+       "trains on; rows 1b "
+       "(a colour-histogram distance) and 1c (the saturation gap) are not optimised by HLDF and carry the claim that "
+       "the colours are "
+       "truer, not just the loss lower. It cannot say that HLDF removes PixArt-XL's over-saturation: the tiny models "
+       "are not "
+       "over-saturated (their saturation is near the real images'), and the colour error HLDF corrects here is "
+       "guidance's exaggeration "
+       "at CFG 4.5 (the guidance-scale tables). FID and KID from 96 generated 64-px images carry a small-sample bias "
+       "far larger than the "
+       "differences between presets; only the paired differences mean anything. Table 4 is a small ViT trained from "
+       "scratch on 480 "
        "generated images: it measures whether each class is drawn separably, not clinical use.",
-    2: "The miniature can say whether the offline describer's captions (the tiny VSG: colour, size, position and structure words) "
-       "help a tiny model draw and match the classes more than 'An endoscopic image of <class>', and whether the class name helps over "
-       "no caption. It cannot say how LLaVA-Next captions would do on PixArt-XL: the captions come from a rule-based describer with a "
-       "small vocabulary, the tiny T5 is a 2-layer encoder that started random and never learnt a language, and with 8 classes the class name alone "
-       "identifies the class. Empty captions draw no class but reproduce the set's overall look, so whole-set measures (FID, KID, domain "
+    2: "The miniature can say whether the offline describer's captions (the tiny VSG: colour, size, position and "
+       "structure words) "
+       "help a tiny model draw and match the classes more than 'An endoscopic image of <class>', and whether the class "
+       "name helps over "
+       "no caption. It cannot say how LLaVA-Next captions would do on PixArt-XL: the captions come from a rule-based "
+       "describer with a "
+       "small vocabulary, the tiny T5 is a 2-layer encoder that started random and never learnt a language, and with 8 "
+       "classes the class name alone "
+       "identifies the class. Empty captions draw no class but reproduce the set's overall look, so whole-set measures "
+       "(FID, KID, domain "
        "FD) can favour them while class accuracy shows they draw nothing specific.",
-    3: "The miniature can say whether LoRA on its text encoder changes how well the images follow their captions and match the real set. "
-       "It can say little about the paper's claim: the tiny T5 is a 2-layer encoder that started random and never learnt a language, so "
-       "its LoRA learns a text embedding from scratch instead of adapting a pretrained language model to medical words; a verdict here, either way, does not "
-       "transfer to T5-XXL. At CFG 4.5 guidance amplifies each preset by how far its caption moves the prediction, so domain FD partly "
+    3: "The miniature can say whether LoRA on its text encoder changes how well the images follow their captions and "
+       "match the real set. "
+       "It can say little about the paper's claim: the tiny T5 is a 2-layer encoder that started random and never "
+       "learnt a language, so "
+       "its LoRA learns a text embedding from scratch instead of adapting a pretrained language model to medical "
+       "words; a verdict here, either way, does not "
+       "transfer to T5-XXL. At CFG 4.5 guidance amplifies each preset by how far its caption moves the prediction, so "
+       "domain FD partly "
        "measures that amplification (the guidance-scale tables).",
-    4: "Tested as non-inferiority: LoRA at most 10 % worse than DoRA on each measure. 'Supported' means as good within that margin, not "
-       "better: the paper's text says LoRA outperforms DoRA, which the paired interval's sign shows but the verdict does not test. The "
-       "miniature compares the two at rank 32 on a 4-layer, 128-wide DiT; it cannot say how DoRA's magnitude-direction split behaves at "
-       "rank 8 on PixArt-XL's 1152-wide layers. FID moves little between presets here, so its non-inferiority row is easy to meet and "
+    4: "Tested as non-inferiority: LoRA at most 10 % worse than DoRA on each measure. 'Supported' means as good within "
+       "that margin, not "
+       "better: the paper's text says LoRA outperforms DoRA, which the paired interval's sign shows but the verdict "
+       "does not test. The "
+       "miniature compares the two at rank 32 on a 4-layer, 128-wide DiT; it cannot say how DoRA's magnitude-direction "
+       "split behaves at "
+       "rank 8 on PixArt-XL's 1152-wide layers. FID moves little between presets here, so its non-inferiority row is "
+       "easy to meet and "
        "says little; KID and domain FD carry the claim.",
-    5: "The paper is silent on K: med-art-truncated (HLDF's colour-loss gradient through the last solver step only, K = 1) is this "
-       "repository's cheaper option, so this claim tests the repository, not the paper. Rows 5a and 5b ask whether K = 1 keeps HLDF's "
-       "benefit (at most 10 % worse than K = M); row 5c asks whether it does anything at all against PixArt-α. The miniature can say "
-       "whether the last step's gradient moves the adapter measurably at the tiny profile's weight and interval: issue 12's audit "
-       "measured a gradient norm of 0.0003 at weight 1/M, so a 5c row that is significant but a fraction of a per cent is a real but "
-       "negligible effect. It cannot say whether K = 1 would suffice at 512 px, where the last step carries more of the image.",
+    5: "The paper is silent on K: med-art-truncated (HLDF's colour-loss gradient through the last solver step only, K "
+       "= 1) is this "
+       "repository's cheaper option, so this claim tests the repository, not the paper. Rows 5a and 5b ask whether K = "
+       "1 keeps HLDF's "
+       "benefit (at most 10 % worse than K = M); row 5c asks whether it does anything at all against PixArt-α. The "
+       "miniature can say "
+       "whether the last step's gradient moves the adapter measurably at the tiny profile's weight and interval: issue "
+       "12's audit "
+       "measured a gradient norm of 0.0003 at weight 1/M, so a 5c row that is significant but a fraction of a per cent "
+       "is a real but "
+       "negligible effect. It cannot say whether K = 1 would suffice at 512 px, where the last step carries more of "
+       "the image.",
 }
 
 # %% ../nbs/18a_claims.ipynb #ea7fac26
@@ -241,10 +300,13 @@ def _header(doc: dict, h: str = '#') -> list[str]:
     P = doc['presets']
     train_s = sum(sec.get('train', 0) for s in P.values() for sec in s.get('seconds', {}).values())
     cfg = doc.get('generate_cfg')
-    out = [f"{h} The miniature's claims run ({doc.get('dataset', 'synth-endo')}, profile {doc.get('profile', 'tiny')})", '',
+    out = [f"{h} The miniature's claims run ({doc.get('dataset', 'synth-endo')}, profile {doc.get('profile', 'tiny')})",
+           '',
            f"Command: `{doc.get('command', '')}`; commit {doc.get('commit', '?')}; written {doc.get('written', '?')}; "
-           f"runtime {doc['runtime_s'] / 60:.1f} min: {train_s / 60:.1f} training the adapters (a --cfg run reuses them), "
-           f"{(doc['runtime_s'] - train_s) / 60:.1f} generating and measuring" + (f"; images at CFG {cfg:g}" if cfg is not None else '')
+           f"runtime {doc['runtime_s'] / 60:.1f} min: {train_s / 60:.1f} training the adapters (a --cfg run reuses "
+           "them), "
+           f"{(doc['runtime_s'] - train_s) / 60:.1f} generating and measuring"
+           + (f"; images at CFG {cfg:g}" if cfg is not None else '')
            + '.']
     if doc.get('aggregated'):
         a = doc['aggregated']
@@ -257,9 +319,11 @@ def _measures_table(doc: dict, h: str = '##') -> list[str]:
     P = doc['presets']
     cols = [m for m in MEASURES if any(P[p]['measures'].get(m) for p in P)]
     real = doc.get('real_saturation')
-    lines = [f'{h} Measures', '', "Mean ± std over training seeds" + (f"; the real test split's saturation is {_g(real)}" if real else '')
+    lines = [f'{h} Measures', '',
+             "Mean ± std over training seeds" + (f"; the real test split's saturation is {_g(real)}" if real else '')
              + '. ' + '; '.join(f"{MEASURES[m][1]}: {MEASURE_NOTES[m]}" for m in cols) + '.', '',
-             '| preset | seeds | ' + ' | '.join(MEASURES[m][1] + {'lower': ' ↓', 'higher': ' ↑', None: ''}[MEASURES[m][0]]
+             '| preset | seeds | ' + ' | '.join(MEASURES[m][1] + {'lower': ' ↓', 'higher': ' ↑',
+                                                                  None: ''}[MEASURES[m][0]]
                                               for m in cols) + ' | minutes |',
              '|---|---|' + '---|' * len(cols) + '---|']
     for p, s in P.items():
@@ -282,8 +346,9 @@ def _counts(c: dict) -> str:
     return ', '.join(f"{n} {v}" for v, n in c.items())
 
 def render_claims_markdown(doc: dict, heading: int = 1) -> str:
-    """The claims document as Markdown: provenance, the measures per preset, the rows with their tests and verdicts, the verdict per
-    claim and what each can mean. `heading`: the level of its title (its sections one below), e.g. 2 inside a page with a title."""
+    """The claims document as Markdown: provenance, the measures per preset, the rows with their tests and verdicts, the
+    verdict per claim and what each can mean. `heading`: the level of its title (its sections one below), e.g. 2 inside
+    a page with a title."""
     h, h2 = '#' * heading, '#' * (heading + 1)
     lines = [*_header(doc, h), '', *_measures_table(doc, h2), '', f'{h2} Claims', '', doc.get('rule', RULE), '',
              *_rows_table(doc['claims']), '', f'{h2} Verdict per claim', '']
@@ -299,7 +364,10 @@ def render_claims_markdown(doc: dict, heading: int = 1) -> str:
             if text: lines += [f"**Claim {k}** ({doc['verdicts'][k]}). {text}", '']
         lines.pop()
     if doc.get('variant_claims'):
-        lines += ['', f"{h2} Variants (each in its base preset's place; a Holm family of its own, not part of the verdicts above)", '',
+        lines += ['',
+                  f"{h2} Variants (each in its base preset's place; a Holm family of its own, not part of the verdicts "
+                  "above)", '',
                   ', '.join(f"{n}: {b} with {doc['presets'].get(n, {}).get('settings', {}).get('overrides', '?')}"
-                            for n, b in doc['variants'].items()), '', *_rows_table(doc['variant_claims'], 'claim, with the variant')]
+                            for n, b in doc['variants'].items()), '',
+                            *_rows_table(doc['variant_claims'], 'claim, with the variant')]
     return '\n'.join(lines) + '\n'

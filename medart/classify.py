@@ -20,7 +20,8 @@ import torch.nn.functional as F
 from PIL import Image
 from sklearn.metrics import ConfusionMatrixDisplay, accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
-from transformers import AutoModelForImageClassification, ViTConfig, ViTForImageClassification, get_linear_schedule_with_warmup
+from transformers import (AutoModelForImageClassification, ViTConfig, ViTForImageClassification,
+                          get_linear_schedule_with_warmup)
 
 from .data import load_image
 from .io import (ModelUnavailableError, load_torch_file, local_model_folder, model_source, model_unavailable,
@@ -40,16 +41,19 @@ TINY_VIT = dict(patch_size=8, hidden_size=96, num_hidden_layers=4, num_attention
 def label_maps(classes) -> tuple[dict, dict]:
     "`(id2label, label2id)` of a list of classes, in its order (the order of the logits)."
     classes = list(classes)
-    if len(classes) < 2 or len(set(classes)) != len(classes): raise ValueError(f"need at least two distinct classes, got {classes}")
+    if len(classes) < 2 or len(set(classes)) != len(classes):
+        raise ValueError(f"need at least two distinct classes, got {classes}")
     return dict(enumerate(classes)), {c: i for i, c in enumerate(classes)}
 
 def _hub_unavailable(model_id, err, revision=None) -> ModelUnavailableError:
     "A ModelUnavailableError for a classifier: what failed, why, and how to get the weights."
-    return model_unavailable('classifier', model_id, 'classify.model_id', err, local=local_model_folder(model_id, lower=False),
+    return model_unavailable('classifier', model_id, 'classify.model_id', err,
+                             local=local_model_folder(model_id, lower=False),
                              hub_id=str(model_id) + (f' --revision {revision}' if revision else ''),
                              alternative="Or use profile 'tiny' (classify.model_id: tiny), which needs no download.")
 
-def build_classifier(model_id: str, classes, image_size: int = 224, seed: int = 0, mean=IN21K_MEAN_STD, std=IN21K_MEAN_STD,
+def build_classifier(model_id: str, classes, image_size: int = 224, seed: int = 0, mean=IN21K_MEAN_STD,
+                     std=IN21K_MEAN_STD,
                      revision: str | None = None, **tiny) -> ViTForImageClassification:
     """A ViT classifier for `classes`: 'tiny' = a small one from a config (`TINY_VIT`, entries overridable by `tiny`),
     else a hub id (at `revision`: classify.model_revision) or local folder whose pretrained backbone gets a fresh head.
@@ -71,27 +75,34 @@ def build_classifier(model_id: str, classes, image_size: int = 224, seed: int = 
             except OSError as e:  # what transformers raises for a missing folder, file or hub connection
                 raise _hub_unavailable(model_id, e, revision_kwargs(model_id, revision).get('revision')) from e
             source = model_source(model_id, revision, commit=getattr(model.config, '_commit_hash', None))
-    model.config.preprocessing = dict(image_size=int(image_size), mean=[float(m) for m in mean], std=[float(s) for s in std])
+    model.config.preprocessing = dict(image_size=int(image_size), mean=[float(m) for m in mean],
+                                      std=[float(s) for s in std])
     model.config.pretrained_source = source
     return model
 
 def preprocessing_of(model) -> dict:
-    "The input recipe of a classifier: `image_size`, per-channel `mean` and `std` (of pixels in [0, 1]) and `classes` in logit order."
+    """The input recipe of a classifier: `image_size`, per-channel `mean` and `std` (of pixels in [0, 1]) and `classes`
+    in logit order."""
     pre = getattr(model.config, 'preprocessing', None)
-    if not pre: raise ValueError("the model's config has no `preprocessing`: build it with build_classifier, or load it with load_classifier")
+    if not pre:
+        raise ValueError("the model's config has no `preprocessing`: build it with build_classifier, or load it with "
+                         "load_classifier")
     return {**pre, 'classes': [model.config.id2label[i] for i in range(model.config.num_labels)]}
 
 # %% ../nbs/13_classify.ipynb #c95c040a
 def _square(im: Image.Image, size: int) -> Image.Image:
-    "The centre square of `im` resized to `size` (bicubic): what `medart.data.load_image` does to a file, for an image in memory."
+    """The centre square of `im` resized to `size` (bicubic): what `medart.data.load_image` does to a file, for an image
+    in memory."""
     w, h = im.size; s = min(w, h)
     im = im.convert('RGB').crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
     return im if im.size == (size, size) else im.resize((size, size), Image.BICUBIC)
 
 def pixel_array(images_or_paths, image_size: int, progress: bool = False) -> torch.Tensor:
-    "Images (paths or PIL images) decoded like `medart.data.load_image` (RGB, centre square, bicubic to `image_size`): uint8 (N, 3, S, S)."
+    """Images (paths or PIL images) decoded like `medart.data.load_image` (RGB, centre square, bicubic to `image_size`):
+    uint8 (N, 3, S, S)."""
     out = torch.empty(len(images_or_paths), 3, image_size, image_size, dtype=torch.uint8)
-    for i, im in enumerate(tqdm(images_or_paths, desc='decoding images', unit='img', disable=not progress, leave=False)):
+    for i, im in enumerate(tqdm(images_or_paths, desc='decoding images', unit='img', disable=not progress,
+                                leave=False)):
         im = _square(im, image_size) if isinstance(im, Image.Image) else load_image(im, image_size)
         out[i] = torch.from_numpy(np.asarray(im, dtype=np.uint8).copy()).permute(2, 0, 1)
     return out
@@ -116,11 +127,13 @@ def _fingerprint(settings: dict) -> str:
     "A short hash of what must match for a checkpoint to be resumed."
     return settings_hash(settings)
 
-def _save_checkpoint(folder: Path, epoch: int, model, optimizer, scheduler, history: list, fingerprint: str, keep: int = 2) -> Path:
+def _save_checkpoint(folder: Path, epoch: int, model, optimizer, scheduler, history: list, fingerprint: str,
+                     keep: int = 2) -> Path:
     "Write `folder/epoch_XXXX.pt` atomically (a kill mid-write leaves the previous one intact); keep the newest `keep`."
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"epoch_{epoch:04d}.pt"
-    state = dict(epoch=epoch, model=model.state_dict(), optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
+    state = dict(epoch=epoch, model=model.state_dict(), optimizer=optimizer.state_dict(),
+                 scheduler=scheduler.state_dict(),
                  history=history, fingerprint=fingerprint)
     write_atomic(path, lambda tmp: torch.save(state, tmp))
     for old in sorted(folder.glob('epoch_*.pt'))[:-keep]: old.unlink()
@@ -128,9 +141,10 @@ def _save_checkpoint(folder: Path, epoch: int, model, optimizer, scheduler, hist
 
 def train_classifier(model, records: list[dict], epochs: int = 5, lr: float = 2e-5, batch_size: int = 32, seed: int = 0,
                      flip: bool = False, checkpoint_dir=None, device=None, progress: bool = True) -> list[dict]:
-    """Fine-tune `model` (from `build_classifier`) on `records` (`{'path', 'label'}`): AdamW, `lr` decayed linearly to 0,
-    cross-entropy, the order of epoch e seeded by (seed, e). With `checkpoint_dir`, a checkpoint after every epoch, and a call
-    with the same settings resumes after the last one. Returns the history: per epoch loss, training accuracy, seconds."""
+    """Fine-tune `model` (from `build_classifier`) on `records` (`{'path', 'label'}`): AdamW, `lr` decayed linearly to
+    0, cross-entropy, the order of epoch e seeded by (seed, e). With `checkpoint_dir`, a checkpoint after every epoch,
+    and a call with the same settings resumes after the last one. Returns the history: per epoch loss, training
+    accuracy, seconds."""
     pre = preprocessing_of(model)
     label2id = {c: i for i, c in enumerate(pre['classes'])}
     if not records: raise ValueError("no training records")
@@ -143,7 +157,8 @@ def train_classifier(model, records: list[dict], epochs: int = 5, lr: float = 2e
     n, spe = len(records), math.ceil(len(records) / batch_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
     scheduler = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=0, num_training_steps=epochs * spe)
-    fingerprint = _fingerprint(dict(records=[(r['path'], r['label']) for r in records], epochs=epochs, lr=lr, batch_size=batch_size,
+    fingerprint = _fingerprint(dict(records=[(r['path'], r['label']) for r in records], epochs=epochs, lr=lr,
+                                    batch_size=batch_size,
                                     seed=seed, flip=flip, config=model.config.to_dict()))
     start, history = 0, []
     ckdir = Path(checkpoint_dir) if checkpoint_dir is not None else None
@@ -151,12 +166,15 @@ def train_classifier(model, records: list[dict], epochs: int = 5, lr: float = 2e
     if last:
         ck = load_torch_file(last[0], map_location=device)  # weights_only: a planted pickle is refused, naming the file
         if ck['fingerprint'] != fingerprint:
-            raise RuntimeError(f"{last[0]} was written by a run with other data or settings. Delete {ckdir} to start afresh, "
+            raise RuntimeError(f"{last[0]} was written by a run with other data or settings. Delete {ckdir} to start "
+                               "afresh, "
                                f"or restore the settings it was made with.")
-        model.load_state_dict(ck['model']); optimizer.load_state_dict(ck['optimizer']); scheduler.load_state_dict(ck['scheduler'])
+        model.load_state_dict(ck['model']); optimizer.load_state_dict(ck['optimizer'])
+        scheduler.load_state_dict(ck['scheduler'])
         start, history = ck['epoch'], ck['history']
         if progress: print(f"resumed from {last[0]} (epoch {start} of {epochs} done)")
-    interp = pre['image_size'] != model.config.image_size  # a pretrained ViT at another side: interpolate its position embeddings
+    # a pretrained ViT at another side: interpolate its position embeddings
+    interp = pre['image_size'] != model.config.image_size
     for epoch in range(start, epochs):
         t0 = time.time()
         order, flips = _epoch_order(n, seed, epoch)
@@ -171,12 +189,15 @@ def train_classifier(model, records: list[dict], epochs: int = 5, lr: float = 2e
             logits = model(pixel_values=xb, interpolate_pos_encoding=interp).logits
             loss = F.cross_entropy(logits.float(), yb)
             if not torch.isfinite(loss):
-                raise FloatingPointError(f"non-finite loss in epoch {epoch + 1}, batch {i}: lower classify.lr in params.yaml")
+                raise FloatingPointError(f"non-finite loss in epoch {epoch + 1}, batch {i}: lower classify.lr in "
+                                         "params.yaml")
             optimizer.zero_grad(set_to_none=True); loss.backward(); optimizer.step(); scheduler.step()
             total += loss.item() * len(idx); correct += (logits.argmax(1) == yb).sum().item()
             bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)  # at the next refresh only: no log line per batch
         history.append(dict(epoch=epoch + 1, loss=total / n, accuracy=correct / n, seconds=round(time.time() - t0, 2)))
-        if progress: print(f"epoch {epoch + 1}/{epochs}: loss {total / n:.4f}, training accuracy {correct / n:.3f} ({time.time() - t0:.1f} s)")
+        if progress:
+            print(f"epoch {epoch + 1}/{epochs}: loss {total / n:.4f}, training accuracy {correct / n:.3f} "
+                  f"({time.time() - t0:.1f} s)")
         if ckdir is not None: _save_checkpoint(ckdir, epoch + 1, model, optimizer, scheduler, history, fingerprint)
     model.eval()
     return history
@@ -184,7 +205,8 @@ def train_classifier(model, records: list[dict], epochs: int = 5, lr: float = 2e
 # %% ../nbs/13_classify.ipynb #039c10bb
 @torch.no_grad()
 def predict(model, records_or_pixels, batch_size: int = 64, progress: bool = False) -> np.ndarray:
-    "Class probabilities (N, C), columns in the model's class order, for records `{'path', ...}`, paths, or uint8 pixels (N, 3, S, S)."
+    """Class probabilities (N, C), columns in the model's class order, for records `{'path', ...}`, paths, or uint8
+    pixels (N, 3, S, S)."""
     pre = preprocessing_of(model)
     x = records_or_pixels
     if not isinstance(x, torch.Tensor):
@@ -192,7 +214,8 @@ def predict(model, records_or_pixels, batch_size: int = 64, progress: bool = Fal
     model.eval()
     device = next(model.parameters()).device
     interp = pre['image_size'] != model.config.image_size
-    out = [model(pixel_values=normalise(x[i:i + batch_size].to(device), pre['mean'], pre['std']), interpolate_pos_encoding=interp)
+    out = [model(pixel_values=normalise(x[i:i + batch_size].to(device), pre['mean'], pre['std']),
+                 interpolate_pos_encoding=interp)
            .logits.float().softmax(-1).cpu() for i in range(0, len(x), batch_size)]
     return torch.cat(out).numpy()
 
@@ -203,9 +226,9 @@ def _indices(labels, classes: list) -> np.ndarray:
     except KeyError as e: raise ValueError(f"label {e.args[0]!r} is not one of the classes {classes}") from None
 
 def classification_metrics(y_true, probs, classes) -> dict:
-    """Table 4's scores of probabilities `probs` (N, C) against `y_true` (class names or indices), via scikit-learn: `f1_weighted`,
-    `balanced_accuracy`, `auc_ovr_macro` (one-vs-rest, macro), `accuracy`, `n`. Classes absent from `y_true` are left out of the
-    balanced accuracy and the AUC, with a warning, and listed under `absent_classes`."""
+    """Table 4's scores of probabilities `probs` (N, C) against `y_true` (class names or indices), via scikit-learn:
+    `f1_weighted`, `balanced_accuracy`, `auc_ovr_macro` (one-vs-rest, macro), `accuracy`, `n`. Classes absent from
+    `y_true` are left out of the balanced accuracy and the AUC, with a warning, and listed under `absent_classes`."""
     classes = list(classes)
     probs = np.asarray(probs, dtype=np.float64)
     if probs.ndim != 2 or probs.shape[1] != len(classes):
@@ -215,25 +238,31 @@ def classification_metrics(y_true, probs, classes) -> dict:
     pred = probs.argmax(1)
     present = sorted(set(y.tolist()))
     absent = [classes[k] for k in range(len(classes)) if k not in present]
-    if absent: warnings.warn(f"classes {absent} do not occur in y_true: balanced accuracy and AUC are over the other {len(present)} classes")
+    if absent:
+        warnings.warn(f"classes {absent} do not occur in y_true: balanced accuracy and AUC are over the other "
+                      f"{len(present)} classes")
     if len(present) < 2: auc = float('nan')
     elif len(classes) == 2: auc = roc_auc_score(y, probs[:, 1])
     elif not absent: auc = roc_auc_score(y, probs, multi_class='ovr', average='macro', labels=list(range(len(classes))))
-    else:  # the same OvR macro AUC over the present classes: sklearn's multi-class call requires every listed class in y_true
+    # the same OvR macro AUC over the present classes: sklearn's multi-class call requires every listed class in y_true
+    else:
         auc = float(np.mean([roc_auc_score(y == k, probs[:, k]) for k in present]))
     with warnings.catch_warnings():
         warnings.filterwarnings('ignore', message='y_pred contains classes not in y_true')
         bacc = balanced_accuracy_score(y, pred)
-    out = dict(f1_weighted=float(f1_score(y, pred, average='weighted')), balanced_accuracy=float(bacc), auc_ovr_macro=float(auc),
+    out = dict(f1_weighted=float(f1_score(y, pred, average='weighted')), balanced_accuracy=float(bacc),
+               auc_ovr_macro=float(auc),
                accuracy=float(accuracy_score(y, pred)), n=int(len(y)))
     return out | (dict(absent_classes=absent) if absent else {})
 
 def confusion_figure(y_true, y_pred, classes, normalize: str | None = None, title: str = ''):
-    "Confusion matrix (rows: true class, columns: predicted) via scikit-learn's `ConfusionMatrixDisplay`; labels as names or indices."
+    """Confusion matrix (rows: true class, columns: predicted) via scikit-learn's `ConfusionMatrixDisplay`; labels as
+    names or indices."""
     classes = list(classes); n = len(classes)
     fig, ax = plt.subplots(figsize=(2 + 0.55 * n, 1.6 + 0.5 * n))
     ConfusionMatrixDisplay.from_predictions(_indices(y_true, classes), _indices(y_pred, classes), labels=list(range(n)),
-                                            display_labels=classes, normalize=normalize, ax=ax, colorbar=False, cmap='Blues',
+                                            display_labels=classes, normalize=normalize, ax=ax, colorbar=False,
+                                            cmap='Blues',
                                             xticks_rotation=45, values_format='.2f' if normalize else 'd')
     plt.setp(ax.get_xticklabels(), ha='right', fontsize=7); plt.setp(ax.get_yticklabels(), fontsize=7)
     ax.set_title(title, fontsize=9); fig.tight_layout()
@@ -241,42 +270,54 @@ def confusion_figure(y_true, y_pred, classes, normalize: str | None = None, titl
 
 # %% ../nbs/13_classify.ipynb #c4e1a002
 def classify_scores(scores: dict) -> dict:
-    "Table 4's three numbers of `classification_metrics` under short keys, the classify stage's DVC metrics: `f1` (weighted), `bacc`, `auc` (OvR macro)."
-    return dict(f1=float(scores['f1_weighted']), bacc=float(scores['balanced_accuracy']), auc=float(scores['auc_ovr_macro']))
+    """Table 4's three numbers of `classification_metrics` under short keys, the classify stage's DVC metrics: `f1`
+    (weighted), `bacc`, `auc` (OvR macro)."""
+    return dict(f1=float(scores['f1_weighted']), bacc=float(scores['balanced_accuracy']),
+                auc=float(scores['auc_ovr_macro']))
 
 # %% ../nbs/13_classify.ipynb #1d3260e6
 def image_processor(model):
-    """A transformers image processor that prepares images as `pixel_array` and `normalise` do (RGB; shortest side to `image_size`,
-    bicubic, then the centre square; /255; the model's mean and std), so `transformers.pipeline('image-classification')` can use it."""
+    """A transformers image processor that prepares images as `pixel_array` and `normalise` do (RGB; shortest side to
+    `image_size`, bicubic, then the centre square; /255; the model's mean and std), so
+    `transformers.pipeline('image-classification')` can use it."""
     from transformers import BitImageProcessor
     from transformers.image_utils import PILImageResampling
     pre = preprocessing_of(model)
     s = int(pre['image_size'])
-    return BitImageProcessor(do_resize=True, size={'shortest_edge': s}, resample=PILImageResampling.BICUBIC, do_center_crop=True,
-                             crop_size={'height': s, 'width': s}, do_rescale=True, rescale_factor=1 / 255, do_normalize=True,
+    return BitImageProcessor(do_resize=True, size={'shortest_edge': s}, resample=PILImageResampling.BICUBIC,
+                             do_center_crop=True,
+                             crop_size={'height': s, 'width': s}, do_rescale=True, rescale_factor=1 / 255,
+                             do_normalize=True,
                              image_mean=list(pre['mean']), image_std=list(pre['std']), do_convert_rgb=True)
 
 def save_classifier(model, folder) -> Path:
-    "Save with `save_pretrained` into `folder`: weights (safetensors), config.json (class names and preprocessing) and the matching image processor."
+    """Save with `save_pretrained` into `folder`: weights (safetensors), config.json (class names and preprocessing) and
+    the matching image processor."""
     preprocessing_of(model)  # refuse a model whose input recipe would be lost
     model.save_pretrained(folder)
-    image_processor(model).save_pretrained(folder)  # preprocessor_config.json: other tools (transformers.pipeline) load it as is
+    # preprocessor_config.json: other tools (transformers.pipeline) load it as is
+    image_processor(model).save_pretrained(folder)
     return Path(folder)
 
 def load_classifier(folder, device=None) -> tuple:
-    "`(model, preprocessing)` of a classifier saved by `save_classifier` (e.g. runs/<ds>/real/classifier), in eval mode."
+    """`(model, preprocessing)` of a classifier saved by `save_classifier` (e.g. runs/<ds>/real/classifier), in eval
+    mode."""
     folder = Path(folder)
     if not (folder / 'config.json').is_file():
-        raise FileNotFoundError(f"{folder}: no saved classifier (no config.json). Train it with the classify stage on the real "
-                                f"training split: `dvc repro classify_real`, or papermill nbs/classify.ipynb with -p method real.")
+        raise FileNotFoundError(f"{folder}: no saved classifier (no config.json). Train it with the classify stage on "
+                                "the real "
+                                "training split: `dvc repro classify_real`, or papermill nbs/classify.ipynb with -p "
+                                "method real.")
     model = AutoModelForImageClassification.from_pretrained(folder).eval()
     if device is not None: model.to(device)
     return model, preprocessing_of(model)
 
 @torch.no_grad()
 def embed(model, pixel_values: torch.Tensor) -> torch.Tensor:
-    "Image features of a classifier: the backbone's final (layer-normed) [CLS] token, (N, hidden_size), float32 on the CPU."
+    """Image features of a classifier: the backbone's final (layer-normed) [CLS] token, (N, hidden_size), float32 on the
+    CPU."""
     model.eval()
     device = next(model.parameters()).device
     interp = pixel_values.shape[-1] != model.config.image_size
-    return model.base_model(pixel_values.to(device), interpolate_pos_encoding=interp).last_hidden_state[:, 0].float().cpu()
+    return model.base_model(pixel_values.to(device),
+                            interpolate_pos_encoding=interp).last_hidden_state[:, 0].float().cpu()

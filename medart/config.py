@@ -37,13 +37,15 @@ def _is_num(v): return isinstance(v, (int, float)) and not isinstance(v, bool) a
 
 def Int(default, lo, hi, doc, paper=''):
     "An integer parameter in [lo, hi]."
-    return Param(default, lambda v: None if _is_int(v) and lo <= v <= hi else f"must be an integer in [{lo}, {hi}]", doc, paper)
+    return Param(default, lambda v: None if _is_int(v) and lo <= v <= hi else f"must be an integer in [{lo}, {hi}]",
+                 doc, paper)
 
 def Float(default, lo, hi, doc, paper='', optional=False):
     "A real parameter in [lo, hi] (or null when `optional`)."
     def check(v):
         if optional and v is None: return None
-        return None if _is_num(v) and lo <= v <= hi else f"must be a number in [{lo}, {hi}]" + (" or null" if optional else "")
+        return (None if _is_num(v) and lo <= v <= hi
+                else f"must be a number in [{lo}, {hi}]" + (" or null" if optional else ""))
     return Param(default, check, doc, paper)
 
 def Choice(default, choices, doc, paper=''):
@@ -52,7 +54,8 @@ def Choice(default, choices, doc, paper=''):
 
 def Bool(default, doc, paper=''):
     "A true/false parameter (YAML `true`/`false`, not a string)."
-    return Param(default, lambda v: None if isinstance(v, bool) else "must be true or false (YAML booleans, unquoted)", doc, paper)
+    return Param(default, lambda v: None if isinstance(v, bool) else "must be true or false (YAML booleans, unquoted)",
+                 doc, paper)
 
 def Str(default, doc, paper='', empty_ok=False):
     "A string parameter (a path, a model id, a name); non-empty unless `empty_ok`."
@@ -62,7 +65,8 @@ def Str(default, doc, paper='', empty_ok=False):
     return Param(default, check, doc, paper)
 
 def Names(default, doc, paper=''):
-    "A non-empty list of distinct identifiers (`medart.io.NAME_RULE`): names DVC pastes into shell commands and papermill retypes."
+    """A non-empty list of distinct identifiers (`medart.io.NAME_RULE`): names DVC pastes into shell commands and
+    papermill retypes."""
     def check(v):
         if not (isinstance(v, list) and v): return "must be a non-empty list of names, e.g. [synth-endo]"
         problems = [p for s in v if (p := name_problem(s))]
@@ -72,19 +76,28 @@ def Names(default, doc, paper=''):
 
 # %% ../nbs/00_config.ipynb #ac292f52
 SCHEMA: dict[str, Any] = {
-    'profile': Choice('tiny', ['tiny', 'full'], "tiny: CPU, offline, bundled synthetic data, tiny models of the same classes; full: hub weights, GPU, real data"),
-    'seed': Int(0, 0, 2**31 - 1, "global seed: data split, training order, noise, generation (not the tiny base's: base.seed)"),
-    'datasets': Names(['synth-endo'], "datasets the study runs on; DVC's matrix reads this list as written, so profiles do not change it "
+    'profile': Choice('tiny', ['tiny', 'full'],
+                      "tiny: CPU, offline, bundled synthetic data, tiny models of the same classes; full: hub weights, "
+                      "GPU, real data"),
+    'seed': Int(0, 0, 2**31 - 1,
+                "global seed: data split, training order, noise, generation (not the tiny base's: base.seed)"),
+    'datasets': Names(['synth-endo'],
+                      "datasets the study runs on; DVC's matrix reads this list as written, so profiles do not change "
+                      "it "
                         "(the paper's study: [kvasir, skin] with profile: full)", "paper sec. 3"),
-    'methods': Names(['med-art', 'pixart-alpha'], "methods the study trains (rows of the paper's tables): names in method_presets; "
+    'methods': Names(['med-art', 'pixart-alpha'],
+                     "methods the study trains (rows of the paper's tables): names in method_presets; "
                        "DVC's matrix reads this list as written", "paper Tables 2-4"),
     'data': {
         'root': Str('data', "folder of the raw real datasets (tracked by data.dvc)"),
         'registry': Str('datasets.yaml', "YAML file with your own datasets (one entry each); missing file = none"),
         'synth_root': Str('runs/synth', "where the procedural synthetic datasets are generated"),
-        'test_fraction': Float(0.2, 0.01, 0.9, "fraction of each class held out as the real test set", "paper: 80/20 per class"),
+        'test_fraction': Float(0.2, 0.01, 0.9, "fraction of each class held out as the real test set",
+                               "paper: 80/20 per class"),
         'min_side': Int(64, 8, 4096, "smallest accepted image side in pixels; smaller files are reported and skipped"),
-        'allow_empty_classes': Bool(False, "false: prepare stops when a declared class has no usable image; true: run without it (it can then never be predicted)"),
+        'allow_empty_classes': Bool(False,
+                                    "false: prepare stops when a declared class has no usable image; true: run without "
+                                    "it (it can then never be predicted)"),
         'max_pixels': Int(89_478_485, 10_000, 178_956_970,
                           "largest image decoded, in pixels (one of more than 8 bits per sample counts 4 times); "
                           "larger files (decompression bombs) are reported and skipped undecoded. Default: Pillow's "
@@ -95,19 +108,25 @@ SCHEMA: dict[str, Any] = {
         'size': Int(64, 16, 1024, "side of the procedural images in pixels"),
     },
     'models': {
-        'pixart': Str('PixArt-alpha/PixArt-XL-2-512x512', "PixArt-alpha hub id or local folder (full profile)", "paper sec. 2.2"),
+        'pixart': Str('PixArt-alpha/PixArt-XL-2-512x512', "PixArt-alpha hub id or local folder (full profile)",
+                      "paper sec. 2.2"),
         'pixart_revision': Str('', "hub revision (branch, tag or commit) of models.pixart, when it is a hub id; "
                                "empty = the hub's default branch", empty_ok=True),
-        'tiny_base': Str('runs/base-structures/pipeline', "saved tiny base pipeline (tiny profile); built by the base and base_structures stages "
+        'tiny_base': Str('runs/base-structures/pipeline',
+                         "saved tiny base pipeline (tiny profile); built by the base and base_structures stages "
                           "(runs/base/pipeline: the first pretraining alone, shapes only)"),
-        'baseline': Str('', "a baseline method's pipeline (full profile): hub id or local folder; empty = the baseline's public hub id "
+        'baseline': Str('',
+                        "a baseline method's pipeline (full profile): hub id or local folder; empty = the baseline's "
+                        "public hub id "
                         "(medart.baselines.BASELINES)", empty_ok=True),
         'baseline_revision': Str('', "hub revision (branch, tag or commit) of models.baseline (or the baseline "
                                  "method's public hub id), when it is a hub id; empty = the hub's default branch",
                                  empty_ok=True),
     },
     'base': {
-        'seed': Int(0, 0, 2**31 - 1, "seed of the tiny base's pretraining (its images, initial weights, batches and noise): its own, so that "
+        'seed': Int(0, 0, 2**31 - 1,
+                    "seed of the tiny base's pretraining (its images, initial weights, batches and noise): its own, so "
+                    "that "
                     "the study's seed never rebuilds the committed base, as it would not change a downloaded PixArt-α"),
         'n_images': Int(4000, 16, 10**6, "synth-base images the tiny base is pretrained on (tiny profile only)"),
         'size': Int(64, 16, 1024, "image side of the tiny base"),
@@ -118,20 +137,33 @@ SCHEMA: dict[str, Any] = {
         'dit_batch_size': Int(32, 1, 4096, "tiny DiT batch size"),
         'dit_lr': Float(1e-3, 1e-7, 1.0, "tiny DiT learning rate"),
         'warmup_steps': Int(100, 0, 10**6, "linear learning-rate warm-up of the tiny DiT"),
-        'lr_schedule': Choice('constant', ['constant', 'cosine', 'linear'], "learning-rate schedule of the tiny DiT after the warm-up "
+        'lr_schedule': Choice('constant', ['constant', 'cosine', 'linear'],
+                              "learning-rate schedule of the tiny DiT after the warm-up "
                               "(diffusers.optimization.get_scheduler): constant, or decayed to 0 at the last step"),
-        'caption_dropout': Float(0.1, 0.0, 1.0, "fraction of empty captions in pretraining (for classifier-free guidance)"),
+        'caption_dropout': Float(0.1, 0.0, 1.0,
+                                 "fraction of empty captions in pretraining (for classifier-free guidance)"),
     },
-    'structures': {  # the base_structures stage: the tiny base's second pretraining (medart.tiny.structures); base.size, dit_batch_size, dit_lr, warmup_steps, caption_dropout apply
-        'start': Str('runs/base/pipeline', "the first pretraining (the base stage's output) the structures pretraining continues (tiny profile only)"),
-        'phase1_images': Int(4000, 16, 10**6, "structure images (synth-base scenes with generic photographic structures, captioned by the offline describer) of the first phase"),
+    # the base_structures stage: the tiny base's second pretraining (medart.tiny.structures); base.size, dit_batch_size,
+    # dit_lr, warmup_steps, caption_dropout apply
+    'structures': {
+        'start': Str('runs/base/pipeline',
+                     "the first pretraining (the base stage's output) the structures pretraining continues (tiny "
+                     "profile only)"),
+        'phase1_images': Int(4000, 16, 10**6,
+                             "structure images (synth-base scenes with generic photographic structures, captioned by "
+                             "the offline describer) of the first phase"),
         'phase1_steps': Int(1500, 1, 10**7, "DiT steps of the first phase (T5 frozen, cosine decay)"),
-        'phase2_images': Int(12000, 16, 10**6, "structure images of the second phase (the first phase's images and more)"),
-        'phase2_steps': Int(6000, 0, 10**7, "DiT steps of the second phase, a new cosine cycle from the first phase's weights; 0 = no second phase "
+        'phase2_images': Int(12000, 16, 10**6,
+                             "structure images of the second phase (the first phase's images and more)"),
+        'phase2_steps': Int(6000, 0, 10**7,
+                            "DiT steps of the second phase, a new cosine cycle from the first phase's weights; 0 = no "
+                            "second phase "
                             "(see nbs/findings/miniature.ipynb)"),
     },
     'caption': {
-        'backend': Choice('llava-next', ['llava-next', 'qwen2-vl', 'describe', 'simple', 'empty'], "VSG captioner: a VLM, the offline pixel describer, or the ablations' simple/empty captions", "paper sec. 2.1"),
+        'backend': Choice('llava-next', ['llava-next', 'qwen2-vl', 'describe', 'simple', 'empty'],
+                          "VSG captioner: a VLM, the offline pixel describer, or the ablations' simple/empty captions",
+                          "paper sec. 2.1"),
         'model_id': Str('llava-hf/llama3-llava-next-8b-hf', "VLM hub id or local folder", "paper: LLaVA-Next"),
         'model_revision': Str('', "hub revision (branch, tag or commit) of caption.model_id, when it is a hub id; "
                               "empty = the hub's default branch", empty_ok=True),
@@ -149,10 +181,13 @@ SCHEMA: dict[str, Any] = {
     },
     'train': {
         'family': Choice('pixart-alpha', ['pixart-alpha', 'sd-v1-4', 'sd-v1-5', 'sdxl', 'hunyuan-dit', 'fast-dit'],
-                         "model fine-tuned: PixArt-α (Med-Art and its ablations) or a Table 2 baseline (medart.baselines; LoRA rank/alpha, "
+                         "model fine-tuned: PixArt-α (Med-Art and its ablations) or a Table 2 baseline "
+                         "(medart.baselines; LoRA rank/alpha, "
                          "lr, epochs and batch below apply to it, the HLDF and T5 keys do not)", "paper sec. 3"),
         'resolution': Int(512, 32, 4096, "training and generation image side", "paper: 512"),
-        'lora_preset': Choice('med-art', ['med-art', 'dit-only', 'official-code'], "LoRA targets: the paper's (DiT attention+FF, T5 attention+FF), DiT only, or the authors' released lists (medart.lora)", "paper sec. 2.2"),
+        'lora_preset': Choice('med-art', ['med-art', 'dit-only', 'official-code'],
+                              "LoRA targets: the paper's (DiT attention+FF, T5 attention+FF), DiT only, or the "
+                              "authors' released lists (medart.lora)", "paper sec. 2.2"),
         'lora_rank': Int(8, 1, 512, "LoRA rank on DiT and T5", "paper: 8"),
         'lora_alpha': Int(8, 1, 4096, "LoRA alpha (scale = alpha / rank)"),
         'lora_dropout': Float(0.0, 0.0, 0.9, "LoRA dropout"),
@@ -161,56 +196,96 @@ SCHEMA: dict[str, Any] = {
         'lr': Float(1e-4, 1e-7, 1.0, "learning rate (AdamW)", "paper: 1e-4"),
         'batch_size': Int(1, 1, 4096, "images per step", "paper: 1"),
         'epochs': Int(15, 1, 10000, "training epochs (Kvasir 15, skin 10: see per_dataset)", "paper sec. 3"),
-        'mixed_precision': Choice('bf16', ['no', 'fp16', 'bf16'], "accelerate mixed precision", "paper: mixed precision"),
-        'gradient_checkpointing': Bool(False, "recompute the denoiser's and the VAE decoder's activations in the backward pass instead of keeping "
-                                       "them: less memory, more compute (PixArt-XL at 512 px in fp32 held over 22 GB without it; results/paper-scale)",
+        'mixed_precision': Choice('bf16', ['no', 'fp16', 'bf16'], "accelerate mixed precision",
+                                  "paper: mixed precision"),
+        'gradient_checkpointing': Bool(False,
+                                       "recompute the denoiser's and the VAE decoder's activations in the backward "
+                                       "pass instead of keeping "
+                                       "them: less memory, more compute (PixArt-XL at 512 px in fp32 held over 22 GB "
+                                       "without it; results/paper-scale)",
                                        "PixArt-alpha's training configs: grad_checkpointing"),
-        'max_grad_norm': Float(1.0, 0.0, 1e6, "clip the global gradient norm to this before each step; 0 = no clipping (the pre-clip norm is logged)", "authors' code: 1.0"),
-        'caption_dropout': Float(0.0, 0.0, 1.0, "fraction of training captions replaced by the empty prompt (trains the CFG branch)", "paper: silent; authors' code: 0"),
-        'lr_schedule': Choice('constant', ['constant', 'cosine', 'linear'], "learning-rate schedule over the run (diffusers.optimization.get_scheduler): constant, or decayed to 0 at the last step", "paper: silent"),
+        'max_grad_norm': Float(1.0, 0.0, 1e6,
+                               "clip the global gradient norm to this before each step; 0 = no clipping (the pre-clip "
+                               "norm is logged)", "authors' code: 1.0"),
+        'caption_dropout': Float(0.0, 0.0, 1.0,
+                                 "fraction of training captions replaced by the empty prompt (trains the CFG branch)",
+                                 "paper: silent; authors' code: 0"),
+        'lr_schedule': Choice('constant', ['constant', 'cosine', 'linear'],
+                              "learning-rate schedule over the run (diffusers.optimization.get_scheduler): constant, "
+                              "or decayed to 0 at the last step", "paper: silent"),
         'hldf': Bool(True, "Hybrid-Level Diffusion Fine-tuning (pixel colour loss)", "paper eq. 5"),
-        'hldf_every': Int(500, 1, 10**7, "N: apply the colour loss every N steps (Kvasir 500, skin 1500)", "paper sec. 3"),
+        'hldf_every': Int(500, 1, 10**7, "N: apply the colour loss every N steps (Kvasir 500, skin 1500)",
+                          "paper sec. 3"),
         'hldf_steps': Int(20, 1, 1000, "M: DPM-Solver++ steps of the in-training sample", "paper: 20"),
         'hldf_cfg': Float(4.5, 0.0, 50.0, "classifier-free guidance of the in-training sample", "paper: 4.5"),
         'hldf_weight': Float(None, 0.0, 1e6, "weight of the colour loss; null = 1/M", "paper: 1/M", optional=True),
-        'hldf_reduction': Choice('sum', ['sum', 'mean', 'authors'], "colour loss (medart.hldf.COLOUR_LOSSES): sum = eq. 4 on [0, 1] images; "
-                                 "mean = eq. 4 / 3; authors = the authors' code exactly ([-1, 1] unclamped images, unbiased std, mean over channels)", "paper eq. 4"),
-        'hldf_backprop_last_k': Int(20, 1, 1000, "K: back-propagate through the last K of M steps (K=M is the paper)", "paper: K=M"),
+        'hldf_reduction': Choice('sum', ['sum', 'mean', 'authors'],
+                                 "colour loss (medart.hldf.COLOUR_LOSSES): sum = eq. 4 on [0, 1] images; "
+                                 "mean = eq. 4 / 3; authors = the authors' code exactly ([-1, 1] unclamped images, "
+                                 "unbiased std, mean over channels)", "paper eq. 4"),
+        'hldf_backprop_last_k': Int(20, 1, 1000, "K: back-propagate through the last K of M steps (K=M is the paper)",
+                                    "paper: K=M"),
         'max_tokens': Int(120, 8, 512, "T5 token limit of the text condition", "paper: 120"),
         'checkpoint_every': Int(1000, 1, 10**7, "steps between resumable checkpoints"),
-        'report_to': Choice('dvclive', ['dvclive', 'tensorboard', 'wandb', 'none'], "experiment tracker of the training loop (accelerate's "
-                            "log_with, as in diffusers' examples): dvclive writes runs/<dataset>/<method>/dvclive (`dvc plots show`); "
+        'report_to': Choice('dvclive', ['dvclive', 'tensorboard', 'wandb', 'none'],
+                            "experiment tracker of the training loop (accelerate's "
+                            "log_with, as in diffusers' examples): dvclive writes runs/<dataset>/<method>/dvclive "
+                            "(`dvc plots show`); "
                             "tensorboard and wandb their own folder there; none: loss.csv only"),
-        'validation_every': Int(500, 0, 10**7, "every N steps, images of fixed prompts (one training caption per class, at most 8; fixed seeds; "
-                                "hldf_steps, hldf_cfg) saved to runs/<dataset>/<method>/validation and logged to the tracker; 0 = off"),
-        'num_processes': Int(1, 1, 4096, "processes (GPUs) the train stage runs in: 1 = the notebook's kernel; more = accelerate launch "
+        'validation_every': Int(500, 0, 10**7,
+                                "every N steps, images of fixed prompts (one training caption per class, at most 8; "
+                                "fixed seeds; "
+                                "hldf_steps, hldf_cfg) saved to runs/<dataset>/<method>/validation and logged to the "
+                                "tracker; 0 = off"),
+        'num_processes': Int(1, 1, 4096,
+                             "processes (GPUs) the train stage runs in: 1 = the notebook's kernel; more = accelerate "
+                             "launch "
                              "(medart.launch), each with train.batch_size images per step"),
-        'accelerate_config': Str('', "accelerate config file for num_processes > 1 (example: scripts/accelerate/multi_gpu.yaml); "
+        'accelerate_config': Str('',
+                                 "accelerate config file for num_processes > 1 (example: "
+                                 "scripts/accelerate/multi_gpu.yaml); "
                                  "empty = accelerate's defaults", empty_ok=True),
     },
     'generate': {
         'steps': Int(20, 1, 1000, "DPM-Solver++ steps", "paper: 20"),
         'cfg': Float(4.5, 0.0, 50.0, "classifier-free guidance", "paper: 4.5"),
         'batch_size': Int(8, 1, 4096, "images per generation batch"),
-        'seeds': Int(3, 1, 100, "evaluation sets generated with seeds seed, seed+1, ...; metrics are reported as mean and std over them"),
-        'eval_images': Int(0, 0, 10**7, "images per evaluation set; 0 = as many as the real test split, per class in its proportions",
+        'seeds': Int(3, 1, 100,
+                     "evaluation sets generated with seeds seed, seed+1, ...; metrics are reported as mean and std "
+                     "over them"),
+        'eval_images': Int(0, 0, 10**7,
+                           "images per evaluation set; 0 = as many as the real test split, per class in its "
+                           "proportions",
                            "paper: 1600 Kvasir, 1665 skin"),
-        'train_images_per_class': Int(0, 0, 10**6, "images per class generated to train the downstream classifier; 0 = one per training caption",
+        'train_images_per_class': Int(0, 0, 10**6,
+                                      "images per class generated to train the downstream classifier; 0 = one per "
+                                      "training caption",
                                       "paper: every training caption"),
     },
     'evaluate': {
-        'inception_weights': Str('', "Inception weights file of FID/KID; empty = torch-fidelity's cached download if present, else the standard network scripts/setup.sh converted (medart.inception)", empty_ok=True),
-        'kid_subset_size': Int(1000, 2, 10**6, "KID subset size; reduced to the smaller set's size when a set is smaller", "torch-fidelity default"),
+        'inception_weights': Str('',
+                                 "Inception weights file of FID/KID; empty = torch-fidelity's cached download if "
+                                 "present, else the standard network scripts/setup.sh converted (medart.inception)",
+                                 empty_ok=True),
+        'kid_subset_size': Int(1000, 2, 10**6,
+                               "KID subset size; reduced to the smaller set's size when a set is smaller",
+                               "torch-fidelity default"),
         'kid_subsets': Int(100, 1, 10**5, "number of KID subsets", "torch-fidelity default"),
-        'domain_model': Str('trained', "domain classifier of the domain FD: 'trained' = the classifier trained here on the real training split "
+        'domain_model': Str('trained',
+                            "domain classifier of the domain FD: 'trained' = the classifier trained here on the real "
+                            "training split "
                             "(runs/<dataset>/real/classifier), or a hub id / local folder", "paper: KFD, HFD"),
-        'domain_revision': Str('', "hub revision (commit) the domain classifier is pinned to; empty = none", empty_ok=True),
-        'image_size': Int(0, 0, 4096, "side real and generated images are resized to, by the same code, before every metric network; "
+        'domain_revision': Str('', "hub revision (commit) the domain classifier is pinned to; empty = none",
+                               empty_ok=True),
+        'image_size': Int(0, 0, 4096,
+                          "side real and generated images are resized to, by the same code, before every metric "
+                          "network; "
                           "0 = the generation resolution"),
         'per_class_min': Int(50, 2, 10**6, "smallest number of images per class (each side) for a per-class FD"),
     },
     'classify': {
-        'model_id': Str('google/vit-base-patch16-224-in21k', "downstream classifier (ViT-B/16, natural-image pretraining); "
+        'model_id': Str('google/vit-base-patch16-224-in21k',
+                        "downstream classifier (ViT-B/16, natural-image pretraining); "
                         "'tiny' = a small ViT of the same class from a config", "paper sec. 3"),
         'model_revision': Str('', "hub revision (branch, tag or commit) of classify.model_id, when it is a hub id; "
                               "empty = the hub's default branch", empty_ok=True),
@@ -254,7 +329,8 @@ def _set(d: dict, key: str, value):
 class ParamsError(ValueError):
     "Invalid experiment parameters; the message lists every problem with its key and the allowed values."
 
-PRESET_SECTIONS = ('profiles', 'per_dataset', 'method_presets')  # the preset sections of params.yaml, validated by merging them
+# the preset sections of params.yaml, validated by merging them
+PRESET_SECTIONS = ('profiles', 'per_dataset', 'method_presets')
 _RESTORE = ("If `dvc exp run -S` wrote the value, params.yaml still holds it: edit the file, or restore it with "
             "`git checkout params.yaml`.")
 
@@ -267,7 +343,8 @@ def _flatten(d: dict, prefix=''):
 def _sections() -> set: return {k for k, v in SCHEMA.items() if isinstance(v, dict)}
 
 def validate_params(params: dict, source: str = 'params.yaml') -> dict:
-    "Check every key of the nested dict `params` against `SCHEMA` (null = not set, always allowed); raise `ParamsError` listing all problems, else return `params`."
+    """Check every key of the nested dict `params` against `SCHEMA` (null = not set, always allowed); raise
+    `ParamsError` listing all problems, else return `params`."""
     known = dict(iter_schema())
     problems = []
     for key, value in _flatten({k: v for k, v in params.items() if k not in PRESET_SECTIONS}):
@@ -281,7 +358,8 @@ def validate_params(params: dict, source: str = 'params.yaml') -> dict:
         if err: problems.append(f"{key} = {value!r}: {err} ({known[key].doc})")
     if problems:
         raise ParamsError(f"{source}: {len(problems)} invalid parameter(s):\n  - " + "\n  - ".join(problems)
-                          + "\nFix these values (allowed ranges are given above; defaults and documentation: medart.config.SCHEMA). "
+                          + "\nFix these values (allowed ranges are given above; defaults and documentation: "
+                            "medart.config.SCHEMA). "
                           + _RESTORE)
     return params
 
@@ -292,31 +370,40 @@ def _layer(out: dict, origin: dict, preset: dict, name: str):
         _set(out, key, copy.deepcopy(value)); origin[key] = name
 
 def user_values(raw: dict) -> dict:
-    "`{dotted_key: value}` of every parameter set (not null) in `raw` outside the preset sections: the values that win over every preset."
+    """`{dotted_key: value}` of every parameter set (not null) in `raw` outside the preset sections: the values that win
+    over every preset."""
     return {k: v for k, v in _flatten({k: v for k, v in (raw or {}).items() if k not in PRESET_SECTIONS})
             if v is not None and not isinstance(v, dict)}
 
 def _method_conflicts(user: dict, preset: dict, method: str) -> list[str]:
     "The keys a method preset defines that `user` sets to another value."
-    return [f"{k} = {user[k]!r} contradicts method {method!r}, which is defined by {k} = {v!r} (method_presets.{method})"
-            for k, v in _flatten(preset or {}) if v is not None and not isinstance(v, dict) and k in user and user[k] != v]
+    return [f"{k} = {user[k]!r} contradicts method {method!r}, which is defined by {k} = {v!r} "
+            f"(method_presets.{method})"
+            for k, v in _flatten(preset or {}) if v is not None and not isinstance(v,
+                                                                                   dict) and k in user and user[k] != v]
 
 def _check_preset_names(raw: dict, source: str):
-    "Every preset's name is an identifier (`medart.io.name_problem`): methods and datasets reach shell commands and paths."
+    """Every preset's name is an identifier (`medart.io.name_problem`): methods and datasets reach shell commands and
+    paths."""
     for section in PRESET_SECTIONS:
         for name in raw.get(section) or {}:
             err = name_problem(name)
             if err is None: continue
-            dot = (f" A '.' is also read by DVC as a nested key ({section}.{name} -> {' -> '.join([section, *name.split('.')])}), "
+            dot = (f" A '.' is also read by DVC as a nested key ({section}.{name} -> "
+                   f"{' -> '.join([section, *name.split('.')])}), "
                    f"so its stages could not track it." if '.' in str(name) else "")
             raise ParamsError(f"{source}: {section} name {name!r}: {err}.{dot} Rename it"
-                              + (f", e.g. {re.sub('[^a-z0-9_-]+', '-', name.lower()).strip('-_')!r}" if isinstance(name, str) else "")
+                              + (f", e.g. {re.sub('[^a-z0-9_-]+', '-', name.lower()).strip('-_')!r}"
+                                 if isinstance(name, str) else "")
                               + f"; the rule: {NAME_RULE}")
 
-def resolve_params(raw: dict, profile: str = None, dataset: str = None, method: str = None, source: str = 'params.yaml') -> tuple[dict, dict]:
-    "Layer schema defaults, `per_dataset[dataset]`, `profiles[profile]`, `method_presets[method]`, then every value set (not null) in `raw`; validate; `(params, origin)`."
+def resolve_params(raw: dict, profile: str = None, dataset: str = None, method: str = None,
+                   source: str = 'params.yaml') -> tuple[dict, dict]:
+    """Layer schema defaults, `per_dataset[dataset]`, `profiles[profile]`, `method_presets[method]`, then every value
+    set (not null) in `raw`; validate; `(params, origin)`."""
     raw = raw or {}
-    if not isinstance(raw, dict): raise ParamsError(f"{source}: expected a mapping of sections, got {type(raw).__name__}")
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{source}: expected a mapping of sections, got {type(raw).__name__}")
     chosen = profile
     profile = profile or raw.get('profile') or SCHEMA['profile'].default
     validate_params({k: v for k, v in raw.items() if k not in PRESET_SECTIONS}, source)
@@ -329,19 +416,25 @@ def resolve_params(raw: dict, profile: str = None, dataset: str = None, method: 
     err = SCHEMA['profile'].check(profile)
     if err: raise ParamsError(f"{source}: profile = {profile!r}: {err}")
     out, origin = default_params(), {k: 'default' for k, _ in iter_schema()}
-    if dataset is not None: _layer(out, origin, (raw.get('per_dataset') or {}).get(dataset) or {}, f"per_dataset.{dataset}")
+    if dataset is not None:
+        _layer(out, origin, (raw.get('per_dataset') or {}).get(dataset) or {}, f"per_dataset.{dataset}")
     _layer(out, origin, profiles.get(profile) or {}, f"profiles.{profile}")
     user = user_values(raw)
     if method is not None:
         methods = raw.get('method_presets') or {}
-        if method not in methods: raise ParamsError(f"{source}: unknown method {method!r}; method_presets defines {sorted(methods)}")
+        if method not in methods:
+            raise ParamsError(f"{source}: unknown method {method!r}; method_presets defines {sorted(methods)}")
         conflicts = _method_conflicts(user, methods[method], method)
         if conflicts:
-            raise ParamsError(f"{source}: " + "; ".join(conflicts) + ". A method preset defines its method, so a value set in params.yaml "
-                              f"may not contradict it. Fix: set the key back to null (not set), e.g. `-S {conflicts[0].split(' ')[0]}=null`; "
-                              f"or add your variant to method_presets (and to methods); or drop {method!r} from methods. " + _RESTORE)
+            raise ParamsError(f"{source}: " + "; ".join(conflicts) + ". A method preset defines its method, so a value "
+                                                                     "set in params.yaml "
+                              "may not contradict it. Fix: set the key back to null (not set), e.g. `-S "
+                              f"{conflicts[0].split(' ')[0]}=null`; "
+                              f"or add your variant to method_presets (and to methods); or drop {method!r} from "
+                              "methods. " + _RESTORE)
         _layer(out, origin, methods[method] or {}, f"method_presets.{method}")
-    for key, value in user.items():  # presence, not value, decides: whatever is set in params.yaml wins over the presets
+    # presence, not value, decides: whatever is set in params.yaml wins over the presets
+    for key, value in user.items():
         _set(out, key, copy.deepcopy(value)); origin[key] = Path(source).name
     out['profile'] = profile
     if chosen: origin['profile'] = 'argument'
@@ -354,18 +447,22 @@ def repo_root(start=None) -> Path:
     here = Path(start or Path.cwd()).resolve()
     for d in (here, *here.parents):
         if (d / 'params.yaml').exists() and (d / 'settings.ini').exists(): return d
-    raise FileNotFoundError(f"no medart repository (params.yaml + settings.ini) at or above {here}; run from inside the repository")
+    raise FileNotFoundError(f"no medart repository (params.yaml + settings.ini) at or above {here}; run from inside "
+                            "the repository")
 
 class _Yaml12Loader(yaml.SafeLoader):
     "PyYAML's safe loader with YAML 1.2 scalars: only true/false are booleans, and 1e-4 is a number."
 
-# Why not plain yaml.safe_load: PyYAML reads YAML 1.1, where an unquoted `no`, `off`, `yes`, `on` is a boolean and `1e-4` a
-# string. DVC writes params.yaml as YAML 1.2 (ruamel) whenever `dvc exp run -S` changes a value, and unquotes `'no'` as it
-# goes, so `mixed_precision: 'no'` comes back as `mixed_precision: no`. Reading 1.2 scalars keeps the file's meaning.
+# Why not plain yaml.safe_load: PyYAML reads YAML 1.1, where an unquoted `no`, `off`, `yes`, `on` is a boolean and
+# `1e-4` a string. DVC writes params.yaml as YAML 1.2 (ruamel) whenever `dvc exp run -S` changes a value, and unquotes
+# `'no'` as it goes, so `mixed_precision: 'no'` comes back as `mixed_precision: no`. Reading 1.2 scalars keeps the
+# file's meaning.
 _Yaml12Loader.yaml_implicit_resolvers = {k: [r for r in v if r[0] != 'tag:yaml.org,2002:bool']
                                          for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-_Yaml12Loader.add_implicit_resolver('tag:yaml.org,2002:bool', re.compile(r'^(?:true|True|TRUE|false|False|FALSE)$'), list('tTfF'))
-_Yaml12Loader.add_implicit_resolver('tag:yaml.org,2002:float', re.compile(r'^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$'),
+_Yaml12Loader.add_implicit_resolver('tag:yaml.org,2002:bool', re.compile(r'^(?:true|True|TRUE|false|False|FALSE)$'),
+                                    list('tTfF'))
+_Yaml12Loader.add_implicit_resolver('tag:yaml.org,2002:float',
+                                    re.compile(r'^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$'),
                                     list('-+0123456789.'))
 
 def read_yaml(text: str):
@@ -376,20 +473,24 @@ def read_params(path='params.yaml') -> dict:
     "The raw contents of the parameter file `path` (YAML 1.2), with clear errors for a missing or unparsable file."
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(f"{path}: no such parameter file. Run from the repository root, or pass the path of params.yaml "
+        raise FileNotFoundError(f"{path}: no such parameter file. Run from the repository root, or pass the path of "
+                                "params.yaml "
                                 f"(a documented one can be rendered with medart.params_files.params_yaml()).")
     try: return read_yaml(path.read_text())
     except yaml.YAMLError as e: raise ParamsError(f"{path}: not valid YAML: {e}") from None
 
 def load_params(path='params.yaml', profile: str = None, dataset: str = None, method: str = None) -> dict:
-    "Read `path`, apply the dataset, profile and method presets and validate: the effective parameters as a nested dict."
+    """Read `path`, apply the dataset, profile and method presets and validate: the effective parameters as a nested
+    dict."""
     return resolve_params(read_params(path), profile, dataset, method, str(path))[0]
 
 # %% ../nbs/00_config.ipynb #ac07c962
-# the parameters each stage reads (dotted keys or whole sections): what its resolved file holds and its JSON output records
+# the parameters each stage reads (dotted keys or whole sections): what its resolved file holds and its JSON output
+# records
 STAGE_PARAMS: dict[str, tuple[str, ...]] = {
     'base': ('base',),  # base.seed, not the study's seed: the committed base does not depend on it
-    'base_structures': ('base.seed', 'base.size', 'base.dit_batch_size', 'base.dit_lr', 'base.warmup_steps', 'base.caption_dropout', 'structures'),
+    'base_structures': ('base.seed', 'base.size', 'base.dit_batch_size', 'base.dit_lr', 'base.warmup_steps',
+                        'base.caption_dropout', 'structures'),
     'prepare': ('seed', 'profile', 'data', 'synth'),
     'caption': ('seed', 'profile', 'data.registry', 'models', 'caption'),
     'train': ('seed', 'profile', 'models', 'train', 'caption.backend'),
@@ -412,32 +513,39 @@ def params_record(params_origin: tuple[dict, dict], stage: str) -> dict:
     return {k: {'value': get_key(params, k), 'from': origin[k]} for k in stage_keys(stage)}
 
 def notebook_keys(stage: str) -> dict[str, str]:
-    "`{notebook parameter: dotted key}` a stage notebook may set: each key `stage` reads, by its last part (`profile` is an argument of its own)."
+    """`{notebook parameter: dotted key}` a stage notebook may set: each key `stage` reads, by its last part (`profile`
+    is an argument of its own)."""
     return {k.rpartition('.')[2]: k for k in stage_keys(stage) if k != 'profile'} | NOTEBOOK_ALIASES.get(stage, {})
 
-def caption_backends(raw: dict, dataset: str | None = None, profile: str | None = None, source: str = 'params.yaml') -> list[str]:
+def caption_backends(raw: dict, dataset: str | None = None, profile: str | None = None,
+                     source: str = 'params.yaml') -> list[str]:
     "The caption backends of the study's methods, each once, in order: the caption stores the caption stage makes."
     methods = resolve_params(raw, profile, dataset, source=source)[0]['methods']
-    return list(dict.fromkeys(resolve_params(raw, profile, dataset, m, source)[0]['caption']['backend'] for m in methods))
+    return list(dict.fromkeys(resolve_params(raw, profile, dataset, m,
+                                             source)[0]['caption']['backend'] for m in methods))
 
 def stage_params(stage: str, dataset: str | None = None, method: str | None = None, params_path='params.yaml',
                  profile: str | None = None, **overrides) -> tuple[dict, dict]:
-    """A stage notebook's parameters, `(P, record)`: `params_path` resolved for `dataset`, `method` and `profile` (None: params.yaml's),
-    then `overrides`, the notebook's own parameters by `notebook_keys(stage)` name (None: keep params.yaml's value), validated.
-    `record` is `params_record` (an override reads 'notebook parameter'). The caption stage also gets `P['caption_backends']`."""
+    """A stage notebook's parameters, `(P, record)`: `params_path` resolved for `dataset`, `method` and `profile` (None:
+    params.yaml's), then `overrides`, the notebook's own parameters by `notebook_keys(stage)` name (None: keep
+    params.yaml's value), validated. `record` is `params_record` (an override reads 'notebook parameter'). The caption
+    stage also gets `P['caption_backends']`."""
     names = notebook_keys(stage)
     unknown = [n for n in overrides if n not in names]
     if unknown:
-        raise ParamsError(f"nbs/{stage}.ipynb: unknown notebook parameter(s) {unknown}; the {stage} stage reads {sorted(names)} "
+        raise ParamsError(f"nbs/{stage}.ipynb: unknown notebook parameter(s) {unknown}; the {stage} stage reads "
+                          f"{sorted(names)} "
                           f"(`-p name value`; None keeps params.yaml's value)")
     given = {n: v for n, v in overrides.items() if v is not None}
     known = dict(iter_schema())
-    problems = [f"{n} = {v!r}: {err} ({names[n]}: {known[names[n]].doc})" for n, v in given.items() if (err := known[names[n]].check(v))]
+    problems = [f"{n} = {v!r}: {err} ({names[n]}: {known[names[n]].doc})" for n, v in given.items()
+                if (err := known[names[n]].check(v))]
     if problems: raise ParamsError(f"nbs/{stage}.ipynb: invalid notebook parameter(s):\n  - " + "\n  - ".join(problems))
     raw = read_params(params_path)
     P, origin = resolve_params(raw, profile, dataset, method, str(params_path))
     for n, v in given.items():
         _set(P, names[n], v); origin[names[n]] = 'notebook parameter'
     if stage == 'caption':  # one caption store per backend: the one given, else each the study's methods use
-        P['caption_backends'] = [given['backend']] if 'backend' in given else caption_backends(raw, dataset, profile, str(params_path))
+        P['caption_backends'] = [given['backend']] if 'backend' in given else caption_backends(raw, dataset, profile,
+                                                                                               str(params_path))
     return P, params_record((P, origin), stage)

@@ -20,7 +20,8 @@ import yaml
 from PIL import Image, ImageFile, UnidentifiedImageError
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
-# fetch and tiny.synth import nothing above medart.io: the registry below takes Kvasir's classes and the synthetic sets' from them
+# fetch and tiny.synth import nothing above medart.io: the registry below takes Kvasir's classes and the synthetic sets'
+# from them
 from .fetch import KVASIR_V2
 from .io import CLASS_RULE, NAME_RULE, class_rng, name_problem, sha256_file, write_json_atomic
 from .tiny.synth import SYNTH_SETS
@@ -33,7 +34,8 @@ __all__ = ['ENDOSCOPIC_FEATURES', 'DERMOSCOPIC_FEATURES', 'IMAGE_SUFFIXES', 'CAP
            'empty_classes', 'prepare_split', 'read_split', 'split_files']
 
 # %% ../nbs/01_data.ipynb #b07b1bf0
-ENDOSCOPIC_FEATURES = "specific color, shape, surrounding mucosa, surface texture, bleeding condition, and other relevant details"
+ENDOSCOPIC_FEATURES = ("specific color, shape, surrounding mucosa, surface texture, bleeding condition, and other "
+                       "relevant details")
 DERMOSCOPIC_FEATURES = "specific color, symmetry, border, shape, texture and dermoscopic patterns"
 IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
@@ -102,7 +104,8 @@ DATASETS: dict[str, DatasetSpec] = {
                "kvasir-dataset-v2.zip so that data/kvasir/<class>/*.jpg exists, then `dvc add data`"),
     'skin': DatasetSpec(
         'skin', 'dermoscopic', _SKIN_CLASSES, DERMOSCOPIC_FEATURES, 'skin',
-        source="the dermoscopic skin lesion set of Hannemose et al. 2022 (8 classes): put it as data/skin/<class>/<image>; "
+        source="the dermoscopic skin lesion set of Hannemose et al. 2022 (8 classes): put it as "
+               "data/skin/<class>/<image>; "
                "if your folder names differ, declare the set in datasets.yaml"),
     'ham10000': DatasetSpec(
         'ham10000', 'dermoscopic', list(_HAM_NAMES), DERMOSCOPIC_FEATURES, 'ham10000', layout='csv',
@@ -131,16 +134,20 @@ def spec_from_dict(name: str, entry: dict, source: str = 'datasets.yaml') -> Dat
     "Build a `DatasetSpec` from one YAML entry, with clear errors for missing or unknown keys."
     if err := name_problem(name):  # the name reaches DVC's shell commands, papermill's -p and the paths under runs/
         raise DatasetError(f"{source}: dataset name {name!r}: {err}. Rename the entry; the rule: {NAME_RULE}")
-    if not isinstance(entry, dict): raise DatasetError(f"{source}: entry '{name}' must be a mapping with keys {list(_REQUIRED)}")
+    if not isinstance(entry, dict):
+        raise DatasetError(f"{source}: entry '{name}' must be a mapping with keys {list(_REQUIRED)}")
     missing = [k for k in _REQUIRED if k not in entry]
     allowed = set(DatasetSpec.__dataclass_fields__) - {'name'}
     unknown = sorted(set(entry) - allowed)
     if missing or unknown:
         raise DatasetError(f"{source}: dataset '{name}': " + (f"missing {missing}; " if missing else "")
                            + (f"unknown keys {unknown}; " if unknown else "") + f"allowed keys: {sorted(allowed)}")
-    if not (isinstance(entry['classes'], list) and len(entry['classes']) >= 2 and len(set(map(str, entry['classes']))) == len(entry['classes'])):
+    if not (isinstance(entry['classes'],
+                       list) and len(entry['classes']) >= 2
+                       and len(set(map(str, entry['classes']))) == len(entry['classes'])):
         raise DatasetError(f"{source}: dataset '{name}': classes must be a list of at least two distinct names")
-    bad = [f"{c!r}: {err}" for c in entry['classes'] if (err := name_problem(str(c), CLASS_RULE, retyped=False))]  # folders of generated images
+    # folders of generated images
+    bad = [f"{c!r}: {err}" for c in entry['classes'] if (err := name_problem(str(c), CLASS_RULE, retyped=False))]
     if bad:
         raise DatasetError(f"{source}: dataset '{name}': class names must be identifiers ({CLASS_RULE}; "
                            f"rename their folders or CSV labels): " + "; ".join(bad))
@@ -152,12 +159,14 @@ def spec_from_dict(name: str, entry: dict, source: str = 'datasets.yaml') -> Dat
     return DatasetSpec(name=name, **{**entry, 'classes': [str(c) for c in entry['classes']]})
 
 def load_registry(path=None) -> dict[str, DatasetSpec]:
-    "The built-in `DATASETS` plus the entries of the YAML file `path` (if it exists); a user entry may replace a built-in one."
+    """The built-in `DATASETS` plus the entries of the YAML file `path` (if it exists); a user entry may replace a
+    built-in one."""
     registry = dict(DATASETS)
     if path is not None and Path(path).exists():
         try: entries = yaml.safe_load(Path(path).read_text()) or {}
         except yaml.YAMLError as e: raise DatasetError(f"{path}: not valid YAML: {e}") from None
-        if not isinstance(entries, dict): raise DatasetError(f"{path}: expected a mapping 'name: {{modality: ..., classes: [...], ...}}'")
+        if not isinstance(entries, dict):
+            raise DatasetError(f"{path}: expected a mapping 'name: {{modality: ..., classes: [...], ...}}'")
         registry.update({name: spec_from_dict(name, e, str(path)) for name, e in entries.items()})
     return registry
 
@@ -228,7 +237,8 @@ def open_image(path, max_pixels: int | None = None) -> tuple[Image.Image, list[s
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
             raise _too_large(path, max_pixels, why=str(e).split(', could be')[0]) from None
         if im.mode == 'CMYK': notes.append('CMYK converted to RGB'); im = im.convert('RGB')
-        elif im.mode in ('I;16', 'I;16B', 'I;16L', 'I', 'F'): notes.append(f'{im.mode} (more than 8 bits) scaled to 8-bit'); im = _to_8bit(im)
+        elif im.mode in ('I;16', 'I;16B', 'I;16L', 'I', 'F'):
+            notes.append(f'{im.mode} (more than 8 bits) scaled to 8-bit'); im = _to_8bit(im)
         elif np.asarray(im).dtype == np.uint16: notes.append('16-bit scaled to 8-bit'); im = _to_8bit(im)
         if im.mode in ('RGBA', 'LA', 'PA') or (im.mode == 'P' and 'transparency' in im.info):
             notes.append('alpha channel dropped'); im = im.convert('RGBA').convert('RGB')
@@ -261,16 +271,19 @@ def check_image(path, min_side: int = 64, max_pixels: int = MAX_PIXELS) -> Image
         kind = 'truncated' if 'truncated' in str(e).lower() else 'corrupt'
         return ImageProblem(str(path), f'{kind} image data ({e})', 'skipped', _FIXES[kind])
     if min(rgb.size) < min_side:
-        return ImageProblem(str(path), f'image is {rgb.size[0]}x{rgb.size[1]} px, below data.min_side={min_side}', 'skipped', _FIXES['tiny'])
+        return ImageProblem(str(path), f'image is {rgb.size[0]}x{rgb.size[1]} px, below data.min_side={min_side}',
+                            'skipped', _FIXES['tiny'])
     if notes: return ImageProblem(str(path), '; '.join(notes), 'converted', _FIXES['converted'])
     return None
 
 def load_image(path, size: int | None = None) -> Image.Image:
-    "The RGB image every stage uses (conversions as `open_image`), optionally resized to `size` x `size` (bicubic, centre-cropped to square first)."
+    """The RGB image every stage uses (conversions as `open_image`), optionally resized to `size` x `size` (bicubic,
+    centre-cropped to square first)."""
     im, _ = open_image(path)
     if size is not None:
         w, h = im.size; s = min(w, h)
-        im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size), Image.BICUBIC)
+        im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s)).resize((size, size),
+                                                                                              Image.BICUBIC)
     return im
 
 # %% ../nbs/01_data.ipynb #2594bf82
@@ -279,7 +292,8 @@ def dataset_root(spec: DatasetSpec, data_root='data', synth_root='runs/synth') -
     p = Path(spec.path)
     return p if p.is_absolute() else Path(synth_root if spec.synthetic else data_root) / p
 
-sha256_of = sha256_file  # the SHA-256 of a file's bytes is the identity of an image (duplicates, caches); the old name of medart.io.sha256_file
+# the SHA-256 of a file's bytes is the identity of an image (duplicates, caches); the old name of medart.io.sha256_file
+sha256_of = sha256_file
 
 def _named(path) -> str:
     "A path as the report names it: a symlink says where it points."
@@ -287,26 +301,36 @@ def _named(path) -> str:
     return f"{path} (symlink to {os.readlink(path)})" if path.is_symlink() else str(path)
 
 def _not_an_image(f: Path, where: str) -> ImageProblem:
-    return ImageProblem(str(f), f"not an image file {where} (the name does not end in one of {', '.join(IMAGE_SUFFIXES)})", 'ignored',
+    return ImageProblem(str(f),
+                        f"not an image file {where} (the name does not end in one of {', '.join(IMAGE_SUFFIXES)})",
+                        'ignored',
                         "nothing to do if it is not an image; if it is, give it one of those suffixes")
 
 def _list_class_folder(d: Path) -> tuple[list[dict], list[ImageProblem]]:
-    "The images of one class folder, sub-folders included (each sub-folder reported once), and every other file as ignored."
+    """The images of one class folder, sub-folders included (each sub-folder reported once), and every other file as
+    ignored."""
     items, problems, nested = [], [], Counter()
     for f in sorted(d.rglob('*')):
         if f.is_dir():
-            if f.is_symlink(): problems.append(ImageProblem(str(f), f"symlink to a folder ({os.readlink(f)}): not followed", 'ignored',
-                                                            f"copy or move its images into {d}/ if they belong to class '{d.name}'"))
+            if f.is_symlink():
+                problems.append(ImageProblem(str(f), f"symlink to a folder ({os.readlink(f)}): not followed", 'ignored',
+                                                            f"copy or move its images into {d}/ if they belong to "
+                                                            f"class '{d.name}'"))
             continue
-        if f.suffix.lower() not in IMAGE_SUFFIXES: problems.append(_not_an_image(f, f"in class folder '{d.name}'")); continue
+        if f.suffix.lower() not in IMAGE_SUFFIXES:
+            problems.append(_not_an_image(f, f"in class folder '{d.name}'")); continue
         if not f.exists():
-            problems.append(ImageProblem(str(f), f"broken symlink (to {os.readlink(f)}, which does not exist)", 'skipped', "point it at an existing image or delete it"))
+            problems.append(ImageProblem(str(f), f"broken symlink (to {os.readlink(f)}, which does not exist)",
+                                         'skipped', "point it at an existing image or delete it"))
             continue
         items.append(dict(path=f, label=d.name, group=None))
         if f.parent != d: nested[f.parent] += 1
     for sub, n in nested.items():
-        problems.append(ImageProblem(str(sub), f"{n} image file(s) in a sub-folder of class folder '{d.name}': used as class '{d.name}'", 'used',
-                                     f"nothing to do if they are '{d.name}' images (every image below {d}/ counts as that class); otherwise move them out"))
+        problems.append(ImageProblem(str(sub),
+                                     f"{n} image file(s) in a sub-folder of class folder '{d.name}': used as class "
+                                     f"'{d.name}'", 'used',
+                                     f"nothing to do if they are '{d.name}' images (every image below {d}/ counts as "
+                                     "that class); otherwise move them out"))
     return items, problems
 
 def _list_folder_layout(spec: DatasetSpec, root: Path):
@@ -314,22 +338,26 @@ def _list_folder_layout(spec: DatasetSpec, root: Path):
     subdirs = sorted(d for d in root.iterdir() if d.is_dir() and not d.name.startswith('.'))
     known = [d for d in subdirs if d.name in spec.classes]
     if not known:
-        raise DatasetError(f"{root}: no class folders found. Expected {root}/<class>/<image> with classes {spec.classes}; "
+        raise DatasetError(f"{root}: no class folders found. Expected {root}/<class>/<image> with classes "
+                           f"{spec.classes}; "
                            f"found {[d.name for d in subdirs] or 'no folders'}. {spec.source}")
     for f in sorted(p for p in root.iterdir() if not p.is_dir()):
         if f.suffix.lower() in IMAGE_SUFFIXES:
-            problems.append(ImageProblem(str(f), 'image outside any class folder', 'skipped', f"move it into {root}/<class>/"))
+            problems.append(ImageProblem(str(f), 'image outside any class folder', 'skipped',
+                                         f"move it into {root}/<class>/"))
         else: problems.append(_not_an_image(f, 'outside any class folder'))
     for d in subdirs:
         if d.name not in spec.classes:
             problems.append(ImageProblem(str(d), f"unknown class folder '{d.name}'", 'skipped',
-                                         f"rename it to one of {spec.classes}, or add the class to the dataset's entry in datasets.yaml"))
+                                         f"rename it to one of {spec.classes}, or add the class to the dataset's entry "
+                                         "in datasets.yaml"))
             continue
         found, notes = _list_class_folder(d)
         items += found; problems += notes
     missing = [c for c in spec.classes if c not in {d.name for d in known}]
     for c in missing:
-        problems.append(ImageProblem(str(root / c), f"class folder '{c}' is missing", 'skipped', f"add {root}/{c}/ with its images"))
+        problems.append(ImageProblem(str(root / c), f"class folder '{c}' is missing", 'skipped',
+                                     f"add {root}/{c}/ with its images"))
     return items, problems
 
 def _list_csv_layout(spec: DatasetSpec, root: Path):
@@ -347,10 +375,13 @@ def _list_csv_layout(spec: DatasetSpec, root: Path):
     for r in rows:
         label, image_id = r[c['label_col']], r[c['image_col']]
         if label not in spec.classes:
-            problems.append(ImageProblem(f"{table}:{image_id}", f"unknown class '{label}'", 'skipped', f"use one of {spec.classes} or add the class in datasets.yaml")); continue
+            problems.append(ImageProblem(f"{table}:{image_id}", f"unknown class '{label}'", 'skipped',
+                                         f"use one of {spec.classes} or add the class in datasets.yaml")); continue
         if image_id not in index:
-            problems.append(ImageProblem(f"{table}:{image_id}", 'listed in the table but no image file found', 'skipped',
-                                         f"put {image_id}{c.get('suffix', '.jpg')} under one of {c.get('image_dirs')}")); continue
+            problems.append(ImageProblem(f"{table}:{image_id}", 'listed in the table but no image file found',
+                                         'skipped',
+                                         f"put {image_id}{c.get('suffix', '.jpg')} under one of {c.get('image_dirs')}"))
+            continue
         items.append(dict(path=index[image_id], label=label, group=r.get(c.get('group_col') or '', None)))
     return items, problems
 
@@ -366,20 +397,25 @@ def _deduplicate(records: list[dict]) -> tuple[list[dict], list[ImageProblem]]:
         if len(labels) > 1:
             problems.append(ImageProblem(copies[0]['path'], f"the same image is in {len(labels)} classes {labels}: "
                                          + ', '.join(f"{_named(r['path'])} ({r['label']})" for r in copies), 'skipped',
-                                         "its labels conflict, so no copy is used: keep it only in the folder of its true class and delete the other copies"))
+                                         "its labels conflict, so no copy is used: keep it only in the folder of its "
+                                         "true class and delete the other copies"))
             continue
-        keep = min(copies, key=lambda r: Path(r['path']).is_symlink())  # min keeps the first of equals: the first real file
+        # min keeps the first of equals: the first real file
+        keep = min(copies, key=lambda r: Path(r['path']).is_symlink())
         kept.append(keep)
         for r in copies:
             if r is keep: continue
             if r['path'] == keep['path']:
                 problems.append(ImageProblem(r['path'], 'listed more than once', 'skipped', "list each image once"))
             elif Path(r['path']).is_symlink():
-                problems.append(ImageProblem(r['path'], f"symlink to {os.readlink(r['path'])}: a duplicate of {keep['path']}, which is used", 'skipped',
+                problems.append(ImageProblem(r['path'],
+                                             f"symlink to {os.readlink(r['path'])}: a duplicate of {keep['path']}, "
+                                             "which is used", 'skipped',
                                              "delete the symlink (the image is used once, from the real file)"))
             else:
                 problems.append(ImageProblem(r['path'], f"duplicate of {_named(keep['path'])}", 'skipped',
-                                             "delete one copy (duplicates can leak into both the training and the test split)"))
+                                             "delete one copy (duplicates can leak into both the training and the test "
+                                             "split)"))
     kept_ids = {id(r) for r in kept}
     return [r for r in records if id(r) in kept_ids], problems
 
@@ -400,7 +436,9 @@ def scan_dataset(spec: DatasetSpec, root, min_side: int = 64, progress: bool = T
         records.append(dict(path=str(it['path']), label=it['label'], group=it['group'], sha256=sha256_of(it['path'])))
     records, duplicates = _deduplicate(records)
     problems += duplicates
-    if not records: raise DatasetError(f"{root}: no usable images of dataset '{spec.name}' ({len(problems)} problems; first: {problems[:1]})")
+    if not records:
+        raise DatasetError(f"{root}: no usable images of dataset '{spec.name}' ({len(problems)} problems; first: "
+                           f"{problems[:1]})")
     return records, problems
 
 def problems_table(problems: list[ImageProblem]) -> str:
@@ -423,7 +461,8 @@ def split_records(records: list[dict], test_fraction: float = 0.2, seed: int = 0
         target, n_test = round(len(rs) * test_fraction), 0
         for i in order:
             g = groups[keys[i]]
-            to_test = n_test < target and (n_test + len(g) <= target or abs(target - n_test - len(g)) < abs(target - n_test))
+            to_test = n_test < target and (n_test + len(g) <= target
+                                           or abs(target - n_test - len(g)) < abs(target - n_test))
             if to_test: n_test += len(g)
             out += [{**r, 'split': 'test' if to_test else 'train'} for r in g]
     return sorted(out, key=lambda r: (r['label'], r['path']))
@@ -434,18 +473,24 @@ def empty_classes(spec: DatasetSpec, records: list[dict]) -> list[str]:
     found = {r['label'] for r in records}
     return [c for c in spec.classes if c not in found]
 
-def _empty_classes_error(spec: DatasetSpec, root: Path, empty: list[str], problems: list[ImageProblem], registry_path) -> DatasetError:
+def _empty_classes_error(spec: DatasetSpec, root: Path, empty: list[str], problems: list[ImageProblem],
+                         registry_path) -> DatasetError:
     where = registry_path or 'datasets.yaml'
-    related = [p for p in problems if any(p.path == str(root / c) or p.path.startswith(f"{root / c}{os.sep}") for c in empty)]
+    related = [p for p in problems
+               if any(p.path == str(root / c) or p.path.startswith(f"{root / c}{os.sep}") for c in empty)]
     return DatasetError(
-        f"{root}: dataset '{spec.name}' declares {len(empty)} class(es) without a single usable image: {empty}. A classifier trained "
+        f"{root}: dataset '{spec.name}' declares {len(empty)} class(es) without a single usable image: {empty}. A "
+        "classifier trained "
         f"on this split could never predict them. Fix: put their images in {root}/<class>/, or "
-        + (f"declare '{spec.name}' in {where} with only the classes you have (see medart.data docs)" if spec is DATASETS.get(spec.name)
+        + (f"declare '{spec.name}' in {where} with only the classes you have (see medart.data docs)"
+           if spec is DATASETS.get(spec.name)
            else f"remove them from the classes of '{spec.name}' in {where}")
         + "; or, to run without them anyway, set data.allow_empty_classes: true in params.yaml "
-          "(`dvc exp run -S data.allow_empty_classes=true`)." + (f"\n{problems_table(related[:10])}" if related else ''))
+          "(`dvc exp run -S data.allow_empty_classes=true`)." + (f"\n{problems_table(related[:10])}" if related
+                                                                 else ''))
 
-def prepare_split(dataset: str, out, data_root='data', synth_root='runs/synth', registry_path=None, test_fraction: float = 0.2,
+def prepare_split(dataset: str, out, data_root='data', synth_root='runs/synth', registry_path=None,
+                  test_fraction: float = 0.2,
                   seed: int = 0, min_side: int = 64, synth_images_per_class: int = 200, synth_size: int = 64,
                   allow_empty_classes: bool = False, max_pixels: int = MAX_PIXELS) -> dict:
     """Prepare `dataset`: synthesise it if procedural, scan, check (images above `max_pixels` are skipped undecoded),
@@ -462,7 +507,8 @@ def prepare_split(dataset: str, out, data_root='data', synth_root='runs/synth', 
     empty = empty_classes(spec, records)
     if empty and not allow_empty_classes: raise _empty_classes_error(spec, root, empty, problems, registry_path)
     records = split_records(records, test_fraction, seed)
-    counts = {c: {s: sum(r['label'] == c and r['split'] == s for r in records) for s in ('train', 'test')} for c in spec.classes}
+    counts = {c: {s: sum(r['label'] == c and r['split'] == s for r in records) for s in ('train',
+                                                                                         'test')} for c in spec.classes}
     manifest = dict(dataset=dataset, root=str(root), modality=spec.modality, classes=spec.classes,
                     params=dict(test_fraction=test_fraction, seed=seed, min_side=min_side,
                                 allow_empty_classes=allow_empty_classes, max_pixels=max_pixels),
@@ -474,7 +520,8 @@ def read_split(path) -> dict:
     "Read a split manifest written by `prepare_split`, with a clear error if it is missing."
     path = Path(path)
     if not path.exists():
-        raise DatasetError(f"{path}: split manifest not found. Run the prepare stage first (`dvc repro prepare` or nbs/prepare.ipynb).")
+        raise DatasetError(f"{path}: split manifest not found. Run the prepare stage first (`dvc repro prepare` or "
+                           "nbs/prepare.ipynb).")
     return json.loads(path.read_text())
 
 def split_files(manifest: dict, split: str = 'train', label: str | None = None) -> list[dict]:

@@ -14,9 +14,12 @@ from pathlib import Path
 PACKAGE = 'medart'
 # Stages whose code deps are deliberately narrower than their imports, and why (the check skips them).
 EXEMPT = {'base_structures': "the committed tiny base's second pretraining: as `base`, its deps are its own code "
-                             "(medart/tiny/structures.py) and the first pretraining; `dvc repro -f base_structures` rebuilds it (build time: runs/base-structures/base-structures.json)",
-          'base': "the committed tiny base: its deps are the stage's own code (medart/tiny/base.py) so that a change to the "
-                  "training loop or the model builders does not make every fresh clone rebuild it (build time: runs/base/base.json); "
+                             "(medart/tiny/structures.py) and the first pretraining; `dvc repro -f base_structures` "
+                             "rebuilds it (build time: runs/base-structures/base-structures.json)",
+          'base': "the committed tiny base: its deps are the stage's own code (medart/tiny/base.py) so that a change "
+                  "to the "
+                  "training loop or the model builders does not make every fresh clone rebuild it (build time: "
+                  "runs/base/base.json); "
                   "`dvc repro -f base` rebuilds it on purpose"}
 
 # %% auto #0
@@ -32,9 +35,10 @@ def _resolve(level: int, module: str | None, within: str) -> list[str]:
     return base + (module.split('.') if module else [])
 
 def imported_modules(source: str, package: str = PACKAGE, within: str = '') -> set[str]:
-    """Dotted names, relative to `package`, that Python `source` imports from it anywhere (module level or inside functions):
-    'data', 'tiny.synth'. `within` is the dotted name of the module `source` is (for relative imports). For `from a import b`
-    both 'a' and 'a.b' are named, as `b` may be a submodule: intersect with `package_modules` to keep the modules."""
+    """Dotted names, relative to `package`, that Python `source` imports from it anywhere (module level or inside
+    functions): 'data', 'tiny.synth'. `within` is the dotted name of the module `source` is (for relative imports). For
+    `from a import b` both 'a' and 'a.b' are named, as `b` may be a submodule: intersect with `package_modules` to keep
+    the modules."""
     found = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
@@ -53,7 +57,8 @@ def imported_modules(source: str, package: str = PACKAGE, within: str = '') -> s
 
 # %% ../nbs/17b_deps.ipynb #e5523946
 def package_modules(root='.', package: str = PACKAGE) -> set[str]:
-    "The package's modules under `root`, subpackages included, as dotted names ('data', 'tiny.synth'; `_modidx` and `__init__` left out)."
+    """The package's modules under `root`, subpackages included, as dotted names ('data', 'tiny.synth'; `_modidx` and
+    `__init__` left out)."""
     top = Path(root) / package
     return {'.'.join(p.relative_to(top).with_suffix('').parts) for p in top.rglob('*.py') if not p.stem.startswith('_')}
 
@@ -64,7 +69,8 @@ def module_file(module: str, package: str = PACKAGE) -> str:
 def module_graph(root='.', package: str = PACKAGE) -> dict[str, set[str]]:
     "{module: the package's modules it imports} for every module of `package` under `root`."
     mods = package_modules(root, package)
-    return {m: (imported_modules((Path(root) / module_file(m, package)).read_text(), package, m) & mods) - {m} for m in mods}
+    return {m: (imported_modules((Path(root) / module_file(m, package)).read_text(), package,
+                                 m) & mods) - {m} for m in mods}
 
 def notebook_imports(path, root='.', package: str = PACKAGE) -> set[str]:
     "The package's modules the code cells of the notebook at `path` import."
@@ -101,11 +107,13 @@ def dvc_code_deps(dvc_yaml='dvc.yaml', package: str = PACKAGE) -> dict[str, list
     "{stage: the package files `dvc_yaml` lists among its deps} for the stages that run a notebook."
     import yaml
     stages = yaml.safe_load(Path(dvc_yaml).read_text())['stages']
-    return {name: sorted(d for d in (stages[name].get('do') or stages[name]).get('deps', []) if isinstance(d, str) and d.startswith(f'{package}/'))
+    return {name: sorted(d for d in (stages[name].get('do') or stages[name]).get('deps', []) if isinstance(d, str)
+                         and d.startswith(f'{package}/'))
             for name in dvc_stage_notebooks(dvc_yaml)}
 
 def check_dvc_deps(root='.', dvc_yaml='dvc.yaml', exempt: dict = EXEMPT) -> dict[str, dict]:
-    "Stages whose package deps in `dvc_yaml` differ from their notebook's imports: {stage: {notebook, missing, extra, derived}}; {} when all agree."
+    """Stages whose package deps in `dvc_yaml` differ from their notebook's imports: {stage: {notebook, missing, extra,
+    derived}}; {} when all agree."""
     root = Path(root)
     listed, notebooks = dvc_code_deps(root / dvc_yaml), dvc_stage_notebooks(root / dvc_yaml)
     bad = {}
@@ -118,11 +126,13 @@ def check_dvc_deps(root='.', dvc_yaml='dvc.yaml', exempt: dict = EXEMPT) -> dict
 
 # %% ../nbs/17b_deps.ipynb #827eb967
 def write_dvc_deps(root='.', dvc_yaml='dvc.yaml', package: str = PACKAGE, exempt: dict = EXEMPT) -> list[str]:
-    """Rewrite, in place, each stage's run of `- medart/x.py` dep lines in `dvc_yaml` with the derived list (comments and
-    everything else untouched); returns the stages changed. A stage that lists no package file gets none added: write them once by hand."""
+    """Rewrite, in place, each stage's run of `- medart/x.py` dep lines in `dvc_yaml` with the derived list (comments
+    and everything else untouched); returns the stages changed. A stage that lists no package file gets none added:
+    write them once by hand."""
     path = Path(root) / dvc_yaml
     lines, bad = path.read_text().splitlines(keepends=True), check_dvc_deps(root, dvc_yaml, exempt)
-    stage_at = {i: m.group(1) for i, l in enumerate(lines) if (m := re.match(r'^  (\w+):\s*$', l))}  # stage names sit at indent 2
+    # stage names sit at indent 2
+    stage_at = {i: m.group(1) for i, l in enumerate(lines) if (m := re.match(r'^  (\w+):\s*$', l))}
     out, stage, i = [], None, 0
     dep = re.compile(rf'^(\s+)- {re.escape(package)}/[\w/]+\.py\s*(#.*)?$')
     while i < len(lines):
@@ -134,11 +144,13 @@ def write_dvc_deps(root='.', dvc_yaml='dvc.yaml', package: str = PACKAGE, exempt
             out += [f"{m.group(1)}- {d}\n" for d in bad[stage]['derived']]
             i = j; continue
         out.append(lines[i]); i += 1
-    tmp = path.with_suffix('.yaml.tmp'); tmp.write_text(''.join(out)); tmp.replace(path)  # atomic: DVC never reads half a file
+    # atomic: DVC never reads half a file
+    tmp = path.with_suffix('.yaml.tmp'); tmp.write_text(''.join(out)); tmp.replace(path)
     return sorted(bad)
 
 def main(argv=None) -> int:
-    "`python -m medart.deps [--write]`: report (or rewrite) the stages whose package deps in dvc.yaml differ from their notebook's imports."
+    """`python -m medart.deps [--write]`: report (or rewrite) the stages whose package deps in dvc.yaml differ from
+    their notebook's imports."""
     argv = sys.argv[1:] if argv is None else argv
     if '--write' in argv:
         changed = write_dvc_deps('.')

@@ -16,7 +16,8 @@ __all__ = ['STATE_ATTR', 'DIT_S_8', 'TrainPlan', 'Family', 'PipeState', 'pipe_st
 # %% ../nbs/04a_families.ipynb #ecfc5aa8
 @dataclass
 class TrainPlan:
-    "What a family's `prepare` hands `medart.train.finetune`: adapters are in, the conditions per record, and what differs per family."
+    """What a family's `prepare` hands `medart.train.finetune`: adapters are in, the conditions per record, and what
+    differs per family."""
     conditions: list                             # one per training record: its caption (Fast-DiT: its class name)
     summary: dict                                # trainable parameters per component
     fit: dict = field(default_factory=dict)      # keyword overrides of `fit` (e.g. the baselines' caption dropout)
@@ -26,16 +27,19 @@ class TrainPlan:
 
 @dataclass(frozen=True)
 class Family:
-    """One model family: how to get its pipeline, turn conditions into its input, call its denoiser, adapt and train it, keep its
-    weights and sample it. `medart.registry.FAMILIES` holds one per family (PixArt-α and the five baselines of Table 2); training
-    (`medart.train.fit`, `finetune`), generation (`medart.generate.render`) and the stage notebooks only use these fields."""
+    """One model family: how to get its pipeline, turn conditions into its input, call its denoiser, adapt and train it,
+    keep its weights and sample it. `medart.registry.FAMILIES` holds one per family (PixArt-α and the five baselines of
+    Table 2); training (`medart.train.fit`, `finetune`), generation (`medart.generate.render`) and the stage notebooks
+    only use these fields."""
     name: str
     hub_id: str
     doc: str
     denoiser: str                 # the denoising network's component: 'transformer' or 'unet'
     text_encoders: tuple          # components adapted with LoRA besides the denoiser
-    build_tiny: Callable          # (seed, resolution, vae, classes) -> a randomly initialised tiny pipeline of the real classes
-    load: Callable                # (model, classes, resolution, dtype, device) -> the pretrained pipeline (hub id or folder)
+    # (seed, resolution, vae, classes) -> a randomly initialised tiny pipeline of the real classes
+    build_tiny: Callable
+    # (model, classes, resolution, dtype, device) -> the pretrained pipeline (hub id or folder)
+    load: Callable
     encode: Callable              # (pipe, conditions, resolution, max_tokens, modules) -> dict of batched tensors
     predict: Callable             # (pipe, denoiser, noisy, t, cond) -> the model's prediction (noise, or v)
     prepare: Callable             # (pipe, records, captions, train, seed) -> TrainPlan (injects the adapters)
@@ -47,55 +51,70 @@ class Family:
                                   # (`weight_dtype(train.mixed_precision)`)
     trained: Callable             # (profile, base, adapter, model, device, base_revision, model_revision, dtype) ->
                                   # (trained pipeline, base name, resolution)
-    sample: Callable              # (pipe, conditions, generators, steps, cfg, max_tokens) -> PIL images, one per condition
+    # (pipe, conditions, generators, steps, cfg, max_tokens) -> PIL images, one per condition
+    sample: Callable
     weights_file: str             # the file under adapter/ whose hash names the trained weights
-    sample_latents: Callable | None = None  # (pipe, conditions, generator, steps, cfg, backprop_last_k, checkpoint, max_tokens) ->
+    # (pipe, conditions, generator, steps, cfg, backprop_last_k, checkpoint, max_tokens) ->
+    sample_latents: Callable | None = None
                                             # latents, differentiably: what HLDF needs; None where the family has none
     conditioning: str = 'text'    # 'text' (captions) or 'label' (class names)
-    null: object = None           # a dropped caption: '' for PixArt-α's T5, None (the family's unconditional input) for the others
+    # a dropped caption: '' for PixArt-α's T5, None (the family's unconditional input) for the others
+    null: object = None
     multi_process: bool = False   # whether `fit` may run it under accelerate launch in several processes
-    seed_offset: int = 0          # tiny profile: SD 1.4 and 1.5 share an architecture, so their random inits differ by seed
+    # tiny profile: SD 1.4 and 1.5 share an architecture, so their random inits differ by seed
+    seed_offset: int = 0
 
     def condition(self, record: dict, captions: dict):
         "The condition of a training record or manifest row: its class name (label families), else its caption."
         if self.conditioning == 'label': return record['label']
         if 'caption' in record: return record['caption']
         if record['sha256'] not in captions:
-            raise KeyError(f"training image {record['path']} has no caption: run the caption stage for this dataset first")
+            raise KeyError(f"training image {record['path']} has no caption: run the caption stage for this dataset "
+                           "first")
         return captions[record['sha256']]
 
     def conditions(self, records: list[dict], captions: dict | None = None) -> list:
         "`condition` of each record; a missing caption raises, naming how many are missing."
-        missing = [r['path'] for r in records if self.conditioning == 'text' and 'caption' not in r and r['sha256'] not in (captions or {})]
-        if missing: raise KeyError(f"{len(missing)} training images have no caption (e.g. {missing[0]}): run the caption stage for this dataset first")
+        missing = [r['path'] for r in records if self.conditioning == 'text' and 'caption' not in r
+                   and r['sha256'] not in (captions or {})]
+        if missing:
+            raise KeyError(f"{len(missing)} training images have no caption (e.g. {missing[0]}): run the caption stage "
+                           "for this dataset first")
         return [self.condition(r, captions or {}) for r in records]
 
 # %% ../nbs/04a_families.ipynb #784dfa42
 @dataclass
 class PipeState:
-    "What medart knows about a pipeline beyond its modules (family, base, classes, how it was made, adapter settings); who writes and reads each field: nbs/04a_families.ipynb."
-    family: str | None = None                      # the baseline's name; None for PixArt-α (`family_of` finds it by its class)
+    """What medart knows about a pipeline beyond its modules (family, base, classes, how it was made, adapter settings);
+    who writes and reads each field: nbs/04a_families.ipynb."""
+    # the baseline's name; None for PixArt-α (`family_of` finds it by its class)
+    family: str | None = None
     base: str | None = None                        # 'tiny', or the hub id / folder a baseline was loaded from
     classes: list = field(default_factory=list)    # the dataset's class names the pipeline was built for
-    init: dict = field(default_factory=dict)       # how it was made: {'seed', 'resolution'} (tiny) or {'resolution'} (loaded)
-    train: dict | None = None                      # a baseline's adapter settings (baseline.json's `train`); None until adapters are in
+    # how it was made: {'seed', 'resolution'} (tiny) or {'resolution'} (loaded)
+    init: dict = field(default_factory=dict)
+    # a baseline's adapter settings (baseline.json's `train`); None until adapters are in
+    train: dict | None = None
     lora: dict = field(default_factory=dict)       # PixArt-α's LoRA settings (medart_lora.json's `settings`)
     source: dict = field(default_factory=dict)     # weights loaded from: model, revision, commit ({}: built here)
 
 STATE_ATTR = 'medart_state'  # the one attribute medart sets on a pipeline
 
 def pipe_state(pipe) -> PipeState:
-    "The `PipeState` of `pipe` (`pipe.medart_state`); an empty one is attached on first use (an object without attributes gets a detached empty one)."
+    """The `PipeState` of `pipe` (`pipe.medart_state`); an empty one is attached on first use (an object without
+    attributes gets a detached empty one)."""
     state = getattr(pipe, STATE_ATTR, None)
     if state is None:
         state = PipeState()
-        # not a pipeline (e.g. `family_of(object())`): no family, which the reader reports; writers fail on its missing modules first
+        # not a pipeline (e.g. `family_of(object())`): no family, which the reader reports; writers fail on its missing
+        # modules first
         with contextlib.suppress(AttributeError): setattr(pipe, STATE_ATTR, state)
     return state
 
 # %% ../nbs/04a_families.ipynb #4f9e357b
 DIT_S_8 = dict(num_attention_heads=6, attention_head_dim=64, num_layers=12, patch_size=8, in_channels=4, out_channels=8,
-               num_embeds_ada_norm=1000)  # DiT-S/8 (Peebles & Xie, Table 1), learned sigma; 1000 label slots + the null label
+               # DiT-S/8 (Peebles & Xie, Table 1), learned sigma; 1000 label slots + the null label
+               num_embeds_ada_norm=1000)
 
 def id2label(classes) -> dict:
     "`{index: class name}` of a class-conditional model (Fast-DiT); raises without classes."
@@ -107,12 +126,15 @@ def vae_factor(pipe) -> int:
     return 2 ** (len(pipe.vae.config.block_out_channels) - 1)
 
 def weight_dtype(mixed_precision: str = 'no'):
-    "The dtype a family's pretrained weights are loaded in for `train.mixed_precision`: bf16/fp16 halve them (LoRA stays fp32), 'no' fp32."
+    """The dtype a family's pretrained weights are loaded in for `train.mixed_precision`: bf16/fp16 halve them (LoRA
+    stays fp32), 'no' fp32."""
     import torch
     dtypes = {'no': torch.float32, 'bf16': torch.bfloat16, 'fp16': torch.float16}
-    if mixed_precision not in dtypes: raise ValueError(f"mixed_precision = {mixed_precision!r}: use one of {list(dtypes)}")
-    # as diffusers' LoRA training examples do: the frozen weights in the half-precision type autocast computes in anyway. PixArt-α's
-    # T5 v1.1 XXL is 19 GB in fp32 and 9.5 GB in bf16 (results/paper-scale): fp32 weights alone would fill most of a 40 GB A100.
+    if mixed_precision not in dtypes:
+        raise ValueError(f"mixed_precision = {mixed_precision!r}: use one of {list(dtypes)}")
+    # as diffusers' LoRA training examples do: the frozen weights in the half-precision type autocast computes in
+    # anyway. PixArt-α's T5 v1.1 XXL is 19 GB in fp32 and 9.5 GB in bf16 (results/paper-scale): fp32 weights alone would
+    # fill most of a 40 GB A100.
     return dtypes[mixed_precision]
 
 @contextlib.contextmanager

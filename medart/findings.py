@@ -27,17 +27,20 @@ def read_result(path) -> dict:
     "The parsed JSON result file `path` (relative to the repository root); a missing file is an error naming it."
     p = result_path(path)
     if not p.is_file():
-        raise FileNotFoundError(f"{p}: no such result file; results/README.md names the command that writes each results folder")
+        raise FileNotFoundError(f"{p}: no such result file; results/README.md names the command that writes each "
+                                "results folder")
     return json.loads(p.read_text())
 
 # %% ../nbs/19_findings.ipynb #58b8c855
-MEASURES = {'class_accuracy': 'class accuracy ↑', 'spread_ratio': 'spread ratio', 'colour_distance': 'colour distance ↓',
+MEASURES = {'class_accuracy': 'class accuracy ↑', 'spread_ratio': 'spread ratio',
+            'colour_distance': 'colour distance ↓',
             'saturation': 'saturation', 'domain_fd': 'domain FD ↓', 'fid': 'FID ↓'}
 DIGITS = {'class_accuracy': 3, 'spread_ratio': 2, 'colour_distance': 3, 'saturation': 2, 'domain_fd': 1, 'fid': 0,
           'kid': 3, 'f1': 3, 'bacc': 3, 'auc': 3}
 
 def stat(d: dict, preset: str, measure: str) -> dict | None:
-    "The stats (`mean`, `std`, `n`, ...) of `measure` for `preset` in a claims-run result `d`; None where the file has none."
+    """The stats (`mean`, `std`, `n`, ...) of `measure` for `preset` in a claims-run result `d`; None where the file has
+    none."""
     return (((d.get('presets') or {}).get(preset) or {}).get('measures') or {}).get(measure)
 
 def ms(s: dict | None, digits: int = 3) -> str:
@@ -47,14 +50,16 @@ def ms(s: dict | None, digits: int = 3) -> str:
 
 # %% ../nbs/19_findings.ipynb #a808e41c
 def measures_table(d: dict, presets=None, measures=None, names: dict | None = None) -> str:
-    "A claims-run result `d` as a markdown table: a row per preset (renamed by `names`), mean ± std over seeds per measure."
+    """A claims-run result `d` as a markdown table: a row per preset (renamed by `names`), mean ± std over seeds per
+    measure."""
     presets = list(presets or (d.get('presets') or {}))
     measures = list(measures or [m for m in MEASURES if any(stat(d, p, m) for p in presets)])
     rows = [[(names or {}).get(p, p), *(ms(stat(d, p, m), DIGITS.get(m, 3)) for m in measures)] for p in presets]
     return markdown_table(['preset', *(MEASURES.get(m, m) for m in measures)], rows)
 
 def _bold_verdict(v: str) -> str:
-    "A verdict for a table cell: supported and contradicted in bold (`MarkdownText`, so `markdown_table` keeps the markup)."
+    """A verdict for a table cell: supported and contradicted in bold (`MarkdownText`, so `markdown_table` keeps the
+    markup)."""
     return MarkdownText(f"**{v}**") if v in ('supported', 'contradicted') else v
 
 def verdict(d: dict, row: str) -> str:
@@ -65,7 +70,8 @@ def verdict(d: dict, row: str) -> str:
     raise KeyError(f"no claim row {row!r}; the file has {[c.get('row') for c in d.get('claims') or []]}")
 
 def verdicts_table(d: dict) -> str:
-    "Each claim row of a claims-run result: the claim, the claimed-better and the other preset's mean ± std, the verdict."
+    """Each claim row of a claims-run result: the claim, the claimed-better and the other preset's mean ± std, the
+    verdict."""
     rows = []
     for c in d.get('claims') or []:
         dg = DIGITS.get(c.get('measure'), 3)
@@ -75,15 +81,19 @@ def verdicts_table(d: dict) -> str:
     return markdown_table(['row', 'claim', 'claimed better vs other', 'verdict'], rows)
 
 # %% ../nbs/19_findings.ipynb #442265d1
-def across_table(results: dict, presets=None, measures=None, names: dict | None = None, digits: dict | None = None) -> str:
-    "Claims-run results {label: result} side by side: a row per preset, per measure the runs' means joined by ' / ' (`digits` per measure)."
+def across_table(results: dict, presets=None, measures=None, names: dict | None = None,
+                 digits: dict | None = None) -> str:
+    """Claims-run results {label: result} side by side: a row per preset, per measure the runs' means joined by ' / '
+    (`digits` per measure)."""
     digits = {**DIGITS, **(digits or {})}
     first = next(iter(results.values()))
     presets = list(presets or (first.get('presets') or {}))
     measures = list(measures or [m for m in MEASURES if any(stat(first, p, m) for p in presets)])
-    cell = lambda p, m: ' / '.join(ms({'mean': s['mean']} if (s := stat(d, p, m)) else None, digits.get(m, 3)) for d in results.values())
+    cell = lambda p, m: ' / '.join(ms({'mean': s['mean']} if (s := stat(d, p, m)) else None,
+                                      digits.get(m, 3)) for d in results.values())
     rows = [[(names or {}).get(p, p), *(cell(p, m) for m in measures)] for p in presets]
-    return markdown_table(['preset', *(f"{MEASURES.get(m, m)} ({' / '.join(map(str, results))})" for m in measures)], rows)
+    return markdown_table(['preset', *(f"{MEASURES.get(m, m)} ({' / '.join(map(str, results))})" for m in measures)],
+                          rows)
 
 def verdicts_across(results: dict) -> str:
     "The claim rows of claims-run results {label: result}: a row per claim row, a column of verdicts per result."
@@ -99,7 +109,8 @@ def _verdict_or_dash(d, row):
 
 # %% ../nbs/19_findings.ipynb #2eb96161
 STUDY_ROWS = [  # (label, stage file, key, decimals (one fewer from 10 up), the paper's metric or None)
-    ('class accuracy ↑', 'evaluate', 'class_accuracy', 3, None), ('domain FD ↓', 'evaluate', 'domain_fd', 2, 'domain_fd'),
+    ('class accuracy ↑', 'evaluate', 'class_accuracy', 3, None),
+    ('domain FD ↓', 'evaluate', 'domain_fd', 2, 'domain_fd'),
     ('FID ↓', 'evaluate', 'fid', 1, 'fid'), ('KID ↓', 'evaluate', 'kid', 3, 'kid'),
     ('Table 4 F1 ↑', 'classify', 'f1', 3, 'f1'), ('Table 4 balanced accuracy ↑', 'classify', 'bacc', 3, 'bacc'),
     ('Table 4 AUC ↑', 'classify', 'auc', 3, 'auc'), ('colour distance ↓', 'evaluate', 'colour_distance', 3, None),
@@ -107,21 +118,25 @@ STUDY_ROWS = [  # (label, stage file, key, decimals (one fewer from 10 up), the 
 NAMES = {'med-art': 'Med-Art', 'pixart-alpha': 'PixArt-α', 'real': 'real'}
 
 def study_value(study: dict, method: str, stage: str, key: str):
-    "(mean, std) of `key` in `method`'s `stage` scores ('evaluate' or 'classify') of a results/study/study.json; (None, None) if absent."
+    """(mean, std) of `key` in `method`'s `stage` scores ('evaluate' or 'classify') of a results/study/study.json;
+    (None, None) if absent."""
     s = ((study.get('results') or {}).get(method) or {}).get(stage) or {}
     return s.get(key), s.get(f'{key}_std')
 
 def study_table(study: dict) -> str:
-    "The study's headline numbers, a row per measure: each method and the real floor, then the paper's numbers where it has them."
+    """The study's headline numbers, a row per measure: each method and the real floor, then the paper's numbers where
+    it has them."""
     from medart.report import paper_value
     ds, cols = study['dataset'], [*study['methods'], 'real']
     paper_cols = [m for m in cols if any(paper_value(ds, m, r[4]) is not None for r in STUDY_ROWS if r[4])]
     rows = []
     for label, stage, key, dg, pm in STUDY_ROWS:
         ours = [fmt(*study_value(study, m, stage, key), digits=dg) for m in cols]
-        theirs = [f"{v:g}" if pm and (v := paper_value(ds, m, pm)) is not None else '—' for m in paper_cols]   # as published
+        # as published
+        theirs = [f"{v:g}" if pm and (v := paper_value(ds, m, pm)) is not None else '—' for m in paper_cols]
         rows.append([label, *ours, *theirs])
-    return markdown_table(['', *(NAMES.get(m, m) for m in cols), *(f"paper: {NAMES.get(m, m)}" for m in paper_cols)], rows)
+    return markdown_table(['', *(NAMES.get(m, m) for m in cols), *(f"paper: {NAMES.get(m, m)}" for m in paper_cols)],
+                          rows)
 
 # %% ../nbs/19_findings.ipynb #b3a717e8
 def departures(params_path='params.yaml') -> list[tuple]:
@@ -145,7 +160,8 @@ def show(markdown: str) -> None:
     display(Markdown(markdown))
 
 def show_image(path, width: int = 1000) -> None:
-    "Display the committed image `path` (relative to the repository root) in the page, as a JPEG at most `width` pixels wide."
+    """Display the committed image `path` (relative to the repository root) in the page, as a JPEG at most `width`
+    pixels wide."""
     import io
     from IPython.display import Image as Shown, display
     from PIL import Image

@@ -19,7 +19,8 @@ import torch
 from PIL import Image, PngImagePlugin
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
-from .io import CLASS_RULE, class_counts, class_rng, derive_seed, name_problem, write_atomic  # class_counts: medart.generate.class_counts still works
+# class_counts: medart.generate.class_counts still works
+from .io import CLASS_RULE, class_counts, class_rng, derive_seed, name_problem, write_atomic
 from .registry import family_of
 
 # %% auto #0
@@ -33,13 +34,15 @@ class GenerateError(RuntimeError):
 def _caption(captions, sha):
     "The caption text of image `sha`: `captions` maps sha256 to a string or to a caption-store row."
     if sha not in captions:
-        raise GenerateError(f"no caption for training image {sha[:12]}...: the caption store does not cover this split; "
+        raise GenerateError(f"no caption for training image {sha[:12]}...: the caption store does not cover this "
+                            "split; "
                             f"run the caption stage (nbs/caption.ipynb) on the same split first")
     c = captions[sha]
     return c['caption'] if isinstance(c, dict) else c
 
 def _cycled(records, k, rng):
-    "`k` of `records` in a seeded random order; past `len(records)` the same order repeats, so uses differ by at most one."
+    """`k` of `records` in a seeded random order; past `len(records)` the same order repeats, so uses differ by at most
+    one."""
     perm = rng.permutation(len(records))
     return [records[perm[i % len(records)]] for i in range(k)]
 
@@ -49,18 +52,21 @@ def _prompt_rows(picks, captions):
             for i, r in enumerate(picks)]
 
 def eval_prompts(train_records, captions, test_records, n=0, seed=0, classes=None):
-    "Prompts of an evaluation set: a seeded random subset of training captions, per class as many as `class_counts` says."
+    """Prompts of an evaluation set: a seeded random subset of training captions, per class as many as `class_counts`
+    says."""
     by_class = {}
     for r in train_records: by_class.setdefault(r['label'], []).append(r)
     picks = []
     for c, k in class_counts(test_records, n, classes).items():
-        if c not in by_class: raise GenerateError(f"class {c!r} is in the test split but has no training images to caption")
+        if c not in by_class:
+            raise GenerateError(f"class {c!r} is in the test split but has no training images to caption")
         picks += _cycled(by_class[c], k, class_rng(seed, c))
     return _prompt_rows(picks, captions)
 
 # %% ../nbs/11_generate.ipynb #6f1b3a69
 def train_prompts(train_records, captions, per_class=0, seed=0, classes=None):
-    "Prompts of the classifier's training set: every training caption (`per_class=0`) or `per_class` seeded ones per class."
+    """Prompts of the classifier's training set: every training caption (`per_class=0`) or `per_class` seeded ones per
+    class."""
     by_class = {}
     for r in train_records: by_class.setdefault(r['label'], []).append(r)
     picks = []
@@ -74,18 +80,21 @@ TRAIN_SEED_OFFSET = 10_000  # the classifier set's seeds start here: the evaluat
 
 def image_seed(base_seed, index):
     "The noise seed of image `index` of a set seeded `base_seed`: hashed, so no two (set, image) pairs share noise."
-    # medart.io's one seed rule (SeedSequence over the pair); `base_seed + index` would give set s image i+1 the noise of set s+1 image i
+    # medart.io's one seed rule (SeedSequence over the pair); `base_seed + index` would give set s image i+1 the noise
+    # of set s+1 image i
     return derive_seed(base_seed, index)
 
 # %% ../nbs/11_generate.ipynb #444085a9
 def shard(items, rank=0, world=1):
-    "The items process `rank` of `world` handles: every `world`-th from `rank` (no duplicates, no gaps, sizes differ by <= 1)."
+    """The items process `rank` of `world` handles: every `world`-th from `rank` (no duplicates, no gaps, sizes differ
+    by <= 1)."""
     if not (isinstance(world, int) and world >= 1 and isinstance(rank, int) and 0 <= rank < world):
         raise ValueError(f'need 0 <= rank < world, got rank={rank}, world={world}')
     return list(items)[rank::world]
 
 def process_rank(rank=-1, world=-1):
-    "`(rank, world)`: the given values, or (-1) those `accelerate launch` / `torchrun` set (RANK, WORLD_SIZE), else (0, 1)."
+    """`(rank, world)`: the given values, or (-1) those `accelerate launch` / `torchrun` set (RANK, WORLD_SIZE), else
+    (0, 1)."""
     world = world if world > 0 else int(os.environ.get('WORLD_SIZE', 1))
     rank = rank if rank >= 0 else int(os.environ.get('RANK', 0))
     shard([], rank, world)  # validates
@@ -98,9 +107,12 @@ def set_rows(prompts, seed=0, steps=20, cfg=4.5, meta=None):
     clash = set(meta) & {'file', 'index', 'label', 'caption', 'source', 'seed', 'steps', 'cfg'}
     if clash: raise ValueError(f'meta may not override the keys {sorted(clash)}')
     bad = sorted({p['label'] for p in prompts if name_problem(str(p['label']), CLASS_RULE, retyped=False)})
-    if bad: raise ValueError(f"class names {bad} cannot name an image folder ({CLASS_RULE}): check the dataset's classes and split.json")
+    if bad:
+        raise ValueError(f"class names {bad} cannot name an image folder ({CLASS_RULE}): check the dataset's classes "
+                         "and split.json")
     rows = [dict(file=f"{p['label']}/{p['index']:05d}.png", index=p['index'], label=p['label'], caption=p['caption'],
-                 source=p.get('source'), seed=image_seed(seed, p['index']), steps=steps, cfg=cfg, **meta) for p in prompts]
+                 source=p.get('source'), seed=image_seed(seed, p['index']), steps=steps, cfg=cfg,
+                 **meta) for p in prompts]
     return json.loads(json.dumps(rows, default=str))  # exactly what the PNGs and the manifest will hold
 
 def _png_row(path):
@@ -125,13 +137,15 @@ def render(pipe, rows, max_tokens=120):
     if len({(r['steps'], r['cfg']) for r in rows}) > 1: raise ValueError('one batch must share steps and cfg')
     family = family_of(pipe)  # its conditioning (Fast-DiT: the class label), the same seeds, steps and CFG
     generators = [torch.Generator('cpu').manual_seed(r['seed']) for r in rows]
-    return family.sample(pipe, [family.condition(r, {}) for r in rows], generators, rows[0]['steps'], rows[0]['cfg'], max_tokens=max_tokens)
+    return family.sample(pipe, [family.condition(r, {}) for r in rows], generators, rows[0]['steps'], rows[0]['cfg'],
+                         max_tokens=max_tokens)
 
 # %% ../nbs/11_generate.ipynb #e0722238
 MANIFEST = 'manifest.jsonl'
 
 def _finish(out_dir, rows):
-    "If every image of the set is done: write the manifest (ordered by index) and delete stray images; whether it was complete."
+    """If every image of the set is done: write the manifest (ordered by index) and delete stray images; whether it was
+    complete."""
     if not all(_done(out_dir, r) for r in rows): return False
     keep = {r['file'] for r in rows}
     for p in out_dir.glob('*/*.png'):  # images of an earlier, larger set with other settings
@@ -193,7 +207,8 @@ def read_generated(folder, verify=True) -> list[dict]:
 
 # %% ../nbs/11_generate.ipynb #6cfcf3de
 def grid_rows(sets, train_records, classes=None, pick=0):
-    "Rows of a comparison figure: per class the `pick`-th image of the first set, its caption and real source image, and the same index in every set."
+    """Rows of a comparison figure: per class the `pick`-th image of the first set, its caption and real source image,
+    and the same index in every set."""
     first = next(iter(sets.values()))
     by_sha = {r['sha256']: r['path'] for r in train_records}
     by_index = {name: {r['index']: r for r in recs} for name, recs in sets.items()}

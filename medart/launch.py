@@ -24,8 +24,9 @@ __all__ = ['stage_inputs', 'train_stage', 'launch_command', 'main']
 # %% ../nbs/16_launch.ipynb #5a702722
 def stage_inputs(dataset: str, method: str, params_path='params.yaml', runs_dir='runs', profile: str | None = None,
                  overrides: dict | None = None, seed: int | None = None) -> dict:
-    """What the train stage of (`dataset`, `method`) reads: params `P` and their `record`, train section `T` (with `overrides`, the
-    notebook's train parameters), records, captions, base model, seed, out dir. None (a seed, an override) keeps params.yaml's value."""
+    """What the train stage of (`dataset`, `method`) reads: params `P` and their `record`, train section `T` (with
+    `overrides`, the notebook's train parameters), records, captions, base model, seed, out dir. None (a seed, an
+    override) keeps params.yaml's value."""
     P, record = stage_params('train', dataset, method, params_path, profile, **{'seed': seed, **(overrides or {})})
     T = P['train']
     paths = RunPaths(dataset, method, runs_dir)
@@ -46,8 +47,10 @@ def stage_inputs(dataset: str, method: str, params_path='params.yaml', runs_dir=
 
 # %% ../nbs/16_launch.ipynb #290c4908
 def train_stage(dataset: str, method: str, params_path='params.yaml', runs_dir='runs', profile: str | None = None,
-                overrides: dict | None = None, seed: int | None = None, steps: int | None = None, progress: bool = True) -> dict:
-    "Fine-tune (`dataset`, `method`) as the train stage does, in this process (one of several under a launcher); the report."
+                overrides: dict | None = None, seed: int | None = None, steps: int | None = None,
+                progress: bool = True) -> dict:
+    """Fine-tune (`dataset`, `method`) as the train stage does, in this process (one of several under a launcher); the
+    report."""
     from accelerate import PartialState
     from medart.families import weight_dtype
     from medart.registry import get_family
@@ -56,18 +59,23 @@ def train_stage(dataset: str, method: str, params_path='params.yaml', runs_dir='
     inp = stage_inputs(dataset, method, params_path, runs_dir, profile, overrides, seed)
     P, T, out = inp['P'], inp['T'], inp['out']
     family = get_family(T['family'])
-    pipe, base = family.start(P['profile'], base=inp['model'], model=P['models']['baseline'] or None, classes=inp['classes'],
+    pipe, base = family.start(P['profile'], base=inp['model'], model=P['models']['baseline'] or None,
+                              classes=inp['classes'],
                               resolution=T['resolution'], seed=inp['seed'], device=str(state.device),
                               dtype=weight_dtype(T['mixed_precision']), **inp['revisions'])
     report = finetune(pipe, inp['records'], inp['captions'], out, T, seed=inp['seed'], steps=steps,
-                      cache_dir=RunPaths(dataset, method, runs_dir).latents, progress=progress and state.is_main_process,
+                      cache_dir=RunPaths(dataset, method, runs_dir).latents,
+                      progress=progress and state.is_main_process,
                       card=dict(dataset=dataset, method=method, profile=P['profile'], base=str(base)), family=family)
-    report = {k: v for k, v in report.items() if k != 'trainable'} | dict(method=method, dataset=dataset, family=family.name, processes=state.num_processes)
+    report = {k: v for k, v in report.items()
+              if k != 'trainable'} | dict(method=method, dataset=dataset, family=family.name,
+                                          processes=state.num_processes)
     if state.is_main_process: write_json_atomic(RunPaths(dataset, method, runs_dir).train_json, report)
     return report
 
 def launch_command(dataset: str, method: str, num_processes: int, config_file: str = '', **kw) -> list[str]:
-    "The `accelerate launch` command line that runs `train_stage` in `num_processes` processes; `kw` become `--key value` options."
+    """The `accelerate launch` command line that runs `train_stage` in `num_processes` processes; `kw` become `--key
+    value` options."""
     cmd = [str(Path(sys.executable).with_name('accelerate')), 'launch', '--num_processes', str(num_processes)]
     if config_file: cmd += ['--config_file', str(config_file)]
     cmd += ['-m', 'medart.launch', 'train', '--dataset', dataset, '--method', method]
@@ -78,17 +86,21 @@ def launch_command(dataset: str, method: str, num_processes: int, config_file: s
 
 # %% ../nbs/16_launch.ipynb #85bc6a02
 def main(argv=None):
-    "`python -m medart.launch train --dataset D --method M [...]`: the train stage in this process (run it under accelerate launch)."
-    ap = argparse.ArgumentParser(prog='python -m medart.launch', description='medart stages as commands for accelerate launch / torchrun')
+    """`python -m medart.launch train --dataset D --method M [...]`: the train stage in this process (run it under
+    accelerate launch)."""
+    ap = argparse.ArgumentParser(prog='python -m medart.launch',
+                                 description='medart stages as commands for accelerate launch / torchrun')
     sub = ap.add_subparsers(dest='stage', required=True)
     t = sub.add_parser('train', help='fine-tune one (dataset, method), as nbs/train.ipynb does')
     t.add_argument('--dataset', required=True); t.add_argument('--method', required=True)
     t.add_argument('--params-path', default='params.yaml'); t.add_argument('--runs-dir', default='runs')
-    t.add_argument('--profile', help="default: params.yaml's"); t.add_argument('--seed', type=int, help="default: params.yaml's")
+    t.add_argument('--profile', help="default: params.yaml's"); t.add_argument('--seed', type=int,
+                                                                               help="default: params.yaml's")
     t.add_argument('--steps', type=int, help='default: train.epochs passes over the training split')
     t.add_argument('--overrides', default='{}', help='JSON object of train-section overrides, e.g. {"hldf_every": 250}')
     a = ap.parse_args(argv)
-    report = train_stage(a.dataset, a.method, a.params_path, a.runs_dir, a.profile, json.loads(a.overrides), a.seed, a.steps)
+    report = train_stage(a.dataset, a.method, a.params_path, a.runs_dir, a.profile, json.loads(a.overrides), a.seed,
+                         a.steps)
     print(json.dumps(report))
     return report
 

@@ -51,7 +51,8 @@ def _check_linear(model, names):
 
 # %% ../nbs/06_lora.ipynb #f801d639
 def t5_targets(text_encoder, parts=('attn', 'ff')):
-    "Full names of the T5 encoder linears LoRA adapts: per block SelfAttention `q,k,v,o` and the DenseReluDense linears."
+    """Full names of the T5 encoder linears LoRA adapts: per block SelfAttention `q,k,v,o` and the DenseReluDense
+    linears."""
     unknown = set(parts) - {'attn', 'ff'}
     if unknown: raise ValueError(f"unknown parts {sorted(unknown)}: use 'attn' and/or 'ff'")
     stack, prefix = (text_encoder.encoder, 'encoder.') if hasattr(text_encoder, 'encoder') else (text_encoder, '')
@@ -153,14 +154,16 @@ def has_lora(model):
     return any(isinstance(m, BaseTunerLayer) for m in model.modules())
 
 def add_lora(pipe, preset='med-art', rank=8, alpha=8, dropout=0.0, dora=False, t5_lora=None, seed=0):
-    "Inject LoRA (or DoRA) into `pipe`'s DiT and T5 in place (A initialised from `seed`), freeze the rest, adapters in fp32; the summary."
+    """Inject LoRA (or DoRA) into `pipe`'s DiT and T5 in place (A initialised from `seed`), freeze the rest, adapters in
+    fp32; the summary."""
     if any(has_lora(getattr(pipe, c)) for c in COMPONENTS):
         raise ValueError('this pipeline already has LoRA adapters; build or load a fresh one')
     configs = lora_configs(pipe, preset, rank, alpha, dropout, dora, t5_lora)
     for comp in ('transformer', 'text_encoder', 'vae'): getattr(pipe, comp).requires_grad_(False)
     for i, (comp, cfg) in enumerate(configs.items()):
         model = getattr(pipe, comp)
-        with torch.random.fork_rng(devices=[]):  # peft draws A from the global RNG: seed it, so the init is the seed's, not the session's history
+        # peft draws A from the global RNG: seed it, so the init is the seed's, not the session's history
+        with torch.random.fork_rng(devices=[]):
             torch.manual_seed(linear_seed(seed, i))
             inject_adapter_in_model(cfg, model)
         cast_adapter_dtype(model, 'default')  # bf16/fp16 -> fp32, adapters only
@@ -226,9 +229,11 @@ def check_base(model, fingerprint, component='model', strict=False):
     "Raise if `model` is not the architecture of `fingerprint`; warn (raise if `strict`) if its weights differ."
     items = dict(_base_items(model))
     shapes = '\n'.join(f'{n}:{tuple(t.shape)}' for n, t in sorted(items.items()))
-    if type(model).__name__ != fingerprint['class'] or hashlib.sha256(shapes.encode()).hexdigest() != fingerprint['shapes_sha256']:
+    if (type(model).__name__ != fingerprint['class']
+            or hashlib.sha256(shapes.encode()).hexdigest() != fingerprint['shapes_sha256']):
         raise ValueError(f"{component}: these adapters were trained on a different base model "
-                         f"({fingerprint['class']} with other parameter names/shapes than this {type(model).__name__}); "
+                         f"({fingerprint['class']} with other parameter names/shapes than this "
+                         f"{type(model).__name__}); "
                          f"load them into the pipeline they were trained from")
     # the very tensors the fingerprint probed (same names and shapes, so they exist), not a new pick
     k = len(fingerprint['probe']) // max(len(fingerprint['probe_names']), 1)
@@ -253,7 +258,8 @@ def _adapted(pipe):
     return [c for c in COMPONENTS if has_lora(getattr(pipe, c))]
 
 def save_adapters(pipe, out, params=None, base=None):
-    "Write the adapters of `pipe` to `out`: peft folders, one safetensors file, a metadata JSON and a model card; `base` (default: `params['base']`, else the folder or hub id `pipe` was loaded from) names the base model."
+    """Write the adapters of `pipe` to `out`: peft folders, one safetensors file, a metadata JSON and a model card;
+    `base` (default: `params['base']`, else the folder or hub id `pipe` was loaded from) names the base model."""
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     comps = _adapted(pipe)
     if not comps: raise ValueError('this pipeline has no LoRA adapters to save (see add_lora)')
@@ -268,8 +274,10 @@ def save_adapters(pipe, out, params=None, base=None):
         # peft shortens long target lists to suffixes that are unique *in this model*; save the names instead
         cfg.inference_mode, cfg.target_modules = True, lora_module_names(model)
         cfg.base_model_name_or_path = base  # the pipeline (hub id or folder) whose `comp` these adapters fit
-        # LoRA targets are linear layers, never embeddings: without this peft looks the base up (a hub request) on every call
-        sd = {_PEFT_PREFIX + k: v.detach().cpu().contiguous() for k, v in get_peft_model_state_dict(model, save_embedding_layers=False).items()}
+        # LoRA targets are linear layers, never embeddings: without this peft looks the base up (a hub request) on every
+        # call
+        sd = {_PEFT_PREFIX + k: v.detach().cpu().contiguous()
+              for k, v in get_peft_model_state_dict(model, save_embedding_layers=False).items()}
         folder = out / f'{comp}_lora'; folder.mkdir(exist_ok=True)
         cfg.save_pretrained(folder)
         save_file(sd, folder / 'adapter_model.safetensors', metadata={'format': 'pt'})
@@ -288,7 +296,8 @@ def save_adapters(pipe, out, params=None, base=None):
 
 # %% ../nbs/06_lora.ipynb #a471c173
 def peft_snippet(meta) -> str:
-    "Python (a markdown code block) that loads the adapters described by `meta` into a stock `PixArtAlphaPipeline` with peft alone, no medart."
+    """Python (a markdown code block) that loads the adapters described by `meta` into a stock `PixArtAlphaPipeline`
+    with peft alone, no medart."""
     train = (meta.get('params') or {}).get('train')
     res = train.get('resolution') if isinstance(train, dict) else None
     size = f", height={res}, width={res}" if res else ''
@@ -296,8 +305,10 @@ def peft_snippet(meta) -> str:
         '```python', 'import torch', 'from diffusers import PixArtAlphaPipeline', 'from peft import PeftModel', '',
         f"pipe = PixArtAlphaPipeline.from_pretrained({meta.get('base') or '<the base model: hub id or folder>'!r})",
         f"adapters = {meta.get('folder') or 'path/to/this/folder'!r}",
-        f"pipe.transformer = PeftModel.from_pretrained(pipe.transformer, f'{{adapters}}/transformer_lora').merge_and_unload()",
-        *([f"pipe.text_encoder = PeftModel.from_pretrained(pipe.text_encoder, f'{{adapters}}/text_encoder_lora').merge_and_unload()"]
+        "pipe.transformer = PeftModel.from_pretrained(pipe.transformer, "
+        "f'{adapters}/transformer_lora').merge_and_unload()",
+        *(["pipe.text_encoder = PeftModel.from_pretrained(pipe.text_encoder, "
+           "f'{adapters}/text_encoder_lora').merge_and_unload()"]
           if 'text_encoder' in meta['components'] else []),
         f"image = pipe('An endoscopic image of polyps', num_inference_steps=20, guidance_scale=4.5{size},",
         "             use_resolution_binning=False, generator=torch.Generator().manual_seed(0)).images[0]",
@@ -306,7 +317,8 @@ def peft_snippet(meta) -> str:
 def add_card_samples(folder, image, caption: str = '') -> Path:
     "Copy `image` into the adapter `folder` as samples.png; show it in its model card (README.md) once, with `caption`."
     folder, card = Path(folder), Path(folder) / 'README.md'
-    if not card.is_file(): raise FileNotFoundError(f"{card}: no model card; write the adapters with save_adapters first")
+    if not card.is_file():
+        raise FileNotFoundError(f"{card}: no model card; write the adapters with save_adapters first")
     shutil.copyfile(image, folder / 'samples.png')
     text = re.sub(r'\n## Samples\n.*?(?=\n## )', '', card.read_text(), flags=re.S)  # a previous samples section
     # the caption is text (escaped)
@@ -350,11 +362,13 @@ def model_card(meta):
     params = json.dumps(meta.get('params', {}), indent=1, default=str)
     fence = '`' * max(3, 1 + max((len(r) for r in re.findall('`+', params)), default=0))  # longer than any ` run in it
     lines += ['', '## Training parameters', '', fence + 'json', params, fence,
-              '', '## Use', '', peft_snippet(meta), '', 'With medart (it also checks that the base is the one the adapters were trained on):', '',
+              '', '## Use', '', peft_snippet(meta), '',
+              'With medart (it also checks that the base is the one the adapters were trained on):', '',
               '```python', 'from medart.models import load_pixart',
               'from medart.lora import load_adapters', f"pipe = load_pixart({meta['base']!r})" if meta.get('base') else
               "pipe = load_pixart('<the base they were trained from: hub id or saved folder>')",
-              f"load_adapters(pipe, {meta.get('folder') or 'this/folder'!r})  # merge=True folds them into the weights", '```', '',
+              f"load_adapters(pipe, {meta.get('folder') or 'this/folder'!r})  # merge=True folds them into the weights",
+              '```', '',
               'Versions: ' + ', '.join(f'{k} {v}' for k, v in meta.get('versions', {}).items()), '']
     return '\n'.join(lines)
 

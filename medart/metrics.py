@@ -28,7 +28,8 @@ from transformers import AutoModelForImageClassification
 from .classify import load_classifier, preprocessing_of
 from .data import load_image
 from .inception import INCEPTION, inception_weights
-from .io import ModelUnavailableError, class_counts, class_rng, fmt, local_model_folder, model_unavailable, sha256_file
+from .io import (ModelUnavailableError, class_counts, class_rng, fmt, local_model_folder, model_unavailable,
+                       sha256_file)
 from .paths import RunPaths
 
 # %% auto #0
@@ -40,51 +41,61 @@ __all__ = ['DOMAIN_NETWORKS', 'RESIZE', 'SCORES', 'Network', 'inception_network'
 # %% ../nbs/12_metrics.ipynb #a1e0c047
 @dataclass
 class Network:
-    "A feature network of torch-fidelity: its registered `name` (metric keys carry it), feature `layer`, constructor `kwargs`, `info` for the protocol."
+    """A feature network of torch-fidelity: its registered `name` (metric keys carry it), feature `layer`, constructor
+    `kwargs`, `info` for the protocol."""
     name: str
     layer: str
     kwargs: dict = field(default_factory=dict)
     info: dict = field(default_factory=dict)
 
 def inception_network(weights='') -> Network:
-    """torch-fidelity's Inception-v3 (pool3, 2048 features) with the weights `medart.inception.inception_weights(weights)` resolves
-    (`MetricUnavailable` with the fix if none); their origin and hashes go into `info`. Warns for a file that is not the standard network."""
+    """torch-fidelity's Inception-v3 (pool3, 2048 features) with the weights
+    `medart.inception.inception_weights(weights)` resolves (`MetricUnavailable` with the fix if none); their origin and
+    hashes go into `info`. Warns for a file that is not the standard network."""
     w = inception_weights(weights)
     if not w['standard']:
-        warnings.warn(f"{w['weights']} is not torch-fidelity's official Inception file nor the standard network converted by medart.inception "
+        warnings.warn(f"{w['weights']} is not torch-fidelity's official Inception file nor the standard network "
+                      "converted by medart.inception "
                       f"(sha256 {w['sha256'][:16]}...): its FID/KID are not comparable with published ones")
     return Network(INCEPTION, '2048', dict(feature_extractor_weights_path=w['weights']),
                    dict(network=INCEPTION, **w, layer='2048 (pool3)',
-                        input='uint8 images resized to 299 px inside the network (TF-1 compatible bilinear), scaled to [-1, 1]'))
+                        input='uint8 images resized to 299 px inside the network (TF-1 compatible bilinear), scaled to '
+                              '[-1, 1]'))
 
 # %% ../nbs/12_metrics.ipynb #a1e0c017
-DOMAIN_NETWORKS = {  # the paper's domain classifiers (its footnote 1). Their input recipe is set here, not fetched: both are
-    # ViT-B/16 fine-tuned from Google's ViT, whose ViTImageProcessor resizes to 224 px and normalises with mean = std = 0.5;
-    # `domain_network` checks these values against a downloaded preprocessor_config.json.
+# the paper's domain classifiers (its footnote 1). Their input recipe is set here, not fetched: both are
+DOMAIN_NETWORKS = {
+    # ViT-B/16 fine-tuned from Google's ViT, whose ViTImageProcessor resizes to 224 px and normalises with mean = std =
+    # 0.5; `domain_network` checks these values against a downloaded preprocessor_config.json.
     'mmuratarat/kvasir-v2-classifier': dict(paper='KFD', image_size=224, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
-    'Anwarkh1/Skin_Cancer-Image_Classification': dict(paper='HFD', image_size=224, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5)),
+    'Anwarkh1/Skin_Cancer-Image_Classification': dict(paper='HFD', image_size=224, mean=(0.5, 0.5, 0.5),
+                                                      std=(0.5, 0.5, 0.5)),
 }
 _DOMAIN = {}  # registered name -> the wrapped classifier and its input recipe (torch-fidelity instantiates by name)
 
 def _head(model):
-    "The classification head of a transformers image classifier (`classifier` for ViT, DeiT, BEiT, Swin, ConvNeXt, ResNet, ...)."
+    """The classification head of a transformers image classifier (`classifier` for ViT, DeiT, BEiT, Swin, ConvNeXt,
+    ResNet, ...)."""
     head = getattr(model, 'classifier', None)
     if not isinstance(head, torch.nn.Module):
-        raise ValueError(f"{type(model).__name__} has no `classifier` head module: the domain features are the head's input")
+        raise ValueError(f"{type(model).__name__} has no `classifier` head module: the domain features are the head's "
+                         "input")
     return head
 
 class DomainFeatures(FeatureExtractorBase):
-    """torch-fidelity feature extractor around a registered domain classifier: uint8 images are resized (bicubic, antialiased) to
-    the classifier's side when they differ, normalised with its mean and std, and the features are what its head receives
-    ('cls'; for ViT the final layer-normed [CLS] token) or its logits ('logits')."""
+    """torch-fidelity feature extractor around a registered domain classifier: uint8 images are resized (bicubic,
+    antialiased) to the classifier's side when they differ, normalised with its mean and std, and the features are what
+    its head receives ('cls'; for ViT the final layer-normed [CLS] token) or its logits ('logits')."""
     def __init__(self, name, features_list, **kwargs):
         super().__init__(name, features_list)
-        if name not in _DOMAIN: raise ValueError(f"{name!r} has no network: register it with medart.metrics.register_domain first")
+        if name not in _DOMAIN:
+            raise ValueError(f"{name!r} has no network: register it with medart.metrics.register_domain first")
         spec = _DOMAIN[name]
         self.net, self.image_size = spec['model'], spec['image_size']
         self.register_buffer('mean', torch.tensor(spec['mean'], dtype=torch.float32).view(1, 3, 1, 1))
         self.register_buffer('std', torch.tensor(spec['std'], dtype=torch.float32).view(1, 3, 1, 1))
-        self.interpolate = getattr(self.net.config, 'image_size', self.image_size) != self.image_size  # ViT at another side
+        # ViT at another side
+        self.interpolate = getattr(self.net.config, 'image_size', self.image_size) != self.image_size
 
     @staticmethod
     def get_provided_features_list(): return ('cls', 'logits')
@@ -97,10 +108,12 @@ class DomainFeatures(FeatureExtractorBase):
 
     def forward(self, x):
         if not (torch.is_tensor(x) and x.dtype == torch.uint8 and x.dim() == 4 and x.shape[1] == 3):
-            raise ValueError(f"expected uint8 images (N, 3, H, W), got {getattr(x, 'dtype', type(x))} {tuple(getattr(x, 'shape', ()))}")
+            raise ValueError(f"expected uint8 images (N, 3, H, W), got {getattr(x, 'dtype', type(x))} "
+                             f"{tuple(getattr(x, 'shape', ()))}")
         x = x.float()
         if x.shape[-2:] != (self.image_size, self.image_size):
-            x = F.interpolate(x, size=(self.image_size, self.image_size), mode='bicubic', antialias=True, align_corners=False).clamp(0, 255)
+            x = F.interpolate(x, size=(self.image_size, self.image_size), mode='bicubic', antialias=True,
+                              align_corners=False).clamp(0, 255)
         x = (x / 255 - self.mean) / self.std
         seen = {}
         hook = _head(self.net).register_forward_hook(lambda m, inp, out: seen.update(cls=inp[0]))
@@ -112,13 +125,14 @@ class DomainFeatures(FeatureExtractorBase):
         return tuple(feats[f] for f in self.features_list)
 
 def register_domain(name: str, model, image_size: int, mean, std) -> str:
-    """Register `model` with torch-fidelity as feature extractor `name` (once per process: registering a name again swaps in
-    the new model and recipe, it neither fails nor registers twice); returns `name`."""
+    """Register `model` with torch-fidelity as feature extractor `name` (once per process: registering a name again
+    swaps in the new model and recipe, it neither fails nor registers twice); returns `name`."""
     if not name or name != name.strip() or os.sep in name: raise ValueError(f"invalid feature extractor name {name!r}")
     cls = FEATURE_EXTRACTORS_REGISTRY.get(name)
     if cls is not None and cls is not DomainFeatures:
         raise ValueError(f"{name!r} is already torch-fidelity's {cls.__name__}: give the domain network another name")
-    _DOMAIN[name] = dict(model=model.eval(), image_size=int(image_size), mean=[float(v) for v in mean], std=[float(v) for v in std])
+    _DOMAIN[name] = dict(model=model.eval(), image_size=int(image_size), mean=[float(v) for v in mean],
+                         std=[float(v) for v in std])
     if cls is None: register_feature_extractor(name, DomainFeatures)
     return name
 
@@ -126,12 +140,14 @@ def register_domain(name: str, model, image_size: int, mean, std) -> str:
 def _recipe(model: str):
     "The DOMAIN_NETWORKS entry (hub id, entry) of a hub id or of a local copy named after one, else (None, None)."
     for hub_id, entry in DOMAIN_NETWORKS.items():
-        if model == hub_id or (Path(model).is_dir() and Path(model).name.lower() == hub_id.split('/')[1].lower()): return hub_id, entry
+        if model == hub_id or (Path(model).is_dir() and Path(model).name.lower() == hub_id.split('/')[1].lower()):
+            return hub_id, entry
     return None, None
 
 def _processor_config(model: str, revision: str):
     "The image processor config next to a model (local folder, or the hub cache; never downloaded), or None."
-    p = Path(model) / 'preprocessor_config.json' if Path(model).is_dir() else try_to_load_from_cache(model, 'preprocessor_config.json', revision=revision or None)
+    p = (Path(model) / 'preprocessor_config.json' if Path(model).is_dir()
+         else try_to_load_from_cache(model, 'preprocessor_config.json', revision=revision or None))
     return json.loads(Path(p).read_text()) if isinstance(p, (str, Path)) and Path(p).is_file() else None
 
 def _check_recipe(model: str, revision: str, recipe: dict):
@@ -140,22 +156,27 @@ def _check_recipe(model: str, revision: str, recipe: dict):
     if cfg is None: return
     size = cfg.get('size'); size = size.get('height', size.get('shortest_edge')) if isinstance(size, dict) else size
     theirs = dict(image_size=size, mean=cfg.get('image_mean'), std=cfg.get('image_std'))
-    bad = {k: v for k, v in theirs.items() if v is not None and not np.allclose(np.ravel(v).astype(float), np.ravel(recipe[k]).astype(float))}
+    bad = {k: v for k, v in theirs.items() if v is not None and not np.allclose(np.ravel(v).astype(float),
+                                                                                np.ravel(recipe[k]).astype(float))}
     if bad: raise ValueError(f"{model}: its preprocessor_config.json says {bad}, but the recipe in use is "
-                             f"{ {k: recipe[k] for k in bad} }: correct medart.metrics.DOMAIN_NETWORKS (or the saved config.preprocessing)")
+                             f"{ {k: recipe[k] for k in bad} }: correct medart.metrics.DOMAIN_NETWORKS (or the saved "
+                             "config.preprocessing)")
 
 def _unavailable(model: str, revision: str, err) -> ModelUnavailableError:
     "A ModelUnavailableError for a domain classifier: why, and the commands that fix it."
     return model_unavailable(
         'domain classifier' + (f' (revision {revision})' if revision else ''), model, 'evaluate.domain_model', err,
         hub_id=model + (f' --revision {revision}' if revision else ''), local=local_model_folder(model, lower=False),
-        alternative="Keep the same network and input recipe. Or set `evaluate.domain_model: trained` to use the classifier trained on "
+        alternative="Keep the same network and input recipe. Or set `evaluate.domain_model: trained` to use the "
+                    "classifier trained on "
                     "the real training split (runs/<dataset>/real/classifier), which needs no download.")
 
-def domain_network(model: str = 'trained', dataset: str = '', revision: str = '', runs_dir='runs', device=None) -> Network:
-    """The domain network of the domain FD (the paper's KFD/HFD), registered with torch-fidelity: 'trained' = the classifier
-    trained here on `dataset`'s real training split (runs_dir/<dataset>/real/classifier), else a hub id (pinned to `revision`)
-    or a local folder. Its name says which network it is: `domain-<dataset>-real-vit`, `domain-<org>--<name>`."""
+def domain_network(model: str = 'trained', dataset: str = '', revision: str = '', runs_dir='runs',
+                   device=None) -> Network:
+    """The domain network of the domain FD (the paper's KFD/HFD), registered with torch-fidelity: 'trained' = the
+    classifier trained here on `dataset`'s real training split (runs_dir/<dataset>/real/classifier), else a hub id
+    (pinned to `revision`) or a local folder. Its name says which network it is: `domain-<dataset>-real-vit`,
+    `domain-<org>--<name>`."""
     if model == 'trained':
         folder = RunPaths(dataset, runs_dir=runs_dir).real_classifier
         net, pre = load_classifier(folder, device)  # FileNotFoundError says which stage makes it
@@ -172,7 +193,8 @@ def domain_network(model: str = 'trained', dataset: str = '', revision: str = ''
         if recipe is None:
             try: recipe = preprocessing_of(net)  # a folder saved by medart.classify carries its recipe
             except ValueError: raise ValueError(
-                f"no input recipe for {model!r}: add its image_size, mean and std to medart.metrics.DOMAIN_NETWORKS") from None
+                f"no input recipe for {model!r}: add its image_size, mean and std to "
+                "medart.metrics.DOMAIN_NETWORKS") from None
         pre = dict(image_size=recipe['image_size'], mean=list(recipe['mean']), std=list(recipe['std']))
         _check_recipe(model, revision, pre)
         if device is not None: net.to(device)
@@ -180,15 +202,18 @@ def domain_network(model: str = 'trained', dataset: str = '', revision: str = ''
         info = dict(source=str(model), hub_id=hub_id, revision=revision or None,
                     commit=getattr(net.config, '_commit_hash', None), paper=(recipe.get('paper') if hub_id else None))
     register_domain(name, net, pre['image_size'], pre['mean'], pre['std'])
-    return Network(name, 'cls', {}, dict(network=name, **info, architecture=type(net).__name__, image_size=pre['image_size'],
-                                         mean=list(pre['mean']), std=list(pre['std']), layer="input of the classifier head ([CLS])",
+    return Network(name, 'cls', {}, dict(network=name, **info, architecture=type(net).__name__,
+                                         image_size=pre['image_size'],
+                                         mean=list(pre['mean']), std=list(pre['std']),
+                                         layer="input of the classifier head ([CLS])",
                                          resize='bicubic, antialiased, inside the network when the side differs'))
 
 # %% ../nbs/12_metrics.ipynb #a1e0c024
 RESIZE = "medart.data.load_image: RGB, centre square, PIL bicubic to image_size px (real and generated alike)"
 
 class ImageSet(Dataset):
-    "Images (paths, or records with a 'path') decoded by `medart.data.load_image` at `image_size` px: uint8 (3, S, S) tensors, as torch-fidelity reads them."
+    """Images (paths, or records with a 'path') decoded by `medart.data.load_image` at `image_size` px: uint8 (3, S, S)
+    tensors, as torch-fidelity reads them."""
     def __init__(self, items, image_size: int):
         self.paths = [str(r['path']) if isinstance(r, dict) else str(r) for r in items]
         self.image_size = int(image_size)
@@ -199,12 +224,14 @@ class ImageSet(Dataset):
         return torch.from_numpy(np.asarray(im, dtype=np.uint8).copy()).permute(2, 0, 1).contiguous()
 
 def _cuda(device) -> bool:
-    "Whether torch-fidelity should run on the GPU: `device` if given ('cuda', 'cpu', torch.device), else whether one is here."
+    """Whether torch-fidelity should run on the GPU: `device` if given ('cuda', 'cpu', torch.device), else whether one
+    is here."""
     return torch.cuda.is_available() if device is None else torch.device(device).type == 'cuda'
 
 def features(records, networks, image_size: int, batch_size: int = 64, device=None, progress: bool = False) -> dict:
-    """Features {network name: (N, D) float32} of images through `ImageSet` (one decode and resize path for every set) and
-    each network's torch-fidelity extractor (`create_feature_extractor` + `get_featuresdict_from_dataset`, as `calculate_metrics`)."""
+    """Features {network name: (N, D) float32} of images through `ImageSet` (one decode and resize path for every set)
+    and each network's torch-fidelity extractor (`create_feature_extractor` + `get_featuresdict_from_dataset`, as
+    `calculate_metrics`)."""
     data, cuda = ImageSet(records, image_size), _cuda(device)
     if len(data) == 0: raise ValueError("no images to measure")
     out = {}
@@ -216,42 +243,52 @@ def features(records, networks, image_size: int, batch_size: int = 64, device=No
 
 # %% ../nbs/12_metrics.ipynb #a1e0c028
 def metric_names(network: str) -> dict:
-    "The metric keys of a network: FID for Inception (the name FID means), FD for any other network, and KID mean and std."
+    """The metric keys of a network: FID for Inception (the name FID means), FD for any other network, and KID mean and
+    std."""
     fd = 'fid' if network == INCEPTION else 'fd'
     return dict(fd=f"{fd}_{network}", kid_mean=f"kid_{network}_mean", kid_std=f"kid_{network}_std")
 
 def safe_kid_subset_size(requested: int, n_real: int, n_fake: int) -> int:
     "KID's subset size: `requested` (evaluate.kid_subset_size), reduced to the smaller set; ValueError below 2 images."
     k = min(int(requested), int(n_real), int(n_fake))
-    if k < 2: raise ValueError(f"KID needs subsets of at least 2 images, but the sets have {n_real} (real) and {n_fake} (generated) "
+    if k < 2:
+        raise ValueError(f"KID needs subsets of at least 2 images, but the sets have {n_real} (real) and {n_fake} "
+                         "(generated) "
                                f"images (evaluate.kid_subset_size = {requested}): evaluate larger sets")
     return k
 
 def _joint_span(f1: torch.Tensor, f2: torch.Tensor):
-    """Both feature sets (float64) in an orthonormal basis of their joint span around f2's mean, when that is smaller than the
-    feature dimension D: the mean difference, the covariances and so the Fréchet distance are unchanged, but its eigenvalue
-    problem shrinks from D x D (2048 for Inception: ~5-10 s on one CPU thread) to (N1 + N2)^2."""
+    """Both feature sets (float64) in an orthonormal basis of their joint span around f2's mean, when that is smaller
+    than the feature dimension D: the mean difference, the covariances and so the Fréchet distance are unchanged, but
+    its eigenvalue problem shrinks from D x D (2048 for Inception: ~5-10 s on one CPU thread) to (N1 + N2)^2."""
     x1, x2 = f1.cpu().double(), f2.cpu().double()
     if len(x1) + len(x2) >= x1.shape[1]: return x1, x2
     m = x2.mean(0)
-    basis = torch.linalg.svd(torch.cat([x1 - m, x2 - m]), full_matrices=False).Vh  # rows: orthonormal, spanning every x - m
+    # rows: orthonormal, spanning every x - m
+    basis = torch.linalg.svd(torch.cat([x1 - m, x2 - m]), full_matrices=False).Vh
     return (x1 - m) @ basis.T, (x2 - m) @ basis.T
 
 def frechet_distance(f1: torch.Tensor, f2: torch.Tensor) -> float:
-    "torch-fidelity's Fréchet distance between two feature sets (N, D) (mean and covariance of each; at least 2 rows each), in their joint span."
-    if min(len(f1), len(f2)) < 2: raise ValueError(f"a Fréchet distance needs at least 2 images per set, got {len(f1)} and {len(f2)}")
+    """torch-fidelity's Fréchet distance between two feature sets (N, D) (mean and covariance of each; at least 2 rows
+    each), in their joint span."""
+    if min(len(f1), len(f2)) < 2:
+        raise ValueError(f"a Fréchet distance needs at least 2 images per set, got {len(f1)} and {len(f2)}")
     s1, s2 = map(fid_features_to_statistics, _joint_span(f1, f2))
     return fid_statistics_to_metric(s1, s2, False)[KEY_METRIC_FID]
 
 def distances(real: torch.Tensor, fake: torch.Tensor, network: str, kid_subset_size: int = 1000, kid_subsets: int = 100,
               seed: int = 0) -> dict:
-    """FD (FID for Inception) and KID mean/std between real and generated features of `network`, keyed by `metric_names(network)`;
-    the KID std is None when the subset size is both sets' size (a single subset: no spread to report)."""
+    """FD (FID for Inception) and KID mean/std between real and generated features of `network`, keyed by
+    `metric_names(network)`; the KID std is None when the subset size is both sets' size (a single subset: no spread to
+    report)."""
     k, size = metric_names(network), safe_kid_subset_size(kid_subset_size, len(real), len(fake))
-    kid = kid_features_to_metric(real.cpu().float(), fake.cpu().float(), kid_subsets=kid_subsets, rng_seed=seed, verbose=False,
+    kid = kid_features_to_metric(real.cpu().float(), fake.cpu().float(), kid_subsets=kid_subsets, rng_seed=seed,
+                                 verbose=False,
                                  kid_subset_size=size)
-    single = size == len(real) == len(fake)  # every subset is both whole sets: one KID value, and no spread (not a spread of 0)
-    return {k['fd']: frechet_distance(real, fake), k['kid_mean']: kid[KEY_METRIC_KID_MEAN], k['kid_std']: None if single else kid[KEY_METRIC_KID_STD]}
+    # every subset is both whole sets: one KID value, and no spread (not a spread of 0)
+    single = size == len(real) == len(fake)
+    return {k['fd']: frechet_distance(real, fake), k['kid_mean']: kid[KEY_METRIC_KID_MEAN],
+            k['kid_std']: None if single else kid[KEY_METRIC_KID_STD]}
 
 def per_class_fd(real, real_labels, fake, fake_labels, network: str, min_per_class: int = 50) -> tuple[dict, dict]:
     "`({class: FD}, {class: why skipped})`: the FD of each class with at least `min_per_class` images on both sides."
@@ -266,7 +303,8 @@ def per_class_fd(real, real_labels, fake, fake_labels, network: str, min_per_cla
 
 def compare(real: dict, fake: dict, real_labels, fake_labels, kid_subset_size: int = 1000, kid_subsets: int = 100,
             per_class_min: int = 50, seed: int = 0) -> dict:
-    "Every metric of one generated set against the real set, for each network of `real`/`fake` ({name: features}): `distances` and per-class FD."
+    """Every metric of one generated set against the real set, for each network of `real`/`fake` ({name: features}):
+    `distances` and per-class FD."""
     out, per_class, skipped = {}, {}, {}
     for name in real:
         out |= distances(real[name], fake[name], name, kid_subset_size, kid_subsets, seed)
@@ -285,21 +323,24 @@ def summarize_seeds(results) -> dict:
     `{metric: {mean, std, n}}`, `per_class` the same per class, and every set's own values under `per_set`."""
     results = dict(results) if isinstance(results, dict) else {f"set-{i}": r for i, r in enumerate(results)}
     if not results: raise ValueError("no results to summarize")
-    keys = [k for k, v in next(iter(results.values())).items() if isinstance(v, (int, float)) or v is None]  # None: KID std of one subset
-    out = {k: None if any(r[k] is None for r in results.values()) else _stats([r[k] for r in results.values()]) for k in keys}
+    # None: KID std of one subset
+    keys = [k for k, v in next(iter(results.values())).items() if isinstance(v, (int, float)) or v is None]
+    out = {k: None if any(r[k] is None for r in results.values()) else _stats([r[k] for r in results.values()])
+           for k in keys}
     per_class = {}
     for r in results.values():
         for metric, values in r.get('per_class', {}).items():
             for c, v in values.items(): per_class.setdefault(metric, {}).setdefault(c, []).append(v)
     out['per_class'] = {m: {c: _stats(v) for c, v in cs.items()} for m, cs in per_class.items()}
     out['per_class_skipped'] = {c: why for r in results.values() for c, why in r.get('per_class_skipped', {}).items()}
-    out['per_set'] = {name: {k: r[k] for k in keys} | dict(per_class=r.get('per_class', {})) for name, r in results.items()}
+    out['per_set'] = {name: {k: r[k] for k in keys} | dict(per_class=r.get('per_class',
+                                                                           {})) for name, r in results.items()}
     return out
 
 # %% ../nbs/12_metrics.ipynb #a1e0c039
 def stratified_halves(labels, seed: int = 0, n: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of two disjoint halves of a labelled set, each class split in two at random (seeded per class); an odd image out
-    is left out. `n > 0` cuts each half to `n` images in the class proportions (when it has more)."""
+    """Indices of two disjoint halves of a labelled set, each class split in two at random (seeded per class); an odd
+    image out is left out. `n > 0` cuts each half to `n` images in the class proportions (when it has more)."""
     labels = np.asarray(labels)
     a, b = {}, {}
     for c in sorted(set(labels.tolist())):
@@ -307,77 +348,100 @@ def stratified_halves(labels, seed: int = 0, n: int = 0) -> tuple[np.ndarray, np
         k = len(idx) // 2
         a[c], b[c] = idx[:k], idx[k:2 * k]
     if n and n < sum(map(len, a.values())):
-        quota = class_counts([dict(label=c) for c, ix in a.items() for _ in ix], n)  # largest remainder, as the generated sets
+        # largest remainder, as the generated sets
+        quota = class_counts([dict(label=c) for c, ix in a.items() for _ in ix], n)
         a, b = {c: a[c][:quota.get(c, 0)] for c in a}, {c: b[c][:quota.get(c, 0)] for c in b}
     return np.sort(np.concatenate(list(a.values()))), np.sort(np.concatenate(list(b.values())))
 
-def protocol(networks, image_size: int, n_real, n_fake, sets, kid_subset_size: int, kid_subsets: int, per_class_min: int, **extra) -> dict:
-    "What a result was measured with: networks (weights, revisions, recipes), image side and resize, N per side, sets (seeds), KID settings, versions."
+def protocol(networks, image_size: int, n_real, n_fake, sets, kid_subset_size: int, kid_subsets: int,
+             per_class_min: int, **extra) -> dict:
+    """What a result was measured with: networks (weights, revisions, recipes), image side and resize, N per side, sets
+    (seeds), KID settings, versions."""
     sizes = {int(n_real), *map(int, n_fake.values() if isinstance(n_fake, dict) else [n_fake])}
-    single = dict(kid_note=f"every KID subset is the whole set (subset size {kid_subset_size} = N on both sides): one KID value per set, "
+    single = dict(kid_note=f"every KID subset is the whole set (subset size {kid_subset_size} = N on both sides): one "
+                           "KID value per set, "
                            "no spread over subsets (kid_*_std is null)") if sizes == {kid_subset_size} else {}
-    return dict(networks={n.name: n.info for n in networks}, image_size=int(image_size), resize=RESIZE, n_real=n_real, n_fake=n_fake,
+    return dict(networks={n.name: n.info for n in networks}, image_size=int(image_size), resize=RESIZE, n_real=n_real,
+                n_fake=n_fake,
                 sets=list(sets), kid_subset_size=kid_subset_size, kid_subsets=kid_subsets, per_class_min=per_class_min,
                 torch_fidelity=torch_fidelity.__version__, torch=torch.__version__) | single | extra
 
 def _labels(records): return [r['label'] for r in records]
 
-def evaluate_sets(real_records, fake_sets: dict, networks, image_size: int, kid_subset_size: int = 1000, kid_subsets: int = 100,
-                  per_class_min: int = 50, seed: int = 0, device=None, progress: bool = False, real_features=None) -> dict:
-    """Every metric of each generated set ({name: records}, one per generation seed) against the real records, summarized over
-    the sets (`summarize_seeds`), with the `protocol`. Real features are extracted once (or passed as `real_features`)."""
+def evaluate_sets(real_records, fake_sets: dict, networks, image_size: int, kid_subset_size: int = 1000,
+                  kid_subsets: int = 100,
+                  per_class_min: int = 50, seed: int = 0, device=None, progress: bool = False,
+                  real_features=None) -> dict:
+    """Every metric of each generated set ({name: records}, one per generation seed) against the real records,
+    summarized over the sets (`summarize_seeds`), with the `protocol`. Real features are extracted once (or passed as
+    `real_features`)."""
     if not fake_sets: raise ValueError("no generated sets to evaluate")
     real = real_features or features(real_records, networks, image_size, device=device, progress=progress)
-    results = {name: compare(real, features(recs, networks, image_size, device=device, progress=progress), _labels(real_records),
+    results = {name: compare(real, features(recs, networks, image_size, device=device, progress=progress),
+                             _labels(real_records),
                              _labels(recs), kid_subset_size, kid_subsets, per_class_min, seed)
                for name, recs in fake_sets.items()}
     n_fake = {name: len(recs) for name, recs in fake_sets.items()}
     k = min(safe_kid_subset_size(kid_subset_size, len(real_records), n) for n in n_fake.values())
     return summarize_seeds(results) | dict(protocol=protocol(
-        networks, image_size, len(real_records), n_fake, fake_sets, k, kid_subsets, per_class_min, kid_subset_size_requested=kid_subset_size,
+        networks, image_size, len(real_records), n_fake, fake_sets, k, kid_subsets, per_class_min,
+        kid_subset_size_requested=kid_subset_size,
         comparison='real test split vs each generated set', kid_rng_seed=seed))
 
-_FLOOR_NOTE = ("the real-vs-real floor's halves come from the real test split only: never an image of the training split, which the "
-               "domain network (and the generators) learnt from. Each half holds about half the test split, so the floor is measured at "
+_FLOOR_NOTE = ("the real-vs-real floor's halves come from the real test split only: never an image of the training "
+               "split, which the "
+               "domain network (and the generators) learnt from. Each half holds about half the test split, so the "
+               "floor is measured at "
                "about half the N of the generated comparison; FD's bias is larger at smaller N, so the floor errs high")
 
-def real_vs_real(real_records, networks, image_size: int, seeds=(0,), n: int = 0, kid_subset_size: int = 1000, kid_subsets: int = 100,
+def real_vs_real(real_records, networks, image_size: int, seeds=(0,), n: int = 0, kid_subset_size: int = 1000,
+                 kid_subsets: int = 100,
                  per_class_min: int = 50, device=None, progress: bool = False, real_features=None) -> dict:
-    """The floor of every metric: two disjoint halves of the real *test* split (`stratified_halves`, each cut to `n` images when
-    n > 0 and it is larger) compared like a generated set, once per seed, summarized. Records of another split are refused."""
+    """The floor of every metric: two disjoint halves of the real *test* split (`stratified_halves`, each cut to `n`
+    images when n > 0 and it is larger) compared like a generated set, once per seed, summarized. Records of another
+    split are refused."""
     if not seeds: raise ValueError("real_vs_real needs at least one split seed")
     other = sorted({r['split'] for r in real_records if r.get('split', 'test') != 'test'})
     if other:
-        raise ValueError(f"real_vs_real draws its halves from the real test split only, but got {sum(r.get('split', 'test') != 'test' for r in real_records)} "
-                         f"images of split {other} (the domain network was trained on the training split): pass split_files(manifest, 'test')")
+        raise ValueError("real_vs_real draws its halves from the real test split only, but got "
+                         f"{sum(r.get('split', 'test') != 'test' for r in real_records)} "
+                         f"images of split {other} (the domain network was trained on the training split): pass "
+                         "split_files(manifest, 'test')")
     real = real_features or features(real_records, networks, image_size, device=device, progress=progress)
     labels = _labels(real_records)
     results = {}
     for s in seeds:
         a, b = stratified_halves(labels, s, n)
-        results[f"halves-s{s}"] = compare({k: v[a] for k, v in real.items()}, {k: v[b] for k, v in real.items()}, [labels[i] for i in a],
+        results[f"halves-s{s}"] = compare({k: v[a] for k, v in real.items()}, {k: v[b] for k, v in real.items()},
+                                          [labels[i] for i in a],
                                           [labels[i] for i in b], kid_subset_size, kid_subsets, per_class_min, s)
     return summarize_seeds(results) | dict(protocol=protocol(
-        networks, image_size, len(a), len(b), results, safe_kid_subset_size(kid_subset_size, len(a), len(b)), kid_subsets, per_class_min,
-        kid_subset_size_requested=kid_subset_size, comparison='two disjoint halves of the real test split, stratified per class',
+        networks, image_size, len(a), len(b), results, safe_kid_subset_size(kid_subset_size, len(a), len(b)),
+        kid_subsets, per_class_min,
+        kid_subset_size_requested=kid_subset_size,
+        comparison='two disjoint halves of the real test split, stratified per class',
         floor_note=_FLOOR_NOTE, pool=len(real_records), pool_split='test',
         half_size=len(stratified_halves(labels, seeds[0])[0]), seeds=list(seeds)))
 
 # %% ../nbs/12_metrics.ipynb #a1e0c044
 def floor_mismatch(floor: dict, result: dict) -> list[str]:
-    """What makes a real-vs-real `floor` incomparable with `result`: networks and their weights, image side, KID and per-class
-    settings, a floor not drawn from the result's real test split, or halves of another N; [] if nothing."""
+    """What makes a real-vs-real `floor` incomparable with `result`: networks and their weights, image side, KID and
+    per-class settings, a floor not drawn from the result's real test split, or halves of another N; [] if nothing."""
     fp, rp = floor.get('protocol', {}), result.get('protocol', {})
     out = []
-    ident = lambda p: {k: {f: v.get(f) for f in ('sha256', 'commit', 'revision', 'image_size')} for k, v in p.get('networks', {}).items()}
+    ident = lambda p: {k: {f: v.get(f) for f in ('sha256', 'commit', 'revision',
+                                                 'image_size')} for k, v in p.get('networks', {}).items()}
     if ident(fp) != ident(rp): out.append(f"networks {ident(fp)} vs {ident(rp)}")
     for key in ('image_size', 'kid_subsets', 'per_class_min'):
         if fp.get(key) != rp.get(key): out.append(f"{key} {fp.get(key)} vs {rp.get(key)}")
-    asked = lambda p: p.get('kid_subset_size_requested', p.get('kid_subset_size'))  # the halves are smaller: compare what was asked
+    # the halves are smaller: compare what was asked
+    asked = lambda p: p.get('kid_subset_size_requested', p.get('kid_subset_size'))
     if asked(fp) != asked(rp): out.append(f"kid_subset_size {asked(fp)} vs {asked(rp)}")
     n_fake = rp.get('n_fake'); n_fake = min(n_fake.values()) if isinstance(n_fake, dict) else n_fake
-    if fp.get('pool_split') != 'test': out.append("pool: the floor's halves are not drawn from the real test split alone")
-    elif fp.get('pool') != rp.get('n_real'): out.append(f"real test split of {fp.get('pool')} images vs {rp.get('n_real')}")
+    if fp.get('pool_split') != 'test':
+        out.append("pool: the floor's halves are not drawn from the real test split alone")
+    elif fp.get('pool') != rp.get('n_real'):
+        out.append(f"real test split of {fp.get('pool')} images vs {rp.get('n_real')}")
     elif fp.get('n_real') != min(fp.get('half_size', 0), rp.get('n_real', 0), n_fake or 0):
         out.append(f"N {fp.get('n_real')} per half vs {min(fp.get('half_size', 0), rp.get('n_real', 0), n_fake or 0)}")
     return out
@@ -387,8 +451,10 @@ def _fmt(s) -> str:
     if not isinstance(s, dict): return '—'
     return fmt(s['mean'], s.get('std'), digits=4, large=1, large_digits=2) + f" (n={s['n']})"
 
-def metrics_table(result: dict, floor: dict | None = None, per_class: bool = False, label: str = 'generated vs real') -> str:
-    "A markdown table: each FD/FID and KID mean (over sets: mean ± std) beside its real-vs-real floor; `per_class`: the per-class FDs."
+def metrics_table(result: dict, floor: dict | None = None, per_class: bool = False,
+                  label: str = 'generated vs real') -> str:
+    """A markdown table: each FD/FID and KID mean (over sets: mean ± std) beside its real-vs-real floor; `per_class`:
+    the per-class FDs."""
     floor = floor or {}
     rows = [f'| metric | {label} | real vs real (floor) |', '|---|---|---|']
     if per_class:
@@ -400,7 +466,8 @@ def metrics_table(result: dict, floor: dict | None = None, per_class: bool = Fal
     return '\n'.join(rows)
 
 def metrics_figure(result: dict, floor: dict | None = None, title: str = ''):
-    "Figure: per network, each set's FD (dots), their mean (bar) and the real-vs-real floor (dashed); per class FD bars when there are any."
+    """Figure: per network, each set's FD (dots), their mean (bar) and the real-vs-real floor (dashed); per class FD
+    bars when there are any."""
     fds = [k for k in result if k.startswith(('fd_', 'fid_')) and isinstance(result[k], dict)]
     pcs = list(result.get('per_class', {}))
     fig, axes = plt.subplots(1, len(fds) + len(pcs), figsize=(3.2 * len(fds) + 5 * len(pcs), 3.2), squeeze=False)
@@ -412,9 +479,12 @@ def metrics_figure(result: dict, floor: dict | None = None, title: str = ''):
         ax.set_xlim(-1, 1); ax.set_xticks([]); ax.set_title(k, fontsize=8); ax.legend(fontsize=7)
     for ax, k in zip(axes[0][len(fds):], pcs):
         cs = list(result['per_class'][k])
-        ax.bar(range(len(cs)), [result['per_class'][k][c]['mean'] for c in cs], color='tab:blue', alpha=0.7, label='generated')
+        ax.bar(range(len(cs)), [result['per_class'][k][c]['mean'] for c in cs], color='tab:blue', alpha=0.7,
+               label='generated')
         fl = (floor or {}).get('per_class', {}).get(k, {})
-        if fl: ax.plot([i for i, c in enumerate(cs) if c in fl], [fl[c]['mean'] for c in cs if c in fl], 'k_', ms=14, mew=2, label='real vs real')
+        if fl:
+            ax.plot([i for i, c in enumerate(cs) if c in fl], [fl[c]['mean'] for c in cs if c in fl], 'k_', ms=14,
+                    mew=2, label='real vs real')
         ax.set_xticks(range(len(cs))); ax.set_xticklabels(cs, rotation=40, ha='right', fontsize=7)
         ax.set_title(f"per class: {k}", fontsize=8); ax.legend(fontsize=7)
     if title: fig.suptitle(title, fontsize=9)
@@ -425,8 +495,9 @@ def metrics_figure(result: dict, floor: dict | None = None, title: str = ''):
 SCORES = ('fid', 'kid', 'domain_fd', 'domain_kid', 'class_accuracy', 'colour_distance', 'spread_ratio', 'saturation')
 
 def evaluate_scores(result: dict, inception: str, domain: str, checks: dict | None = None) -> dict:
-    """The evaluate stage's DVC metrics: flat numbers under the keys `SCORES` (the same for every dataset and network), each with
-    `<key>_std` where there are several sets; FID/KID of the `inception` network, domain FD/KID of `domain`, and `checks`' values."""
+    """The evaluate stage's DVC metrics: flat numbers under the keys `SCORES` (the same for every dataset and network),
+    each with `<key>_std` where there are several sets; FID/KID of the `inception` network, domain FD/KID of `domain`,
+    and `checks`' values."""
     out = {}
     def put(key, value, std=None):
         out[key] = float(value)
@@ -436,7 +507,8 @@ def evaluate_scores(result: dict, inception: str, domain: str, checks: dict | No
             s = result.get(name)
             if not isinstance(s, dict):
                 raise KeyError(f"{name} is not among the measured metrics "
-                               f"{sorted(k for k, v in result.items() if isinstance(v, dict) and 'mean' in v)}: was {net} evaluated?")
+                               f"{sorted(k for k, v in result.items() if isinstance(v, dict) and 'mean' in v)}: was "
+                               f"{net} evaluated?")
             put(key, s['mean'], s.get('std'))
     for key in SCORES[4:]:
         if (checks or {}).get(key) is not None: put(key, checks[key], checks.get(f'{key}_std'))

@@ -44,33 +44,39 @@ def uses_resolution_binning(pipe):
     return pipe.transformer.config.sample_size in (32, 64, 128) and pipe.vae_scale_factor == 8
 
 # %% ../nbs/04_models.ipynb #53047e18
-def predict_noise(transformer, noisy: torch.Tensor, t: torch.Tensor, emb: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+def predict_noise(transformer, noisy: torch.Tensor, t: torch.Tensor, emb: torch.Tensor,
+                  mask: torch.Tensor) -> torch.Tensor:
     "The DiT's noise prediction (the first half of a learned-sigma output)."
     out = transformer(noisy, encoder_hidden_states=emb, encoder_attention_mask=mask, timestep=t,
                       added_cond_kwargs={'resolution': None, 'aspect_ratio': None}, return_dict=False)[0]
     return out.chunk(2, dim=1)[0] if out.shape[1] == 2 * noisy.shape[1] else out
 
 def pixart_encode(pipe, conditions, resolution=None, max_tokens=120, modules=None) -> dict:
-    "T5 embeddings and mask of `conditions` (captions; '' is unconditional), through `modules['text_encoder']` if given (accelerate's)."
+    """T5 embeddings and mask of `conditions` (captions; '' is unconditional), through `modules['text_encoder']` if
+    given (accelerate's)."""
     t5 = (modules or {}).get('text_encoder', pipe.text_encoder)
     cond, _ = encode_prompts(dict(tokenizer=pipe.tokenizer, text_encoder=t5), conditions, max_tokens, negative=None)
     return {'embeds': cond.embeds, 'mask': cond.mask}
 
 def pixart_predict(pipe, denoiser, noisy, t, cond):
-    "`predict_noise` of the family interface: the DiT `denoiser` (maybe wrapped by accelerate) on `pixart_encode`'s output."
+    """`predict_noise` of the family interface: the DiT `denoiser` (maybe wrapped by accelerate) on `pixart_encode`'s
+    output."""
     return predict_noise(denoiser, noisy, t, cond['embeds'], cond['mask'])
 
 def pixart_sample(pipe, conditions, generators, steps=20, cfg=4.5, max_tokens=120):
-    """PIL images of `conditions` (captions), image i from `generators[i]`, through the pipeline with the settings both profiles need.
-    One step goes through `medart.sampling.text_latents` instead: the pipeline's one-step branch takes the second output of a
-    scheduler that returns the denoised sample too (PixArt's LCM/DMD models), and DPM-Solver++ returns one (an IndexError)."""
+    """PIL images of `conditions` (captions), image i from `generators[i]`, through the pipeline with the settings both
+    profiles need. One step goes through `medart.sampling.text_latents` instead: the pipeline's one-step branch takes
+    the second output of a scheduler that returns the denoised sample too (PixArt's LCM/DMD models), and DPM-Solver++
+    returns one (an IndexError)."""
     if steps == 1:
         with torch.no_grad():
-            latents = text_latents(pipe, list(conditions), generators, steps=1, cfg=cfg, checkpoint=False, max_tokens=max_tokens)
+            latents = text_latents(pipe, list(conditions), generators, steps=1, cfg=cfg, checkpoint=False,
+                                   max_tokens=max_tokens)
             images = decode_latents(pipe.vae, latents).float().cpu().permute(0, 2, 3, 1).numpy()
         return pipe.image_processor.numpy_to_pil(images)
     return pipe(list(conditions), num_inference_steps=steps, guidance_scale=cfg, generator=generators,
-                use_resolution_binning=uses_resolution_binning(pipe), clean_caption=False, max_sequence_length=max_tokens).images
+                use_resolution_binning=uses_resolution_binning(pipe), clean_caption=False,
+                max_sequence_length=max_tokens).images
 
 # %% ../nbs/04_models.ipynb #3940d064
 _LOCAL_DIRS = {PIXART_ID: 'models/pixart-xl-2-512'}
@@ -86,15 +92,19 @@ def _unavailable(model, reason=None, revision=None):
     name = str(model)
     hub_id = PIXART_ID if reason else name  # with a reason, a folder was meant
     local = _LOCAL_DIRS.get(hub_id, local_model_folder(hub_id))
-    if not reason:  # not a folder, not in the cache: medart.io's message ('org/name' may also have been meant as a relative folder)
-        folder = f"If {name!r} was meant as a folder: it does not exist under {os.getcwd()}.\n" if name != PIXART_ID else ''
+    # not a folder, not in the cache: medart.io's message ('org/name' may also have been meant as a relative folder)
+    if not reason:
+        folder = (f"If {name!r} was meant as a folder: it does not exist under {os.getcwd()}.\n"
+                  if name != PIXART_ID else '')
         at = f' --revision {revision}' if revision else ''
         what = 'PixArt-α pipeline' + (f' (revision {revision})' if revision else '')
         return model_unavailable(what, name, 'models.pixart', hub_id=name + at, local=local,
                                  alternative=folder + "Or use profile 'tiny', which needs no download.")
     return ModelUnavailableError(
-        f"Cannot load the PixArt-α pipeline {name!r}: {reason}.\nFix: pass a folder written by `save_pretrained` (the tiny "
-        f"profile's `base` stage writes one); for PixArt-α, on a machine with network run `hf download {hub_id} --local-dir {local}` "
+        f"Cannot load the PixArt-α pipeline {name!r}: {reason}.\nFix: pass a folder written by `save_pretrained` (the "
+        "tiny "
+        f"profile's `base` stage writes one); for PixArt-α, on a machine with network run `hf download {hub_id} "
+        f"--local-dir {local}` "
         f"(older huggingface_hub: `huggingface-cli download`), bring that folder here and pass it as the model, or set "
         f"`models.pixart: {local}` in params.yaml.\nOr use profile 'tiny', which needs no download.")
 
@@ -130,25 +140,33 @@ def _prepare(pipe, records, captions, train, seed=0) -> TrainPlan:
     from accelerate import PartialState
     conditions = PIXART_ALPHA.conditions(records, captions)
     summary = add_lora(pipe, **lora_kwargs(train), seed=seed)
-    processes = PartialState(cpu=not torch.cuda.is_available()).num_processes  # one, or one of several under accelerate launch
+    # one, or one of several under accelerate launch
+    processes = PartialState(cpu=not torch.cuda.is_available()).num_processes
     return TrainPlan(conditions, summary, params=dict(processes=processes))
 
 def _start(profile, base=None, model=None, classes=None, resolution=None, seed=0, device='cpu', base_revision=None,
            model_revision=None, dtype=torch.float32):
-    "The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or hub id at `base_revision`) in `dtype`; its name."
+    """The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or hub id at `base_revision`) in
+    `dtype`; its name."""
     return load_pipeline(profile, model=base, device=device, revision=base_revision, dtype=dtype), base
 
 def _trained(profile, base=None, adapter=None, model=None, device='cpu', base_revision=None, model_revision=None,
              dtype=torch.float32):
-    "The pipeline the generate stage samples: `base` (at `base_revision`, in `dtype`) with `adapter` merged; name, resolution."
+    """The pipeline the generate stage samples: `base` (at `base_revision`, in `dtype`) with `adapter` merged; name,
+    resolution."""
     pipe = load_pipeline(profile, model=base, device=device, revision=base_revision, dtype=dtype)
     load_adapters(pipe, adapter, merge=True)  # merged into the weights: plain layers, faster sampling
     return pipe, base, model_summary(pipe)['resolution']
 
 PIXART_ALPHA = Family(
-    'pixart-alpha', PIXART_ID, "PixArt-α: a DiT on T5 v1.1, Med-Art's base; LoRA on DiT and T5, HLDF", 'transformer', ('text_encoder',),
-    build_tiny=lambda seed=0, resolution=64, vae=None, classes=None: build_tiny_pipeline(seed=seed, resolution=resolution),
-    load=lambda model=None, classes=None, resolution=512, dtype=torch.float32, device='cpu', **kw: load_pixart(model or PIXART_ID, dtype, device, **kw),
-    encode=pixart_encode, predict=pixart_predict, prepare=_prepare, save=lambda pipe, out, params=None: save_adapters(pipe, out, params=params),
-    load_weights=load_adapters, start=_start, trained=_trained, sample=pixart_sample, weights_file='medart_lora.safetensors',
+    'pixart-alpha', PIXART_ID, "PixArt-α: a DiT on T5 v1.1, Med-Art's base; LoRA on DiT and T5, HLDF", 'transformer',
+    ('text_encoder',),
+    build_tiny=lambda seed=0, resolution=64, vae=None, classes=None:
+        build_tiny_pipeline(seed=seed, resolution=resolution),
+    load=lambda model=None, classes=None, resolution=512, dtype=torch.float32, device='cpu', **kw:
+        load_pixart(model or PIXART_ID, dtype, device, **kw),
+    encode=pixart_encode, predict=pixart_predict, prepare=_prepare,
+    save=lambda pipe, out, params=None: save_adapters(pipe, out, params=params),
+    load_weights=load_adapters, start=_start, trained=_trained, sample=pixart_sample,
+    weights_file='medart_lora.safetensors',
     sample_latents=text_latents, null='', multi_process=True)

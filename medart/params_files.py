@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from .config import (PRESET_SECTIONS, ParamsError, caption_backends, get_key, iter_schema, params_record, read_params, read_yaml,
+from .config import (PRESET_SECTIONS, ParamsError, caption_backends, get_key, iter_schema, params_record,
+                           read_params, read_yaml,
                            resolve_params)
 from .io import path_under, write_atomic
 
@@ -20,8 +21,8 @@ __all__ = ['TINY_WHY', 'FINDINGS_PAGE', 'DVC_STAGES', 'params_yaml', 'explain_pa
            'stage_files', 'write_stage_params', 'main']
 
 # %% ../nbs/00c_params_files.ipynb #91fe3225
-# Why the tiny profile departs from the default (the paper's value): one line per key, written beside the key in params.yaml's
-# `profiles.tiny`. The measurements behind them are on the findings page nbs/findings/tiny-profile.ipynb.
+# Why the tiny profile departs from the default (the paper's value): one line per key, written beside the key in
+# params.yaml's `profiles.tiny`. The measurements behind them are on the findings page nbs/findings/tiny-profile.ipynb.
 TINY_WHY: dict[str, str] = {
     'caption.backend': 'offline: the pixel describer stands in for the VLM',
     'train.resolution': 'CPU time',
@@ -65,8 +66,9 @@ def _yaml_value(v) -> str:
 _MISSING = object()
 
 def params_yaml(presets: dict | None = None, header: str = '', top: dict | None = None) -> str:
-    """A documented params.yaml: the top-level keys with their values (`top`, else the defaults); every stage key `null` (not set) with
-    its documentation, paper source, default and the value of each profile in `presets`; then `presets` (profiles, per_dataset, ...)."""
+    """A documented params.yaml: the top-level keys with their values (`top`, else the defaults); every stage key `null`
+    (not set) with its documentation, paper source, default and the value of each profile in `presets`; then `presets`
+    (profiles, per_dataset, ...)."""
     lines = [f"# {l}" if l else "#" for l in header.strip().splitlines()] if header else []
     profiles = (presets or {}).get('profiles') or {}
     current = None
@@ -80,53 +82,68 @@ def params_yaml(presets: dict | None = None, header: str = '', top: dict | None 
             lines.append(f"{name}: {_yaml_value((top or {}).get(name, p.default))}  # {note}")
             continue
         values = [f"default {_yaml_value(p.default)}"] + [f"{n} {_yaml_value(v)}" for n, prof in profiles.items()
-                                                          if (v := get_key(prof or {}, key, _MISSING)) is not _MISSING and v is not None]
+                                                          if (v := get_key(prof or {}, key,
+                                                                           _MISSING)) is not _MISSING and v is not None]
         lines.append(f"  {name}: null  # {note} ({'; '.join(values)})")
     notes = {f'profiles.tiny.{k}': why for k, why in TINY_WHY.items()}
     for section, value in (presets or {}).items():
-        lines += ['', _commented(yaml.safe_dump({section: value}, sort_keys=False, default_flow_style=False).rstrip(), notes)]
+        lines += ['', _commented(yaml.safe_dump({section: value}, sort_keys=False, default_flow_style=False).rstrip(),
+                                 notes)]
     return "\n".join(lines) + "\n"
 
 def explain_params(params_origin: tuple[dict, dict], keys=None) -> str:
     "Table of effective values and where each came from (default, a preset, or params.yaml)."
     params, origin = params_origin
-    rows = [(k, get_key(params, k), origin[k]) for k, _ in iter_schema() if keys is None or any(k.startswith(s) for s in keys)]
+    rows = [(k, get_key(params, k),
+             origin[k]) for k, _ in iter_schema() if keys is None or any(k.startswith(s) for s in keys)]
     w = max(len(k) for k, *_ in rows)
     return "\n".join(f"{k:<{w}}  {_yaml_value(v):<40}  {o}" for k, v, o in rows)
 
 def render_params_yaml(text: str) -> str:
-    "`text` (a params.yaml that sets no stage key) rendered again by `params_yaml` from its leading comment, top-level values and presets."
+    """`text` (a params.yaml that sets no stage key) rendered again by `params_yaml` from its leading comment, top-level
+    values and presets."""
     raw = read_yaml(text) or {}
     header = "\n".join(l[2:] for l in itertools.takewhile(lambda l: l.startswith('#'), text.splitlines()))
-    set_keys = sorted(k for k, v in raw.items() if isinstance(v, dict) and k not in PRESET_SECTIONS and any(x is not None for x in v.values()))
-    if set_keys: raise ParamsError(f"params.yaml sets keys of {set_keys}; params_yaml writes every stage key as null: unset them first")
+    set_keys = sorted(k for k, v in raw.items() if isinstance(v,
+                                                              dict) and k not in PRESET_SECTIONS
+                                                              and any(x is not None for x in v.values()))
+    if set_keys:
+        raise ParamsError(f"params.yaml sets keys of {set_keys}; params_yaml writes every stage key as null: unset "
+                          "them first")
     return params_yaml({k: v for k, v in raw.items() if k in PRESET_SECTIONS}, header,
                        {k: v for k, v in raw.items() if not isinstance(v, dict)})
 
 # %% ../nbs/00c_params_files.ipynb #db673f10
-# each dvc.yaml stage (but `params` and `sources`): (its STAGE_PARAMS entry, runs per method?, reads the dataset's registry entry?)
+# each dvc.yaml stage (but `params` and `sources`): (its STAGE_PARAMS entry, runs per method?, reads the dataset's
+# registry entry?)
 DVC_STAGES: dict[str, tuple[str, bool, bool]] = {
     'prepare': ('prepare', False, True), 'caption': ('caption', False, True), 'train': ('train', True, False),
-    'generate': ('generate', True, False), 'classify_real': ('classify', False, False), 'evaluate_real': ('evaluate', False, False),
+    'generate': ('generate', True, False), 'classify_real': ('classify', False, False),
+    'evaluate_real': ('evaluate', False, False),
     'evaluate': ('evaluate', True, False), 'classify': ('classify', True, False), 'report': ('report', False, False),
 }
 
 def stage_params_path(stage: str, dataset: str | None = None, method: str | None = None, root='runs/params') -> Path:
-    "Where the `params` stage writes the resolved parameters of one stage instance: `root/<stage>[/<dataset>[/<method>]].json`."
+    """Where the `params` stage writes the resolved parameters of one stage instance:
+    `root/<stage>[/<dataset>[/<method>]].json`."""
     parts = [stage] + [p for p in (dataset, method) if p is not None]
     return path_under(root, *parts[:-1], parts[-1] + '.json')  # names are checked identifiers; this is the second guard
 
 def stage_files(raw: dict, entries: dict | None = None, source: str = 'params.yaml') -> dict[Path, dict]:
-    """Validate `raw` for every stage instance of the study and return `{stage_params_path: contents}`; `entries` maps each dataset
-    to its registry entry (a dict), which the stages that read it get in their file."""
+    """Validate `raw` for every stage instance of the study and return `{stage_params_path: contents}`; `entries` maps
+    each dataset to its registry entry (a dict), which the stages that read it get in their file."""
     P = resolve_params(raw, source=source)[0]
-    values = lambda stage, **kw: {k: r['value'] for k, r in params_record(resolve_params(raw, source=source, **kw), stage).items()}
-    files = {stage_params_path(s): dict(stage=s, params=values(s)) for s in ('base', 'base_structures')}  # the two stages of the committed tiny base
+    values = lambda stage, **kw: {k: r['value'] for k, r in params_record(resolve_params(raw, source=source, **kw),
+                                                                          stage).items()}
+    # the two stages of the committed tiny base
+    files = {stage_params_path(s): dict(stage=s, params=values(s)) for s in ('base', 'base_structures')}
     for d in P['datasets']:
         for name, (stage, per_method, reads_entry) in DVC_STAGES.items():
             for m in (P['methods'] if per_method else [None]):
-                doc = dict(stage=name, dataset=d, **({'method': m} if m else {}), params=values(stage, dataset=d, method=m))
-                if name == 'caption': doc['caption_backends'] = caption_backends(raw, d, source=source)  # one store per backend of the study
+                doc = dict(stage=name, dataset=d, **({'method': m} if m else {}),
+                           params=values(stage, dataset=d, method=m))
+                # one store per backend of the study
+                if name == 'caption': doc['caption_backends'] = caption_backends(raw, d, source=source)
                 if reads_entry: doc['dataset_entry'] = (entries or {}).get(d)
                 files[stage_params_path(name, d, m)] = doc
     return files
@@ -139,7 +156,8 @@ def _write_if_changed(path: Path, text: str) -> bool:
     return True
 
 def write_stage_params(params_path='params.yaml', out_dir='runs/params') -> dict[Path, bool]:
-    "The `params` stage: validate `params_path` and the study's datasets, write every stage's resolved file under `out_dir`; `{path: changed}`."
+    """The `params` stage: validate `params_path` and the study's datasets, write every stage's resolved file under
+    `out_dir`; `{path: changed}`."""
     from dataclasses import asdict
     from medart.data import get_dataset  # here, not at the top: the rest of this module needs only yaml
     raw = read_params(params_path)
@@ -147,13 +165,16 @@ def write_stage_params(params_path='params.yaml', out_dir='runs/params') -> dict
     entries = {d: asdict(get_dataset(d, resolve_params(raw, dataset=d, source=str(params_path))[0]['data']['registry']))
                for d in P['datasets']}
     files = stage_files(raw, entries, str(params_path))
-    return {p: _write_if_changed(Path(out_dir) / p.relative_to('runs/params'), json.dumps(doc, indent=1) + '\n') for p, doc in files.items()}
+    return {p: _write_if_changed(Path(out_dir) / p.relative_to('runs/params'),
+                                 json.dumps(doc, indent=1) + '\n') for p, doc in files.items()}
 
 # %% ../nbs/00c_params_files.ipynb #ae0061d3
 def main(argv=None) -> int:
-    "`python -m medart.params_files [--params params.yaml] [--out runs/params]`: validate, write the stages' resolved parameter files; exit status."
+    """`python -m medart.params_files [--params params.yaml] [--out runs/params]`: validate, write the stages' resolved
+    parameter files; exit status."""
     import argparse, sys
-    ap = argparse.ArgumentParser(prog='python -m medart.params_files', description="validate params.yaml and write each stage's resolved parameters")
+    ap = argparse.ArgumentParser(prog='python -m medart.params_files',
+                                 description="validate params.yaml and write each stage's resolved parameters")
     ap.add_argument('--params', default='params.yaml'); ap.add_argument('--out', default='runs/params')
     a = ap.parse_args(argv)
     from medart.data import DatasetError
@@ -165,4 +186,5 @@ def main(argv=None) -> int:
     return 0
 
 # run as `python -m medart.params_files` only (this notebook's own kernel also runs as __main__, without a module spec)
-if __name__ == '__main__' and getattr(globals().get('__spec__'), 'name', None) == 'medart.params_files': raise SystemExit(main())
+if __name__ == '__main__' and getattr(globals().get('__spec__'), 'name', None) == 'medart.params_files':
+    raise SystemExit(main())

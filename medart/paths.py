@@ -12,7 +12,8 @@ __all__ = ['FILES', 'STAGE_OUTPUTS', 'RunPaths']
 
 # %% ../nbs/00b_paths.ipynb #3a910758
 # Every file or folder that sits directly in another: name -> (the RunPaths attribute of its folder, its name there).
-# RunPaths gets a read-only property of each name (below the class): the layout is this one table, not a property per line.
+# RunPaths gets a read-only property of each name (below the class): the layout is this one table, not a property per
+# line.
 FILES = {
     # the dataset's own files (prepare, caption; the latents cache)
     'split': ('dataset_dir', 'split.json'), 'prepare_samples': ('dataset_dir', 'samples.png'),
@@ -36,7 +37,8 @@ FILES = {
 
 @dataclass(frozen=True)
 class RunPaths:
-    "Where the study's files for `dataset` (and `method`, for the per-method stages) live under `runs_dir`; each name of `FILES` is a property."
+    """Where the study's files for `dataset` (and `method`, for the per-method stages) live under `runs_dir`; each name
+    of `FILES` is a property."""
     dataset: str
     method: str | None = None
     runs_dir: str | Path = 'runs'
@@ -59,7 +61,9 @@ class RunPaths:
     @property
     def out(self) -> Path:
         "The method's folder `runs/<dataset>/<method>`."
-        if not self.method: raise ValueError(f"RunPaths({self.dataset!r}) has no method: give one, e.g. RunPaths({self.dataset!r}, 'medart')")
+        if not self.method:
+            raise ValueError(f"RunPaths({self.dataset!r}) has no method: give one, e.g. RunPaths({self.dataset!r}, "
+                             "'medart')")
         return self.dataset_dir / self.method
     def notebook(self, stage: str) -> Path:
         "The executed copy of `stage`'s notebook, beside its outputs."
@@ -86,11 +90,13 @@ for _name, (_parent, _file) in FILES.items(): setattr(RunPaths, _name, _file_pro
 STAGE_OUTPUTS = {
     'prepare': ['split', lambda p: p.notebook('prepare'), 'prepare_samples'],
     'caption': ['captions_dir', lambda p: p.notebook('caption'), 'caption_summary'],
-    'train': ['adapter', 'checkpoints', lambda p: p.notebook('train'), 'train_json', 'validation', 'dvclive_plots', 'loss_csv',
+    'train': ['adapter', 'checkpoints', lambda p: p.notebook('train'), 'train_json', 'validation', 'dvclive_plots',
+              'loss_csv',
               'loss_png', 'before_after'],
     'generate': ['images', lambda p: p.notebook('generate'), 'generate_json', 'samples'],
     'classify_real': ['classifier', lambda p: p.notebook('classify'), 'classify_json', 'classify_scores', 'confusion'],
-    'evaluate_real': [lambda p: p.notebook('evaluate'), 'metrics_json', 'checks_json', 'evaluate_scores', 'metrics_png'],
+    'evaluate_real': [lambda p: p.notebook('evaluate'), 'metrics_json', 'checks_json', 'evaluate_scores',
+                      'metrics_png'],
     'evaluate': [lambda p: p.notebook('evaluate'), 'metrics_json', 'checks_json', 'evaluate_scores', 'metrics_png'],
     'classify': [lambda p: p.notebook('classify'), 'classify_json', 'classify_scores', 'confusion'],
     'report': ['report_dir'],

@@ -21,76 +21,108 @@ _CLIP_MEAN, _CLIP_STD = [0.48145466, 0.4578275, 0.40821073], [0.26862954, 0.2613
 _SD_VAE = dict(in_channels=3, out_channels=3, latent_channels=4, layers_per_block=2, norm_num_groups=32, act_fn='silu',
                block_out_channels=[128, 256, 512, 512], down_block_types=['DownEncoderBlock2D'] * 4,
                up_block_types=['UpDecoderBlock2D'] * 4)
-_CLIP_L_TEXT = dict(vocab_size=49408, hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
+_CLIP_L_TEXT = dict(vocab_size=49408, hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
+                    num_attention_heads=12,
                     max_position_embeddings=77, hidden_act='quick_gelu', projection_dim=768, bos_token_id=49406,
                     eos_token_id=49407, pad_token_id=1)
 
-# name -> (library class, hub id and file the values are from, depth keys, config). Depth keys are what `real_config(name, layers=n)`
-# sets to n (a nested key as 'text_config.num_hidden_layers'); everything else is the published value.
+# name -> (library class, hub id and file the values are from, depth keys, config). Depth keys are what
+# `real_config(name, layers=n)` sets to n (a nested key as 'text_config.num_hidden_layers'); everything else is the
+# published value.
 REAL_MODELS = {
-    # PixArt-α (Med-Art's base): the DiT XL/2 at 512 px, the SD VAE (sd-vae-ft-ema), DPM-Solver++ and T5 v1.1 XXL's encoder
-    'pixart-transformer': ('diffusers.PixArtTransformer2DModel', 'PixArt-alpha/PixArt-XL-2-512x512 transformer/config.json', ('num_layers',),
-        dict(num_layers=28, num_attention_heads=16, attention_head_dim=72, in_channels=4, out_channels=8, patch_size=2, sample_size=64,
+    # PixArt-α (Med-Art's base): the DiT XL/2 at 512 px, the SD VAE (sd-vae-ft-ema), DPM-Solver++ and T5 v1.1 XXL's
+    # encoder
+    'pixart-transformer': ('diffusers.PixArtTransformer2DModel',
+                           'PixArt-alpha/PixArt-XL-2-512x512 transformer/config.json', ('num_layers',),
+        dict(num_layers=28, num_attention_heads=16, attention_head_dim=72, in_channels=4, out_channels=8, patch_size=2,
+             sample_size=64,
              cross_attention_dim=1152, caption_channels=4096, attention_bias=True, activation_fn='gelu-approximate',
              num_embeds_ada_norm=1000, norm_type='ada_norm_single', norm_elementwise_affine=False, norm_eps=1e-6,
              norm_num_groups=32, dropout=0.0, upcast_attention=False, use_additional_conditions=False)),
-    'pixart-vae': ('diffusers.AutoencoderKL', 'PixArt-alpha/PixArt-XL-2-512x512 vae/config.json (stabilityai/sd-vae-ft-ema)',
+    'pixart-vae': ('diffusers.AutoencoderKL',
+                   'PixArt-alpha/PixArt-XL-2-512x512 vae/config.json (stabilityai/sd-vae-ft-ema)',
                    ('layers_per_block',), dict(_SD_VAE, sample_size=512, scaling_factor=0.18215)),
-    'pixart-scheduler': ('diffusers.DPMSolverMultistepScheduler', 'PixArt-alpha/PixArt-XL-2-512x512 scheduler/scheduler_config.json', (),
-        dict(num_train_timesteps=1000, beta_start=0.0001, beta_end=0.02, beta_schedule='linear', prediction_type='epsilon',
-             algorithm_type='dpmsolver++', solver_order=2, solver_type='midpoint', lower_order_final=True, timestep_spacing='linspace',
+    'pixart-scheduler': ('diffusers.DPMSolverMultistepScheduler',
+                         'PixArt-alpha/PixArt-XL-2-512x512 scheduler/scheduler_config.json', (),
+        dict(num_train_timesteps=1000, beta_start=0.0001, beta_end=0.02, beta_schedule='linear',
+             prediction_type='epsilon',
+             algorithm_type='dpmsolver++', solver_order=2, solver_type='midpoint', lower_order_final=True,
+             timestep_spacing='linspace',
              steps_offset=0)),
-    't5-v1_1-xxl': ('transformers.T5EncoderModel', 'PixArt-alpha/PixArt-XL-2-512x512 text_encoder/config.json (google/t5-v1_1-xxl)',
+    't5-v1_1-xxl': ('transformers.T5EncoderModel',
+                    'PixArt-alpha/PixArt-XL-2-512x512 text_encoder/config.json (google/t5-v1_1-xxl)',
                     ('num_layers',),
         dict(vocab_size=32128, d_model=4096, d_kv=64, d_ff=10240, num_layers=24, num_decoder_layers=24, num_heads=64,
-             relative_attention_num_buckets=32, relative_attention_max_distance=128, dropout_rate=0.1, layer_norm_epsilon=1e-6,
+             relative_attention_num_buckets=32, relative_attention_max_distance=128, dropout_rate=0.1,
+             layer_norm_epsilon=1e-6,
              feed_forward_proj='gated-gelu', dense_act_fn='gelu_new', is_gated_act=True, tie_word_embeddings=False,
              pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)),
     # the VSG captioner (LLaVA-NeXT on Llama-3-8B) and the second VLM of Table 3 (Qwen2-VL-7B-Instruct)
     'llava-next-8b': ('transformers.LlavaNextForConditionalGeneration', 'llava-hf/llama3-llava-next-8b-hf config.json',
                       ('text_config.num_hidden_layers', 'vision_config.num_hidden_layers'),
-        dict(image_token_index=128256, projector_hidden_act='gelu', vision_feature_select_strategy='default', vision_feature_layer=-2,
-             image_grid_pinpoints=[[336, 672], [672, 336], [672, 672], [1008, 336], [336, 1008]], tie_word_embeddings=False,
-             text_config=dict(model_type='llama', vocab_size=128320, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
-                              num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=8192, rms_norm_eps=1e-5,
-                              rope_theta=500000.0, hidden_act='silu', bos_token_id=128000, eos_token_id=128009, pad_token_id=128257,
+        dict(image_token_index=128256, projector_hidden_act='gelu', vision_feature_select_strategy='default',
+             vision_feature_layer=-2,
+             image_grid_pinpoints=[[336, 672], [672, 336], [672, 672], [1008, 336], [336, 1008]],
+             tie_word_embeddings=False,
+             text_config=dict(model_type='llama', vocab_size=128320, hidden_size=4096, intermediate_size=14336,
+                              num_hidden_layers=32,
+                              num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=8192,
+                              rms_norm_eps=1e-5,
+                              rope_theta=500000.0, hidden_act='silu', bos_token_id=128000, eos_token_id=128009,
+                              pad_token_id=128257,
                               tie_word_embeddings=False),
-             vision_config=dict(model_type='clip_vision_model', hidden_size=1024, intermediate_size=4096, num_hidden_layers=24,
-                                num_attention_heads=16, image_size=336, patch_size=14, projection_dim=768, hidden_act='quick_gelu',
+             vision_config=dict(model_type='clip_vision_model', hidden_size=1024, intermediate_size=4096,
+                                num_hidden_layers=24,
+                                num_attention_heads=16, image_size=336, patch_size=14, projection_dim=768,
+                                hidden_act='quick_gelu',
                                 layer_norm_eps=1e-5))),
-    'llava-next-processor': ('transformers.LlavaNextImageProcessor', 'llava-hf/llama3-llava-next-8b-hf preprocessor_config.json', (),
-        dict(size={'shortest_edge': 336}, crop_size={'height': 336, 'width': 336}, do_pad=True, resample=3, image_mean=_CLIP_MEAN,
+    'llava-next-processor': ('transformers.LlavaNextImageProcessor',
+                             'llava-hf/llama3-llava-next-8b-hf preprocessor_config.json', (),
+        dict(size={'shortest_edge': 336}, crop_size={'height': 336, 'width': 336}, do_pad=True, resample=3,
+             image_mean=_CLIP_MEAN,
              image_std=_CLIP_STD, image_grid_pinpoints=[[336, 672], [672, 336], [672, 672], [1008, 336], [336, 1008]])),
     'qwen2-vl-7b': ('transformers.Qwen2VLForConditionalGeneration', 'Qwen/Qwen2-VL-7B-Instruct config.json',
                     ('text_config.num_hidden_layers', 'vision_config.depth'),
         dict(image_token_id=151655, video_token_id=151656, vision_start_token_id=151652, vision_end_token_id=151653,
              tie_word_embeddings=False,
              text_config=dict(vocab_size=152064, hidden_size=3584, intermediate_size=18944, num_hidden_layers=28,
-                              num_attention_heads=28, num_key_value_heads=4, max_position_embeddings=32768, rms_norm_eps=1e-6,
+                              num_attention_heads=28, num_key_value_heads=4, max_position_embeddings=32768,
+                              rms_norm_eps=1e-6,
                               hidden_act='silu', bos_token_id=151643, eos_token_id=151645, pad_token_id=151643,
-                              rope_parameters={'rope_type': 'default', 'mrope_section': [16, 24, 24], 'rope_theta': 1000000.0}),
-             vision_config=dict(depth=32, embed_dim=1280, hidden_size=3584, num_heads=16, mlp_ratio=4, in_channels=3, patch_size=14,
+                              rope_parameters={'rope_type': 'default', 'mrope_section': [16, 24, 24],
+                                               'rope_theta': 1000000.0}),
+             vision_config=dict(depth=32, embed_dim=1280, hidden_size=3584, num_heads=16, mlp_ratio=4, in_channels=3,
+                                patch_size=14,
                                 spatial_merge_size=2, temporal_patch_size=2))),
-    'qwen2-vl-processor': ('transformers.Qwen2VLImageProcessor', 'Qwen/Qwen2-VL-7B-Instruct preprocessor_config.json', (),
-        dict(min_pixels=3136, max_pixels=12845056, patch_size=14, temporal_patch_size=2, merge_size=2, image_mean=_CLIP_MEAN,
+    'qwen2-vl-processor': ('transformers.Qwen2VLImageProcessor', 'Qwen/Qwen2-VL-7B-Instruct preprocessor_config.json',
+                           (),
+        dict(min_pixels=3136, max_pixels=12845056, patch_size=14, temporal_patch_size=2, merge_size=2,
+             image_mean=_CLIP_MEAN,
              image_std=_CLIP_STD)),
-    # the caption simplifier ('simplify: ...') and the classifiers: Table 4's ViT-B/16 and the ViT-B/16 domain networks (KFD, HFD)
-    't5-base': ('transformers.T5ForConditionalGeneration', 'google-t5/t5-base config.json', ('num_layers', 'num_decoder_layers'),
+    # the caption simplifier ('simplify: ...') and the classifiers: Table 4's ViT-B/16 and the ViT-B/16 domain networks
+    # (KFD, HFD)
+    't5-base': ('transformers.T5ForConditionalGeneration', 'google-t5/t5-base config.json',
+                ('num_layers', 'num_decoder_layers'),
         dict(vocab_size=32128, d_model=768, d_kv=64, d_ff=3072, num_layers=12, num_decoder_layers=12, num_heads=12,
              relative_attention_num_buckets=32, dropout_rate=0.1, layer_norm_epsilon=1e-6, feed_forward_proj='relu',
              tie_word_embeddings=True, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)),
     'vit-b-16': ('transformers.ViTModel', 'google/vit-base-patch16-224-in21k config.json', ('num_hidden_layers',),
         dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072, hidden_act='gelu',
-             hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, initializer_range=0.02, layer_norm_eps=1e-12, image_size=224,
+             hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, initializer_range=0.02, layer_norm_eps=1e-12,
+             image_size=224,
              patch_size=16, num_channels=3, qkv_bias=True)),
     # Table 2's baselines
-    'sd-v1-unet': ('diffusers.UNet2DConditionModel', 'CompVis/stable-diffusion-v1-4 unet/config.json (1.5: the same)', ('layers_per_block',),
-        dict(sample_size=64, in_channels=4, out_channels=4, layers_per_block=2, block_out_channels=[320, 640, 1280, 1280],
+    'sd-v1-unet': ('diffusers.UNet2DConditionModel', 'CompVis/stable-diffusion-v1-4 unet/config.json (1.5: the same)',
+                   ('layers_per_block',),
+        dict(sample_size=64, in_channels=4, out_channels=4, layers_per_block=2,
+             block_out_channels=[320, 640, 1280, 1280],
              down_block_types=['CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D', 'DownBlock2D'],
              up_block_types=['UpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'CrossAttnUpBlock2D'],
-             cross_attention_dim=768, attention_head_dim=8, norm_num_groups=32, norm_eps=1e-5, act_fn='silu', flip_sin_to_cos=True,
+             cross_attention_dim=768, attention_head_dim=8, norm_num_groups=32, norm_eps=1e-5, act_fn='silu',
+             flip_sin_to_cos=True,
              freq_shift=0, downsample_padding=1, mid_block_scale_factor=1, center_input_sample=False)),
-    'clip-vit-large-patch14-text': ('transformers.CLIPTextModel', 'CompVis/stable-diffusion-v1-4 text_encoder/config.json '
+    'clip-vit-large-patch14-text': ('transformers.CLIPTextModel',
+                                    'CompVis/stable-diffusion-v1-4 text_encoder/config.json '
                                     '(openai/clip-vit-large-patch14)', ('num_hidden_layers',), _CLIP_L_TEXT),
     'sd-v1-vae': ('diffusers.AutoencoderKL', 'CompVis/stable-diffusion-v1-4 vae/config.json', ('layers_per_block',),
                   dict(_SD_VAE, sample_size=512, scaling_factor=0.18215)),
@@ -98,42 +130,55 @@ REAL_MODELS = {
                   ('layers_per_block', 'transformer_layers_per_block'),
         dict(sample_size=128, in_channels=4, out_channels=4, layers_per_block=2, block_out_channels=[320, 640, 1280],
              down_block_types=['DownBlock2D', 'CrossAttnDownBlock2D', 'CrossAttnDownBlock2D'],
-             up_block_types=['CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'UpBlock2D'], transformer_layers_per_block=[1, 2, 10],
-             attention_head_dim=[5, 10, 20], cross_attention_dim=2048, use_linear_projection=True, addition_embed_type='text_time',
+             up_block_types=['CrossAttnUpBlock2D', 'CrossAttnUpBlock2D', 'UpBlock2D'],
+             transformer_layers_per_block=[1, 2, 10],
+             attention_head_dim=[5, 10, 20], cross_attention_dim=2048, use_linear_projection=True,
+             addition_embed_type='text_time',
              addition_time_embed_dim=256, projection_class_embeddings_input_dim=2816, norm_num_groups=32, act_fn='silu',
              flip_sin_to_cos=True, freq_shift=0)),
-    'sdxl-text-encoder': ('transformers.CLIPTextModel', 'stabilityai/stable-diffusion-xl-base-1.0 text_encoder/config.json',
+    'sdxl-text-encoder': ('transformers.CLIPTextModel',
+                          'stabilityai/stable-diffusion-xl-base-1.0 text_encoder/config.json',
                           ('num_hidden_layers',), _CLIP_L_TEXT),
     'sdxl-text-encoder-2': ('transformers.CLIPTextModelWithProjection', 'stabilityai/stable-diffusion-xl-base-1.0 '
                             'text_encoder_2/config.json (OpenCLIP ViT-bigG/14)', ('num_hidden_layers',),
         dict(vocab_size=49408, hidden_size=1280, intermediate_size=5120, num_hidden_layers=32, num_attention_heads=20,
              max_position_embeddings=77, hidden_act='gelu', projection_dim=1280, bos_token_id=49406, eos_token_id=49407,
              pad_token_id=1)),
-    'sdxl-vae': ('diffusers.AutoencoderKL', 'stabilityai/stable-diffusion-xl-base-1.0 vae/config.json', ('layers_per_block',),
+    'sdxl-vae': ('diffusers.AutoencoderKL', 'stabilityai/stable-diffusion-xl-base-1.0 vae/config.json',
+                 ('layers_per_block',),
                  dict(_SD_VAE, sample_size=1024, scaling_factor=0.13025, force_upcast=True)),
-    'hunyuan-dit-transformer': ('diffusers.HunyuanDiT2DModel', 'Tencent-Hunyuan/HunyuanDiT-Diffusers transformer/config.json',
+    'hunyuan-dit-transformer': ('diffusers.HunyuanDiT2DModel',
+                                'Tencent-Hunyuan/HunyuanDiT-Diffusers transformer/config.json',
                                 ('num_layers',),
-        dict(num_layers=40, num_attention_heads=16, attention_head_dim=88, hidden_size=1408, in_channels=4, patch_size=2,
-             sample_size=128, learn_sigma=True, mlp_ratio=4.3637, activation_fn='gelu-approximate', norm_type='layer_norm',
-             cross_attention_dim=1024, cross_attention_dim_t5=2048, pooled_projection_dim=1024, text_len=77, text_len_t5=256,
+        dict(num_layers=40, num_attention_heads=16, attention_head_dim=88, hidden_size=1408, in_channels=4,
+             patch_size=2,
+             sample_size=128, learn_sigma=True, mlp_ratio=4.3637, activation_fn='gelu-approximate',
+             norm_type='layer_norm',
+             cross_attention_dim=1024, cross_attention_dim_t5=2048, pooled_projection_dim=1024, text_len=77,
+             text_len_t5=256,
              use_style_cond_and_image_meta_size=True)),
-    'hunyuan-bert': ('transformers.BertModel', 'Tencent-Hunyuan/HunyuanDiT-Diffusers text_encoder/config.json (bilingual CLIP text '
+    'hunyuan-bert': ('transformers.BertModel',
+                     'Tencent-Hunyuan/HunyuanDiT-Diffusers text_encoder/config.json (bilingual CLIP text '
                      'tower, BERT class)', ('num_hidden_layers',),
         dict(vocab_size=47020, hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, intermediate_size=4096,
              max_position_embeddings=512, type_vocab_size=2, hidden_act='gelu', layer_norm_eps=1e-12)),
-    'hunyuan-mt5-xl': ('transformers.T5EncoderModel', 'Tencent-Hunyuan/HunyuanDiT-Diffusers text_encoder_2/config.json (mT5-XL)',
+    'hunyuan-mt5-xl': ('transformers.T5EncoderModel',
+                       'Tencent-Hunyuan/HunyuanDiT-Diffusers text_encoder_2/config.json (mT5-XL)',
                        ('num_layers',),
-        dict(vocab_size=250112, d_model=2048, d_kv=64, d_ff=5120, num_layers=24, num_heads=32, relative_attention_num_buckets=32,
+        dict(vocab_size=250112, d_model=2048, d_kv=64, d_ff=5120, num_layers=24, num_heads=32,
+             relative_attention_num_buckets=32,
              feed_forward_proj='gated-gelu', dense_act_fn='gelu_new', is_gated_act=True, tie_word_embeddings=False,
              layer_norm_epsilon=1e-6, pad_token_id=0, eos_token_id=1)),
-    'dit-s-8': ('diffusers.DiTTransformer2DModel', 'DiT-S/8 (Peebles & Xie 2023, Table 1): medart.families.DIT_S_8 at 512 px',
+    'dit-s-8': ('diffusers.DiTTransformer2DModel',
+                'DiT-S/8 (Peebles & Xie 2023, Table 1): medart.families.DIT_S_8 at 512 px',
                 ('num_layers',), dict(DIT_S_8, sample_size=64)),
 }
 
 # %% ../nbs/04e_real.ipynb #55ff4b12
 def real_config(name: str, layers: int | dict | None = None, **overrides) -> dict:
-    """The published configuration of `name` (a `REAL_MODELS` key) as a new dict; `layers` sets its depth keys (an int: all of them,
-    a dict: by key, e.g. `{'text_config.num_hidden_layers': 2}`), `overrides` replace top-level values (nested dicts are merged)."""
+    """The published configuration of `name` (a `REAL_MODELS` key) as a new dict; `layers` sets its depth keys (an int:
+    all of them, a dict: by key, e.g. `{'text_config.num_hidden_layers': 2}`), `overrides` replace top-level values
+    (nested dicts are merged)."""
     if name not in REAL_MODELS: raise KeyError(f"no real configuration {name!r}; choose one of {list(REAL_MODELS)}")
     _, _, depth, config = REAL_MODELS[name]
     cfg = copy.deepcopy(config)
@@ -156,7 +201,8 @@ def model_class(name: str):
 # %% ../nbs/04e_real.ipynb #d9364f6f
 @contextlib.contextmanager
 def _construction(dtype):
-    "Modules built in `dtype` with torch's, transformers' and diffusers' weight initialisation skipped (`fill_random_` follows)."
+    """Modules built in `dtype` with torch's, transformers' and diffusers' weight initialisation skipped (`fill_random_`
+    follows)."""
     from diffusers.models.modeling_utils import no_init_weights as diffusers_no_init
     from transformers.initialization import no_init_weights
     old = torch.get_default_dtype()
@@ -165,12 +211,14 @@ def _construction(dtype):
         with no_init_weights(), diffusers_no_init(): yield
     finally: torch.set_default_dtype(old)
 
-_PRIME = 1_000_003  # length of the repeated block of `fill_random_(tile=True)`: rows of a matrix do not repeat with a short period
+# length of the repeated block of `fill_random_(tile=True)`: rows of a matrix do not repeat with a short period
+_PRIME = 1_000_003
 
 @torch.no_grad()
 def fill_random_(model: torch.nn.Module, seed: int = 0, tile: bool = False) -> torch.nn.Module:
-    """Set every parameter of `model` in place: normalisation layers' scales 1 and biases 0, other biases 0, other weights N(0, 1/fan_in)
-    (seeded). `tile=True` repeats one random block instead of drawing every value (a 128k-token embedding in a second, for tests)."""
+    """Set every parameter of `model` in place: normalisation layers' scales 1 and biases 0, other biases 0, other
+    weights N(0, 1/fan_in) (seeded). `tile=True` repeats one random block instead of drawing every value (a 128k-token
+    embedding in a second, for tests)."""
     g = torch.Generator().manual_seed(seed)
     block = torch.randn(_PRIME, generator=g) if tile else None
     done = set()
@@ -179,7 +227,8 @@ def fill_random_(model: torch.nn.Module, seed: int = 0, tile: bool = False) -> t
         for name, p in module.named_parameters(recurse=False):
             if id(p) in done: continue  # tied weights: once
             done.add(id(p))
-            if norm or name == 'bias' or name.endswith('_bias'): p.fill_(1.0 if norm and name == 'weight' else 0.0); continue
+            if norm or name == 'bias' or name.endswith('_bias'):
+                p.fill_(1.0 if norm and name == 'weight' else 0.0); continue
             std = (p[0].numel() if p.ndim > 1 else p.numel()) ** -0.5
             if not tile: p.normal_(0.0, std, generator=g); continue
             flat, scaled = p.view(-1), (block * std).to(p.dtype)
@@ -187,15 +236,19 @@ def fill_random_(model: torch.nn.Module, seed: int = 0, tile: bool = False) -> t
     return model
 
 def build_model(name: str, layers=None, dtype=torch.float32, seed: int = 0, tile: bool = False, **overrides):
-    "The model `name` of `REAL_MODELS` at its real widths (depth `layers`, see `real_config`) with random weights, built directly in `dtype`."
+    """The model `name` of `REAL_MODELS` at its real widths (depth `layers`, see `real_config`) with random weights,
+    built directly in `dtype`."""
     cls, cfg = model_class(name), real_config(name, layers, **overrides)
     with _construction(dtype):
-        model = cls.from_config(cfg) if hasattr(cls, 'from_config') and not hasattr(cls, 'config_class') else cls(cls.config_class(**cfg))
-    if hasattr(model, 'tie_weights'): model.tie_weights()  # skipped with the initialisation: T5's embedding is shared by its encoder
+        model = (cls.from_config(cfg) if hasattr(cls, 'from_config') and not hasattr(cls, 'config_class')
+                 else cls(cls.config_class(**cfg)))
+    # skipped with the initialisation: T5's embedding is shared by its encoder
+    if hasattr(model, 'tie_weights'): model.tie_weights()
     return fill_random_(model, seed, tile).to(dtype).eval()
 
 def meta_model(name: str, layers=None, **overrides) -> torch.nn.Module:
-    "`REAL_MODELS[name]` (at depth `layers`) on the meta device: every module and shape, no memory, no time (counts, LoRA targets)."
+    """`REAL_MODELS[name]` (at depth `layers`) on the meta device: every module and shape, no memory, no time (counts,
+    LoRA targets)."""
     cls, cfg = model_class(name), real_config(name, layers, **overrides)
     with torch.device('meta'):
         return cls.from_config(cfg) if not hasattr(cls, 'config_class') else cls(cls.config_class(**cfg))
@@ -211,12 +264,13 @@ def _unigram_pieces() -> tuple:
     return tuple(train_unigram_vocab(caption_corpus(), 1500))
 
 def t5_tokenizer(vocab_size: int = 32000, extra_ids: int = 100):
-    """A stand-in for T5's tokenizer (T5 v1.1 XXL, T5-base): the tiny profile's Unigram pieces, padded with pieces no text contains
-    to T5's 32,000, then T5's 100 sentinel tokens; `<pad>` 0, `</s>` 1, `<unk>` 2, as in T5's."""
+    """A stand-in for T5's tokenizer (T5 v1.1 XXL, T5-base): the tiny profile's Unigram pieces, padded with pieces no
+    text contains to T5's 32,000, then T5's 100 sentinel tokens; `<pad>` 0, `</s>` 1, `<unk>` 2, as in T5's."""
     from transformers import T5Tokenizer
     pieces = list(_unigram_pieces())
     low = min(s for _, s in pieces) - 10.0
-    pieces += [(f'▁\ue000{i}', low) for i in range(vocab_size - len(pieces))]  # a private-use character: never in a caption
+    # a private-use character: never in a caption
+    pieces += [(f'▁\ue000{i}', low) for i in range(vocab_size - len(pieces))]
     return T5Tokenizer(vocab=pieces, extra_ids=extra_ids)
 
 @functools.lru_cache(maxsize=1)
@@ -232,8 +286,9 @@ def _bpe_model() -> tuple:
     return m['vocab'], [tuple(x) for x in m['merges']]
 
 def bpe_tokenizer(n_regular: int, specials: list[str], **kw):
-    """A byte-level BPE tokenizer with `n_regular` regular tokens (trained ones, then fillers that decode to `<f123>` and no text
-    encodes to) and then `specials` with the ids that follow, as Llama-3's and Qwen2's place theirs; `kw` name its bos/eos/pad."""
+    """A byte-level BPE tokenizer with `n_regular` regular tokens (trained ones, then fillers that decode to `<f123>`
+    and no text encodes to) and then `specials` with the ids that follow, as Llama-3's and Qwen2's place theirs; `kw`
+    name its bos/eos/pad."""
     from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
     from transformers.convert_slow_tokenizer import bytes_to_unicode
@@ -245,18 +300,25 @@ def bpe_tokenizer(n_regular: int, specials: list[str], **kw):
     tok.add_special_tokens([AddedToken(s, special=True, normalized=False) for s in specials])
     return PreTrainedTokenizerFast(tokenizer_object=tok, **kw)
 
-LLAMA3_SPECIALS = (['<|begin_of_text|>', '<|end_of_text|>', *(f'<|reserved_special_token_{i}|>' for i in range(4)), '<|start_header_id|>',
+LLAMA3_SPECIALS = (['<|begin_of_text|>', '<|end_of_text|>', *(f'<|reserved_special_token_{i}|>' for i in range(4)),
+                    '<|start_header_id|>',
                     '<|end_header_id|>', '<|reserved_special_token_4|>', '<|eot_id|>',
                     *(f'<|reserved_special_token_{i}|>' for i in range(5, 251))])  # ids 128000-128255
-QWEN2_SPECIALS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<|object_ref_start|>', '<|object_ref_end|>', '<|box_start|>',
-                  '<|box_end|>', '<|quad_start|>', '<|quad_end|>', '<|vision_start|>', '<|vision_end|>', '<|vision_pad|>',
+QWEN2_SPECIALS = ['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<|object_ref_start|>', '<|object_ref_end|>',
+                  '<|box_start|>',
+                  '<|box_end|>', '<|quad_start|>', '<|quad_end|>', '<|vision_start|>', '<|vision_end|>',
+                  '<|vision_pad|>',
                   '<|image_pad|>', '<|video_pad|>']  # ids 151643-151656
-CHAT_TEMPLATES = {  # the published templates' structure (system turn, role headers, the image placeholder, generation prompt)
+# the published templates' structure (system turn, role headers, the image placeholder, generation prompt)
+CHAT_TEMPLATES = {
     'llava-next': ("{% for message in messages %}{% if loop.index0 == 0 %}{{ '<|begin_of_text|>' }}{% endif %}"
                    "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' }}"
-                   "{% for content in message['content'] | selectattr('type', 'equalto', 'image') %}{{ '<image>\n' }}{% endfor %}"
-                   "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}{{ content['text'] + '<|eot_id|>' }}"
-                   "{% endfor %}{% endfor %}{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}"),
+                   "{% for content in message['content'] | selectattr('type', 'equalto', 'image') %}{{ '<image>\n' "
+                   "}}{% endfor %}"
+                   "{% for content in message['content'] | selectattr('type', 'equalto', 'text') %}{{ content['text'] "
+                   "+ '<|eot_id|>' }}"
+                   "{% endfor %}{% endfor %}{% if add_generation_prompt %}{{ "
+                   "'<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}"),
     'qwen2-vl': ("{% for message in messages %}{% if loop.first and message['role'] != 'system' %}"
                  "{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}"
                  "{{ '<|im_start|>' + message['role'] + '\n' }}{% for content in message['content'] %}"
@@ -266,8 +328,10 @@ CHAT_TEMPLATES = {  # the published templates' structure (system turn, role head
 }
 
 def llama3_tokenizer():
-    "A stand-in for llama3-llava-next-8b-hf's tokenizer: 128,000 regular tokens, Llama-3's 256 specials, then `<image>` 128256, `<pad>` 128257."
-    return bpe_tokenizer(128000, [*LLAMA3_SPECIALS, '<image>', '<pad>'], bos_token='<|begin_of_text|>', eos_token='<|eot_id|>',
+    """A stand-in for llama3-llava-next-8b-hf's tokenizer: 128,000 regular tokens, Llama-3's 256 specials, then
+    `<image>` 128256, `<pad>` 128257."""
+    return bpe_tokenizer(128000, [*LLAMA3_SPECIALS, '<image>', '<pad>'], bos_token='<|begin_of_text|>',
+                         eos_token='<|eot_id|>',
                          pad_token='<pad>')
 
 def qwen2_tokenizer():
@@ -275,39 +339,47 @@ def qwen2_tokenizer():
     return bpe_tokenizer(151643, QWEN2_SPECIALS, eos_token='<|im_end|>', pad_token='<|endoftext|>')
 
 # %% ../nbs/04e_real.ipynb #88439c9f
-def real_pixart(dit_layers: int | None = None, t5_layers: int | None = None, sample_size: int | None = None, dtype=torch.bfloat16,
+def real_pixart(dit_layers: int | None = None, t5_layers: int | None = None, sample_size: int | None = None,
+                dtype=torch.bfloat16,
                 seed: int = 0, tile: bool = False, vae_layers: int | None = None):
-    """PixArt-α as `PixArtAlphaPipeline.from_pretrained('PixArt-alpha/PixArt-XL-2-512x512')` builds it, with random weights: the DiT
-    (depth `dit_layers`, None: 28), T5 v1.1 XXL (`t5_layers`, None: 24), the SD VAE, DPM-Solver++ and `t5_tokenizer`. T5 is built in
-    `dtype` (bf16: 9.5 GB; fp32 would need 19); the DiT and the VAE in fp32, as published. `sample_size` (latents) sets the resolution."""
+    """PixArt-α as `PixArtAlphaPipeline.from_pretrained('PixArt-alpha/PixArt-XL-2-512x512')` builds it, with random
+    weights: the DiT (depth `dit_layers`, None: 28), T5 v1.1 XXL (`t5_layers`, None: 24), the SD VAE, DPM-Solver++ and
+    `t5_tokenizer`. T5 is built in `dtype` (bf16: 9.5 GB; fp32 would need 19); the DiT and the VAE in fp32, as
+    published. `sample_size` (latents) sets the resolution."""
     from diffusers import PixArtAlphaPipeline
     sched = model_class('pixart-scheduler').from_config(real_config('pixart-scheduler'))
     dit = {} if sample_size is None else dict(sample_size=sample_size)
     pipe = PixArtAlphaPipeline(
         tokenizer=t5_tokenizer(), text_encoder=build_model('t5-v1_1-xxl', t5_layers, dtype, seed, tile),
         vae=build_model('pixart-vae', vae_layers, torch.float32, seed + 1, tile),
-        transformer=build_model('pixart-transformer', dit_layers, torch.float32, seed + 2, tile, **dit), scheduler=sched)
+        transformer=build_model('pixart-transformer', dit_layers, torch.float32, seed + 2, tile, **dit),
+        scheduler=sched)
     pipe.set_progress_bar_config(disable=True)
     return pipe
 
 def real_llava_next(layers=None, dtype=torch.bfloat16, seed: int = 0, tile: bool = False, tile_size: int = 336):
-    """llama3-llava-next-8b-hf with random weights (depth `layers`, see `real_config`) and its processor (anyres tiles, `llama3_tokenizer`):
-    `(model, processor)`. `tile_size` other than 336 scales the vision tower's input and the anyres grid (short prompts for tests)."""
+    """llama3-llava-next-8b-hf with random weights (depth `layers`, see `real_config`) and its processor (anyres tiles,
+    `llama3_tokenizer`): `(model, processor)`. `tile_size` other than 336 scales the vision tower's input and the anyres
+    grid (short prompts for tests)."""
     from transformers import LlavaNextImageProcessor, LlavaNextProcessor
     k = tile_size / 336
     grid = [[round(h * k), round(w * k)] for h, w in real_config('llava-next-processor')['image_grid_pinpoints']]
-    images = real_config('llava-next-processor', size={'shortest_edge': tile_size}, crop_size={'height': tile_size, 'width': tile_size},
+    images = real_config('llava-next-processor', size={'shortest_edge': tile_size},
+                         crop_size={'height': tile_size, 'width': tile_size},
                          image_grid_pinpoints=grid)
     proc = LlavaNextProcessor(image_processor=LlavaNextImageProcessor(**images), tokenizer=llama3_tokenizer(),
-                              patch_size=14, vision_feature_select_strategy='default', chat_template=CHAT_TEMPLATES['llava-next'],
-                              num_additional_image_tokens=1, image_token='<image>')  # + CLIP's CLS token, which 'default' drops
-    model = build_model('llava-next-8b', layers, dtype, seed, tile, image_grid_pinpoints=grid, vision_config={'image_size': tile_size})
+                              patch_size=14, vision_feature_select_strategy='default',
+                              chat_template=CHAT_TEMPLATES['llava-next'],
+                              # + CLIP's CLS token, which 'default' drops
+                              num_additional_image_tokens=1, image_token='<image>')
+    model = build_model('llava-next-8b', layers, dtype, seed, tile, image_grid_pinpoints=grid,
+                        vision_config={'image_size': tile_size})
     model.generation_config.eos_token_id, model.generation_config.pad_token_id = [128001, 128009], 128257
     return model, proc
 
 def real_qwen2_vl(layers=None, dtype=torch.bfloat16, seed: int = 0, tile: bool = False, max_pixels: int | None = None):
-    """Qwen2-VL-7B-Instruct with random weights (depth `layers`) and its processor (`qwen2_tokenizer`; `max_pixels` caps an image's
-    pixels, hence its tokens, below the published 12.8 M): `(model, processor)`."""
+    """Qwen2-VL-7B-Instruct with random weights (depth `layers`) and its processor (`qwen2_tokenizer`; `max_pixels` caps
+    an image's pixels, hence its tokens, below the published 12.8 M): `(model, processor)`."""
     from transformers import Qwen2VLImageProcessor, Qwen2VLProcessor, Qwen2VLVideoProcessor
     images = real_config('qwen2-vl-processor', **({} if max_pixels is None else dict(max_pixels=max_pixels)))
     proc = Qwen2VLProcessor(image_processor=Qwen2VLImageProcessor(**images), tokenizer=qwen2_tokenizer(),
@@ -321,18 +393,23 @@ def real_t5_base(layers=None, dtype=torch.float32, seed: int = 0, tile: bool = F
     return build_model('t5-base', layers, dtype, seed, tile), t5_tokenizer()
 
 # %% ../nbs/04e_real.ipynb #91aa51f9
-_BASELINE_PARTS = {  # baseline -> pipeline component -> REAL_MODELS name (tokenizers: the tiny profile's, whose ids fit every vocabulary)
+# baseline -> pipeline component -> REAL_MODELS name (tokenizers: the tiny profile's, whose ids fit every vocabulary)
+_BASELINE_PARTS = {
     'sd-v1-4': dict(unet='sd-v1-unet', text_encoder='clip-vit-large-patch14-text', vae='sd-v1-vae'),
     'sd-v1-5': dict(unet='sd-v1-unet', text_encoder='clip-vit-large-patch14-text', vae='sd-v1-vae'),
-    'sdxl': dict(unet='sdxl-unet', text_encoder='sdxl-text-encoder', text_encoder_2='sdxl-text-encoder-2', vae='sdxl-vae'),
-    'hunyuan-dit': dict(transformer='hunyuan-dit-transformer', text_encoder='hunyuan-bert', text_encoder_2='hunyuan-mt5-xl',
+    'sdxl': dict(unet='sdxl-unet', text_encoder='sdxl-text-encoder', text_encoder_2='sdxl-text-encoder-2',
+                 vae='sdxl-vae'),
+    'hunyuan-dit': dict(transformer='hunyuan-dit-transformer', text_encoder='hunyuan-bert',
+                        text_encoder_2='hunyuan-mt5-xl',
                         vae='sdxl-vae'),
     'fast-dit': dict(transformer='dit-s-8', vae='sd-v1-vae'),
 }
 
-def real_baseline(name: str, layers=None, resolution: int = 512, classes=None, dtype=torch.float32, seed: int = 0, tile: bool = False):
-    """The Table 2 baseline `name` as a pipeline of its real architectures (`REAL_MODELS`, depth `layers`) with random weights, for
-    `resolution`-px images, on the tiny profile's tokenizers and DPM-Solver++ with the family's noise schedule; as `load_baseline` returns it."""
+def real_baseline(name: str, layers=None, resolution: int = 512, classes=None, dtype=torch.float32, seed: int = 0,
+                  tile: bool = False):
+    """The Table 2 baseline `name` as a pipeline of its real architectures (`REAL_MODELS`, depth `layers`) with random
+    weights, for `resolution`-px images, on the tiny profile's tokenizers and DPM-Solver++ with the family's noise
+    schedule; as `load_baseline` returns it."""
     from medart.baselines import _finish, baseline_spec
     from medart.tiny import families as tiny
     parts = _BASELINE_PARTS[name]
@@ -340,7 +417,8 @@ def real_baseline(name: str, layers=None, resolution: int = 512, classes=None, d
                             **(dict(sample_size=resolution // 8) if c in ('unet', 'transformer') else {}))
              for i, (c, m) in enumerate(parts.items())}
     # the tiny builders assemble the same pipeline classes from components: swap the real ones in
-    pipe = getattr(tiny, dict(sd='tiny_sd', sdxl='tiny_sdxl', hunyuan='tiny_hunyuan', fast='tiny_dit')[name.split('-')[0]])(
+    pipe = getattr(tiny, dict(sd='tiny_sd', sdxl='tiny_sdxl', hunyuan='tiny_hunyuan',
+                              fast='tiny_dit')[name.split('-')[0]])(
         built['vae'], resolution // 8, classes)
     for c, m in built.items(): setattr(pipe, c, m); pipe.register_modules(**{c: m})
     return _finish(pipe, name, f'random {name} at its real widths', classes, {'resolution': resolution})

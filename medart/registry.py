@@ -21,7 +21,8 @@ FAMILIES = {'pixart-alpha': PIXART_ALPHA, **BASELINES}
 
 def get_family(name: str) -> Family:
     "The `Family` named `name` (`train.family` of params.yaml)."
-    if name not in FAMILIES: raise ValueError(f"unknown model family {name!r}: choose one of {list(FAMILIES)} (train.family in params.yaml)")
+    if name not in FAMILIES:
+        raise ValueError(f"unknown model family {name!r}: choose one of {list(FAMILIES)} (train.family in params.yaml)")
     return FAMILIES[name]
 
 def family_of(pipe) -> Family:
@@ -29,11 +30,13 @@ def family_of(pipe) -> Family:
     name = pipe_state(pipe).family
     if name in BASELINES: return BASELINES[name]
     if isinstance(pipe, PixArtAlphaPipeline): return PIXART_ALPHA
-    raise ValueError(f"a {type(pipe).__name__} of no known family: make it with a family's build_tiny, load or start ({list(FAMILIES)})")
+    raise ValueError(f"a {type(pipe).__name__} of no known family: make it with a family's build_tiny, load or start "
+                     f"({list(FAMILIES)})")
 
 # %% ../nbs/04d_registry.ipynb #f035aebd
 def sample_images(pipe, conditions, steps=20, cfg=4.5, seed=0, batch_size=8, max_tokens=120) -> list:
-    "Images of `conditions` (captions; Fast-DiT: class names) by the pipeline's family; image i from a CPU generator seeded `seed + i`."
+    """Images of `conditions` (captions; Fast-DiT: class names) by the pipeline's family; image i from a CPU generator
+    seeded `seed + i`."""
     family = family_of(pipe)
     conditions = [conditions] if isinstance(conditions, str) else list(conditions)
     images = []

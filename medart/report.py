@@ -25,7 +25,8 @@ __all__ = ['PAPER', 'PAPER_NAMES', 'PAPER_REFERENCE', 'TABLE2', 'TABLE3', 'RESUL
 
 # %% ../nbs/15_report.ipynb #fc743f76
 def read_paper_results(path=None) -> dict:
-    "{paper dataset: {method: {metric: value}}}: the paper's Tables 2-4, from `medart/paper_results.csv` (or `path`); a missing number is absent."
+    """{paper dataset: {method: {metric: value}}}: the paper's Tables 2-4, from `medart/paper_results.csv` (or `path`);
+    a missing number is absent."""
     # a data file, not a dict literal: the published numbers are data, kept in one readable table
     text = Path(path).read_text() if path else (importlib.resources.files('medart') / 'paper_results.csv').read_text()
     out = {}
@@ -39,20 +40,26 @@ PAPER_NAMES = {'kvasir': 'Kvasir v2', 'skin': 'skin lesions'}
 # which paper dataset a dataset of this repository is compared with (a reference only for the synthetic sets)
 PAPER_REFERENCE = {'kvasir': 'kvasir', 'synth-endo': 'kvasir', 'skin': 'skin', 'ham10000': 'skin', 'synth-derm': 'skin'}
 TABLE2 = ['fast-dit', 'sd-v1-4', 'sd-v1-5', 'sdxl', 'hunyuan-dit', 'pixart-alpha', 'med-art']
-TABLE3 = ['empty-caption', 'simple-caption', 'pixart-alpha', 'no-t5-lora', 'dora', 'med-art-second-vlm', 'med-art-truncated', 'med-art']
+TABLE3 = ['empty-caption', 'simple-caption', 'pixart-alpha', 'no-t5-lora', 'dora', 'med-art-second-vlm',
+          'med-art-truncated', 'med-art']
 
 def paper_value(dataset: str, method: str, metric: str):
-    "The paper's published `metric` for `method` on the paper dataset `dataset` is compared with; None where it has none."
+    """The paper's published `metric` for `method` on the paper dataset `dataset` is compared with; None where it has
+    none."""
     return PAPER.get(PAPER_REFERENCE.get(dataset, dataset), {}).get(method, {}).get(metric)
 
 # %% ../nbs/15_report.ipynb #8df8184a
-from .io import MarkdownText, fmt, md_escape  # `value ± std` as the tables print it; medart.report.fmt still works
+# `value ± std` as the tables print it; medart.report.fmt still works
+from .io import MarkdownText, fmt, md_escape
 
 # %% ../nbs/15_report.ipynb #35e0e215
-RESULT_FILES = {'train': 'train_json', 'generate': 'generate_json', 'metrics': 'metrics_json', 'classify': 'classify_json'}  # RunPaths attributes
+# RunPaths attributes
+RESULT_FILES = {'train': 'train_json', 'generate': 'generate_json', 'metrics': 'metrics_json',
+                'classify': 'classify_json'}
 
 def load_results(runs_dir, dataset: str, methods) -> dict:
-    "Per method (and 'real'), the stage results under runs_dir/dataset/<method>/: {method: {stage: dict, 'missing': [files]}}."
+    """Per method (and 'real'), the stage results under runs_dir/dataset/<method>/: {method: {stage: dict, 'missing':
+    [files]}}."""
     out = {}
     for m in [*methods, 'real']:
         paths = RunPaths(dataset, m, runs_dir)
@@ -71,7 +78,8 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     return '\n'.join(lines + ['| ' + ' | '.join(map(md_escape, r)) + ' |' for r in rows])
 
 def metric_rows(results: dict, dataset: str, methods, columns) -> list[list[str]]:
-    "Rows `[method, ours, paper, ours, paper, ...]` for `columns` = [(label, getter(result) -> (mean, std) | reason | None, paper_metric)]."
+    """Rows `[method, ours, paper, ours, paper, ...]` for `columns` = [(label, getter(result) -> (mean, std) | reason |
+    None, paper_metric)]."""
     rows = []
     for m in methods:
         row = [m]
@@ -83,12 +91,15 @@ def metric_rows(results: dict, dataset: str, methods, columns) -> list[list[str]
     return rows
 
 def paper_columns(columns, dataset: str, methods) -> list:
-    "`columns` without the paper's column where the paper has no number for any of `methods` on `dataset` (e.g. a dataset of your own)."
-    return [(label, get, p if p and any(paper_value(dataset, m, p) is not None for m in methods) else None) for label, get, p in columns]
+    """`columns` without the paper's column where the paper has no number for any of `methods` on `dataset` (e.g. a
+    dataset of your own)."""
+    return [(label, get, p if p and any(paper_value(dataset, m,
+                                                    p) is not None for m in methods) else None)
+                                                    for label, get, p in columns]
 
 def ablation_methods(methods) -> list[str]:
-    """Table 3's rows among `methods`: the paper's ablations that ran, then any method of neither table; [] when that adds no row
-    to Table 2 (only Table 2 methods ran), so the report omits Table 3 instead of repeating Table 2."""
+    """Table 3's rows among `methods`: the paper's ablations that ran, then any method of neither table; [] when that
+    adds no row to Table 2 (only Table 2 methods ran), so the report omits Table 3 instead of repeating Table 2."""
     rows = [m for m in TABLE3 if m in methods] + [m for m in methods if m not in TABLE2 + TABLE3]
     return rows if any(m not in TABLE2 for m in rows) else []
 
@@ -102,31 +113,37 @@ def table_header(dataset: str, columns) -> list[str]:
     return head
 
 # %% ../nbs/15_report.ipynb #02e8ec4f
-CLASSIFICATION = [('F1 (weighted)', 'f1_weighted', 'f1'), ('BACC', 'balanced_accuracy', 'bacc'), ('AUC (OvR macro)', 'auc_ovr_macro', 'auc')]
+CLASSIFICATION = [('F1 (weighted)', 'f1_weighted', 'f1'), ('BACC', 'balanced_accuracy', 'bacc'),
+                  ('AUC (OvR macro)', 'auc_ovr_macro', 'auc')]
 
 def _getter(stage, key, skipped_as=None):
     def get(r):
         d = r.get(stage, {})
         v = d.get(key)
         if isinstance(v, dict): return (v.get('mean'), v.get('std'))
-        if v is None and skipped_as and skipped_as in d.get('skipped', {}): return 'skipped (see the note below the table)'
+        if v is None and skipped_as and skipped_as in d.get('skipped', {}):
+            return 'skipped (see the note below the table)'
         return v
     return get
 
 def skipped_notes(results: dict) -> str:
-    "Markdown notes below a table: each metric network some method skipped, with the reason and fix its metrics file gives."
+    """Markdown notes below a table: each metric network some method skipped, with the reason and fix its metrics file
+    gives."""
     notes = {}
     for r in results.values():
         for net, why in (r.get('metrics', {}).get('skipped') or {}).items(): notes.setdefault(net, str(why))
     return '\n\n'.join(f"> **{md_escape(net)} skipped.** " + md_escape(why) for net, why in notes.items())
 
 def metric_columns(results: dict, kind: str) -> list:
-    "Columns for `metric_rows`: kind 'generation' (FID/FD/KID keys found in the metrics files) or 'classification' (Table 4)."
+    """Columns for `metric_rows`: kind 'generation' (FID/FD/KID keys found in the metrics files) or 'classification'
+    (Table 4)."""
     if kind == 'classification': return [(label, _getter('classify', key), p) for label, key, p in CLASSIFICATION]
     if kind != 'generation': raise ValueError(f"kind must be 'generation' or 'classification', got {kind!r}")
-    keys = list(dict.fromkeys(k for r in results.values() for k, v in r.get('metrics', {}).items() if isinstance(v, dict) and 'mean' in v
+    keys = list(dict.fromkeys(k for r in results.values() for k, v in r.get('metrics', {}).items()
+                              if isinstance(v, dict) and 'mean' in v
                               and (k.startswith(('fid_', 'fd_')) or (k.startswith('kid_') and k.endswith('_mean')))))
-    if not any(k.startswith('fid_') for k in keys) and any(r.get('metrics', {}).get('skipped') for r in results.values()):
+    if not any(k.startswith('fid_') for k in keys) and any(r.get('metrics',
+                                                                 {}).get('skipped') for r in results.values()):
         keys.insert(0, 'fid_inception-v3-compat')  # skipped (no Inception weights): a column that says why
     order = lambda k: (0 if k.startswith('fid_') else 1 if k.startswith('fd_') else 2, k)
     cols = []
@@ -134,7 +151,8 @@ def metric_columns(results: dict, kind: str) -> list:
         net = k.split('_', 1)[1].removesuffix('_mean')
         name = 'FID' if k.startswith('fid_') else 'FD' if k.startswith('fd_') else 'KID'
         paper = 'fid' if name == 'FID' else ('domain_fd' if name == 'FD' else ('kid' if 'inception' in net else None))
-        skipped = next((s for r in results.values() for s in r.get('metrics', {}).get('skipped', {}) if s in k or net in s), None)
+        skipped = next((s for r in results.values() for s in r.get('metrics',
+                                                                   {}).get('skipped', {}) if s in k or net in s), None)
         cols.append((f"{name} [{net}]", _getter('metrics', k, skipped), paper))
     return cols
 
@@ -142,7 +160,8 @@ def metric_columns(results: dict, kind: str) -> list:
 def _as_array(images) -> np.ndarray:
     "(N, H, W, 3) floats in [0, 1] from PIL images, uint8 arrays or an (N, 3, H, W) tensor in [0, 1]."
     if hasattr(images, 'permute'): return images.permute(0, 2, 3, 1).detach().cpu().numpy().astype(np.float32)
-    return np.stack([np.asarray(im.convert('RGB') if hasattr(im, 'convert') else im, dtype=np.float32) / 255 for im in images])
+    return np.stack([np.asarray(im.convert('RGB') if hasattr(im, 'convert') else im,
+                                dtype=np.float32) / 255 for im in images])
 
 def saturation(x: np.ndarray) -> np.ndarray:
     "HSV saturation (max - min) / max of RGB pixels in [0, 1] (0 where max is 0); the last axis holds RGB."
@@ -157,7 +176,8 @@ def channel_histograms(images, bins: int = 32) -> dict:
     return {k: np.histogram(v.ravel(), bins=edges, density=True)[0] for k, v in chans.items()} | {'edges': edges}
 
 def colour_summary(images, real) -> dict:
-    "Mean saturation of `images` and of `real`, and eq. 4's per-channel mean and std gaps between the two sets' averages."
+    """Mean saturation of `images` and of `real`, and eq. 4's per-channel mean and std gaps between the two sets'
+    averages."""
     x, r = _as_array(images), _as_array(real)
     mx, mr = x.mean((0, 1, 2)), r.mean((0, 1, 2))
     sx, sr = x.reshape(len(x), -1, 3).std(1).mean(0), r.reshape(len(r), -1, 3).std(1).mean(0)
@@ -183,7 +203,8 @@ def read_loss_csv(path) -> dict:
     "Columns of a training loss.csv as arrays: step, diffusion_loss, and the HLDF events (event_step, colour_loss)."
     rows = list(csv.DictReader(open(path)))
     ev = [(int(r['step']), float(r['colour_loss'])) for r in rows if r.get('colour_loss')]
-    return dict(step=np.array([int(r['step']) for r in rows]), diffusion_loss=np.array([float(r['diffusion_loss']) for r in rows]),
+    return dict(step=np.array([int(r['step']) for r in rows]),
+                diffusion_loss=np.array([float(r['diffusion_loss']) for r in rows]),
                 event_step=np.array([e[0] for e in ev]), colour_loss=np.array([e[1] for e in ev]))
 
 def smooth(y: np.ndarray, k: int = 50) -> np.ndarray:
@@ -207,18 +228,21 @@ def loss_figure(loss_files: dict, k: int = 50):
 
 # %% ../nbs/15_report.ipynb #5e1a0c02
 def protocol_summary(protocols: dict) -> str:
-    "A markdown table of what each method's metrics were measured with ({method: metrics protocol}), then each protocol note once."
+    """A markdown table of what each method's metrics were measured with ({method: metrics protocol}), then each
+    protocol note once."""
     rows, notes = [], {}
     for m, p in protocols.items():
         n_fake = p.get('n_fake')
         n_fake = ', '.join(map(str, sorted(set(n_fake.values())))) if isinstance(n_fake, dict) else str(n_fake)
         asked = p.get('kid_subset_size_requested', p.get('kid_subset_size'))
         rows.append([m, str(p.get('comparison', '—')), str(p.get('n_real')), n_fake, str(p.get('image_size')),
-                     f"{p.get('kid_subset_size')} (asked {asked}) x {p.get('kid_subsets')}", ', '.join(p.get('networks', {}))])
+                     f"{p.get('kid_subset_size')} (asked {asked}) x {p.get('kid_subsets')}",
+                     ', '.join(p.get('networks', {}))])
         for q in (p, p.get('real_vs_real') or {}):  # a method's protocol holds its floor's under real_vs_real
             for key in ('kid_note', 'floor_note'):
                 if q.get(key): notes.setdefault(q[key], set()).add(m)
-    table = markdown_table(['method', 'compared', 'N (real side)', 'N (other side)', 'image side', 'KID subset x subsets', 'networks'], rows)
+    table = markdown_table(['method', 'compared', 'N (real side)', 'N (other side)', 'image side',
+                            'KID subset x subsets', 'networks'], rows)
     return table + ''.join(f"\n\n> {md_escape(n)} ({md_escape(', '.join(sorted(ms)))})" for n, ms in notes.items())
 
 # %% ../nbs/15_report.ipynb #a20ec4fe

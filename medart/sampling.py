@@ -24,7 +24,8 @@ def unwrap_model(module):
         else: return module
 
 def get_part(parts, name, unwrap=True):
-    "Component `name` of a pipeline, of a dict such as `pipe.components`, or of any object; unwrapped unless `unwrap=False`."
+    """Component `name` of a pipeline, of a dict such as `pipe.components`, or of any object; unwrapped unless
+    `unwrap=False`."""
     part = parts.get(name) if isinstance(parts, dict) else getattr(parts, name, None)
     if part is None:
         raise ValueError(f"no {name!r} in {type(parts).__name__}: pass a PixArtAlphaPipeline, its "
@@ -42,7 +43,8 @@ def _preprocess(text):
     return text.lower().strip()
 
 def encode_prompts(parts, prompts, max_tokens=120, grad=None, negative=''):
-    "`(cond, uncond)` `TextCond`s of `prompts` and of `negative` (`''`: unconditional; `None`: skip), as PixArt-α's pipeline encodes them."
+    """`(cond, uncond)` `TextCond`s of `prompts` and of `negative` (`''`: unconditional; `None`: skip), as PixArt-α's
+    pipeline encodes them."""
     tokenizer, t5 = get_part(parts, 'tokenizer'), get_part(parts, 'text_encoder', unwrap=False)
     prompts = [prompts] if isinstance(prompts, str) else list(prompts)
     if grad is None: grad = torch.is_grad_enabled() and any(p.requires_grad for p in t5.parameters())
@@ -94,7 +96,8 @@ def fresh_scheduler(scheduler, steps, device=None):
 
 def sample_latents(transformer, scheduler, cond, uncond, noise, steps=20, cfg=4.5,
                    backprop_last_k=None, checkpoint=True, added_cond_kwargs=None):
-    "Latents sampled with DPM-Solver++ and CFG from `noise` (tensor, generator(s) or seed); differentiable in the last `backprop_last_k` steps."
+    """Latents sampled with DPM-Solver++ and CFG from `noise` (tensor, generator(s) or seed); differentiable in the last
+    `backprop_last_k` steps."""
     transformer = unwrap_model(transformer)
     if cfg > 1 and uncond is None: raise ValueError(f'cfg={cfg} > 1 needs the unconditional `uncond`')
     k = steps if backprop_last_k is None else int(backprop_last_k)
@@ -131,7 +134,8 @@ def decode_latents(vae, latents, clamp=True):
 
 # %% ../nbs/07_sampling.ipynb #7a1f7c0f
 def text_latents(parts, captions, generator, steps=20, cfg=4.5, backprop_last_k=None, checkpoint=True, max_tokens=120):
-    "Latents of `captions` as PixArt-α samples them (T5, CFG against '', DPM-Solver++), differentiable in the last `backprop_last_k` steps."
+    """Latents of `captions` as PixArt-α samples them (T5, CFG against '', DPM-Solver++), differentiable in the last
+    `backprop_last_k` steps."""
     m = {n: get_part(parts, n) for n in ('tokenizer', 'text_encoder', 'transformer', 'scheduler')}  # unwrapped
     cond, uncond = encode_prompts(m, captions, max_tokens=max_tokens)
     return sample_latents(m['transformer'], m['scheduler'], cond, uncond, generator, steps=steps, cfg=cfg,

@@ -21,7 +21,8 @@ def _local():
     return papermill_io.get_handler('local')
 
 class RunsFolderHandler:
-    "papermill I/O for paths under `runs/`: writing creates the missing folders first; everything else is the local handler's."
+    """papermill I/O for paths under `runs/`: writing creates the missing folders first; everything else is the local
+    handler's."""
     @staticmethod
     def read(path): return _local().read(path)
     @staticmethod
@@ -31,23 +32,27 @@ class RunsFolderHandler:
     @staticmethod
     def write(buf, path):
         local = _local()
-        # papermill's LocalHandler refuses a missing folder (it cannot tell a typo from a new run): under runs/ a new folder is the point
+        # papermill's LocalHandler refuses a missing folder (it cannot tell a typo from a new run): under runs/ a new
+        # folder is the point
         (Path(getattr(local, '_cwd', None) or '.') / path).parent.mkdir(parents=True, exist_ok=True)
         return local.write(buf, path)
 
 # %% ../nbs/17_stage_io.ipynb #7add140c
 def cpu_threads(env=None) -> int:
-    "Threads a stage may use on the CPU: `OMP_NUM_THREADS` of `env` (default: the environment) when set, else every core."
+    """Threads a stage may use on the CPU: `OMP_NUM_THREADS` of `env` (default: the environment) when set, else every
+    core."""
     env = os.environ if env is None else env
     value = str(env.get('OMP_NUM_THREADS', '')).strip()
     if not value: return max(1, os.cpu_count() or 1)
     if not value.isdigit() or int(value) < 1:
-        raise ValueError(f"OMP_NUM_THREADS={value!r} is not a positive integer: unset it (every core) or set e.g. OMP_NUM_THREADS=2")
+        raise ValueError(f"OMP_NUM_THREADS={value!r} is not a positive integer: unset it (every core) or set e.g. "
+                         "OMP_NUM_THREADS=2")
     return int(value)
 
 # %% ../nbs/17_stage_io.ipynb #1f5ce02c
 def stage_command(nb, out, cwd=None, **params) -> list[str]:
-    "The papermill command that executes the notebook `nb` into `out` in a python3 kernel with `params` (`-p name value`), in `cwd`."
+    """The papermill command that executes the notebook `nb` into `out` in a python3 kernel with `params` (`-p name
+    value`), in `cwd`."""
     cmd = [str(Path(sys.executable).with_name('papermill')), str(nb), str(out), '-k', 'python3', '--no-progress-bar']
     if cwd is not None: cmd += ['--cwd', str(cwd)]
     for k, v in params.items(): cmd += ['-p', k, str(v)]
@@ -70,19 +75,22 @@ def _tree(pid: int) -> list[int]:
     except psutil.Error: return [pid]
 
 def run_stage_notebook(nb, out, cwd=None, env=None, timeout=None, log=None, check=True, **params) -> dict:
-    """Execute the stage notebook `nb` into `out` (`stage_command`) and measure it: `{'seconds', 'peak_rss_gib', 'returncode', 'log'}`.
-    papermill's output goes to `log` (default: `out` with .log); `check`: a failure raises with the log's end. Memory is
-    sampled every 0.5 s (each process's high-water mark while it lives): a peak in a process's last half second can be missed."""
+    """Execute the stage notebook `nb` into `out` (`stage_command`) and measure it: `{'seconds', 'peak_rss_gib',
+    'returncode', 'log'}`. papermill's output goes to `log` (default: `out` with .log); `check`: a failure raises with
+    the log's end. Memory is sampled every 0.5 s (each process's high-water mark while it lives): a peak in a process's
+    last half second can be missed."""
     out = Path(out); out.parent.mkdir(parents=True, exist_ok=True)
     log = Path(log or out.with_suffix('.log'))
     peaks, t0 = {}, time.perf_counter()
     with open(log, 'w') as fh:
-        proc = subprocess.Popen(stage_command(nb, out, cwd, **params), cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(stage_command(nb, out, cwd, **params), cwd=cwd, env=env, stdout=fh,
+                                stderr=subprocess.STDOUT)
         while proc.poll() is None:
             for pid in _tree(proc.pid): peaks[pid] = max(peaks.get(pid, 0), _high_water_mark(pid))
             if timeout is not None and time.perf_counter() - t0 > timeout: proc.kill(); proc.wait()
             time.sleep(0.5)
-    result = dict(seconds=round(time.perf_counter() - t0, 1), peak_rss_gib=round(max(peaks.values(), default=0) / 2**30, 2),
+    result = dict(seconds=round(time.perf_counter() - t0, 1),
+                  peak_rss_gib=round(max(peaks.values(), default=0) / 2**30, 2),
                   returncode=proc.returncode, log=str(log))
     if check and proc.returncode != 0:
         raise RuntimeError(f"{Path(nb).name} failed (exit {proc.returncode}) after {result['seconds']} s; {log} ends:\n"

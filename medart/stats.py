@@ -16,13 +16,15 @@ __all__ = ['ALPHA', 'paired', 't_interval', 't_test', 'holm', 'corrected_interva
 
 # %% ../nbs/18_stats.ipynb #11d2b39d
 def paired(better: dict, other: dict) -> tuple[list, np.ndarray]:
-    "The seeds `better` and `other` ({seed: value}) share, sorted, and the differences better - other on them (None values left out)."
+    """The seeds `better` and `other` ({seed: value}) share, sorted, and the differences better - other on them (None
+    values left out)."""
     seeds = sorted(s for s in better if s in other and better[s] is not None and other[s] is not None)
     return seeds, np.array([better[s] - other[s] for s in seeds], dtype=float)
 
 # %% ../nbs/18_stats.ipynb #41b7c5c2
 def t_interval(d, confidence: float = 0.95) -> list | None:
-    "The t interval `[low, high]` of the mean of `d` at `confidence` (scipy's `ttest_1samp(...).confidence_interval`); None below 2 values."
+    """The t interval `[low, high]` of the mean of `d` at `confidence` (scipy's `ttest_1samp(...).confidence_interval`);
+    None below 2 values."""
     d = np.asarray(d, dtype=float)
     if len(d) < 2: return None
     if np.ptp(d) == 0: return [float(d[0]), float(d[0])]
@@ -30,11 +32,13 @@ def t_interval(d, confidence: float = 0.95) -> list | None:
     return [float(ci.low), float(ci.high)]
 
 def t_test(d, theta0: float = 0.0, confidence: float = 0.95) -> dict:
-    """Two-sided one-sample t-test of the mean of differences `d` against `theta0`: `n`, `mean`, `sd` (ddof 1), `df`, `t`, `p`
-    and the t interval `ci` at `confidence`. Below 2 values `p` and `ci` are None; with all values equal, p is 0 or 1 (see above)."""
+    """Two-sided one-sample t-test of the mean of differences `d` against `theta0`: `n`, `mean`, `sd` (ddof 1), `df`,
+    `t`, `p` and the t interval `ci` at `confidence`. Below 2 values `p` and `ci` are None; with all values equal, p is
+    0 or 1 (see above)."""
     d = np.asarray(d, dtype=float)
     n = len(d)
-    out = dict(n=n, mean=float(d.mean()) if n else None, sd=float(d.std(ddof=1)) if n > 1 else None, df=n - 1 if n > 1 else None,
+    out = dict(n=n, mean=float(d.mean()) if n else None, sd=float(d.std(ddof=1)) if n > 1 else None,
+               df=n - 1 if n > 1 else None,
                theta0=float(theta0), t=None, p=None, ci=t_interval(d, confidence), confidence=confidence)
     if n < 2: return out
     if np.ptp(d) == 0:  # all equal: the mean is that value (summing would add rounding), and there is no spread
@@ -44,7 +48,8 @@ def t_test(d, theta0: float = 0.0, confidence: float = 0.95) -> dict:
 
 # %% ../nbs/18_stats.ipynb #e70a0c35
 def holm(pvalues) -> list:
-    "Holm's adjusted p-values of `pvalues`, in their order; a None (no test) stays None and is not counted among the m tests."
+    """Holm's adjusted p-values of `pvalues`, in their order; a None (no test) stays None and is not counted among the m
+    tests."""
     tested = [i for i, p in enumerate(pvalues) if p is not None]
     m, out, running = len(tested), [None] * len(pvalues), 0.0
     for k, i in enumerate(sorted(tested, key=lambda i: pvalues[i])):
@@ -54,7 +59,8 @@ def holm(pvalues) -> list:
 
 # %% ../nbs/18_stats.ipynb #9de8f72f
 def corrected_interval(d, p: float | None, p_holm: float | None, alpha: float = ALPHA) -> list | None:
-    "The t interval of the mean of `d` at level 1 - alpha * p / p_holm: it excludes the tested value exactly when p_holm < alpha."
+    """The t interval of the mean of `d` at level 1 - alpha * p / p_holm: it excludes the tested value exactly when
+    p_holm < alpha."""
     if p is None or p_holm is None: return None
     d = np.asarray(d, dtype=float)
     if np.ptp(d) == 0 or p == 0: return t_interval(d)  # no spread: the mean itself, at any level
@@ -62,23 +68,28 @@ def corrected_interval(d, p: float | None, p_holm: float | None, alpha: float = 
 
 # %% ../nbs/18_stats.ipynb #32e7deaf
 def margin_of(reference_values, fraction: float) -> float:
-    "A non-inferiority margin: `fraction` of the absolute mean of the reference preset's values (over the shared seeds)."
+    """A non-inferiority margin: `fraction` of the absolute mean of the reference preset's values (over the shared
+    seeds)."""
     v = np.asarray(reference_values, dtype=float)
     if not len(v): raise ValueError("no reference values to take the margin from")
     if not 0 < fraction < 1: raise ValueError(f"the margin fraction must lie in (0, 1), got {fraction}")
     return float(fraction * abs(v.mean()))
 
 def tested_value(test: str, direction: str, margin: float = 0.0) -> float:
-    "θ0 of a row: 0 for 'superiority'; for 'non-inferiority' +margin when lower is better, -margin when higher is better."
-    if direction not in ('lower', 'higher'): raise ValueError(f"direction must be 'lower' or 'higher', got {direction!r}")
+    """θ0 of a row: 0 for 'superiority'; for 'non-inferiority' +margin when lower is better, -margin when higher is
+    better."""
+    if direction not in ('lower', 'higher'):
+        raise ValueError(f"direction must be 'lower' or 'higher', got {direction!r}")
     if test == 'superiority': return 0.0
     if test != 'non-inferiority': raise ValueError(f"test must be 'superiority' or 'non-inferiority', got {test!r}")
     if margin <= 0: raise ValueError(f"a non-inferiority test needs a positive margin, got {margin}")
     return margin if direction == 'lower' else -margin
 
 def verdict(interval, theta0: float, direction: str) -> str:
-    "'supported' / 'contradicted' / 'inconclusive' from a corrected interval [low, high] (None: no test) against θ0 (see above)."
-    if direction not in ('lower', 'higher'): raise ValueError(f"direction must be 'lower' or 'higher', got {direction!r}")
+    """'supported' / 'contradicted' / 'inconclusive' from a corrected interval [low, high] (None: no test) against θ0
+    (see above)."""
+    if direction not in ('lower', 'higher'):
+        raise ValueError(f"direction must be 'lower' or 'higher', got {direction!r}")
     if interval is None: return 'inconclusive'
     low, high = interval
     below, above = high < theta0, low > theta0
@@ -87,13 +98,15 @@ def verdict(interval, theta0: float, direction: str) -> str:
 
 # %% ../nbs/18_stats.ipynb #475d00f5
 def compare_rows(rows: list[dict], alpha: float = ALPHA, confidence: float = 0.95) -> list[dict]:
-    """The protocol over one table. Each row: `d` (paired differences better - other), `direction` ('lower'/'higher'), `test`
-    ('superiority'/'non-inferiority') and, for non-inferiority, `margin`. Returns per row `theta0`, the t-test (`n`, `mean`, `sd`,
-    `df`, `t`, `p`, `ci` at `confidence`), `p_holm` over every row with a test, `ci_holm` (the corrected interval) and `verdict`."""
+    """The protocol over one table. Each row: `d` (paired differences better - other), `direction` ('lower'/'higher'),
+    `test` ('superiority'/'non-inferiority') and, for non-inferiority, `margin`. Returns per row `theta0`, the t-test
+    (`n`, `mean`, `sd`, `df`, `t`, `p`, `ci` at `confidence`), `p_holm` over every row with a test, `ci_holm` (the
+    corrected interval) and `verdict`."""
     out = []
     for r in rows:
         theta0 = tested_value(r['test'], r['direction'], r.get('margin') or 0.0)
-        out.append(dict(theta0=theta0, **{k: v for k, v in t_test(r['d'], theta0, confidence).items() if k != 'theta0'}))
+        out.append(dict(theta0=theta0, **{k: v for k, v in t_test(r['d'], theta0,
+                                                                  confidence).items() if k != 'theta0'}))
     for r, o, ph in zip(rows, out, holm([o['p'] for o in out])):
         o['p_holm'] = ph
         o['ci_holm'] = corrected_interval(r['d'], o['p'], ph, alpha)

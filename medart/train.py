@@ -42,8 +42,8 @@ __all__ = ['REPORT_TO', 'TRACKED', 'TRAINING_MODULES', 'seed_global_rng', 'image
 # %% ../nbs/09_train.ipynb #87da40db
 def seed_global_rng(*keys: int) -> int:
     "Seed torch's global RNG (CPU and every GPU) from integers, e.g. `(seed, step, rank)`; the seed used."
-    # Dropout layers take no generator: they draw from the global RNG (T5 v1.1 and BERT train with dropout 0.1). Seeding it
-    # per step from the run's seed makes a run repeat exactly and a resumed run continue as if never stopped.
+    # Dropout layers take no generator: they draw from the global RNG (T5 v1.1 and BERT train with dropout 0.1). Seeding
+    # it per step from the run's seed makes a run repeat exactly and a resumed run continue as if never stopped.
     s = seeded_generator(*keys, 0x5EED).initial_seed()
     torch.manual_seed(s)
     return s
@@ -62,7 +62,8 @@ def module_fingerprint(module: torch.nn.Module) -> str:
 
 @torch.no_grad()
 def encode_latents(vae, images: torch.Tensor, batch_size: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
-    "VAE latent distribution of `images` in [-1, 1]: `(mean, std)`, both already multiplied by the VAE's scaling factor."
+    """VAE latent distribution of `images` in [-1, 1]: `(mean, std)`, both already multiplied by the VAE's scaling
+    factor."""
     means, stds = [], []
     s = vae.config.scaling_factor
     for i in range(0, len(images), batch_size):
@@ -71,11 +72,14 @@ def encode_latents(vae, images: torch.Tensor, batch_size: int = 16) -> tuple[tor
     return torch.cat(means), torch.cat(stds)
 
 def cached_latents(vae, records: list[dict], resolution: int, cache_dir, batch_size: int = 16) -> dict:
-    "Latent mean/std for `records` (dicts with path and sha256), from `cache_dir` when the VAE, resolution and images match."
-    key = hashlib.sha256(json.dumps([module_fingerprint(vae), resolution, [r['sha256'] for r in records]]).encode()).hexdigest()[:16]
+    """Latent mean/std for `records` (dicts with path and sha256), from `cache_dir` when the VAE, resolution and images
+    match."""
+    key = hashlib.sha256(json.dumps([module_fingerprint(vae), resolution,
+                                     [r['sha256'] for r in records]]).encode()).hexdigest()[:16]
     path = Path(cache_dir) / f"latents_{resolution}px_{key}.pt"
     if path.exists(): return load_torch_file(path)
-    mean, std = encode_latents(vae, image_tensor([r['path'] for r in tqdm(records, desc='encoding images', leave=False)], resolution), batch_size)
+    mean, std = encode_latents(vae, image_tensor([r['path'] for r in tqdm(records, desc='encoding images',
+                                                                          leave=False)], resolution), batch_size)
     out = dict(mean=mean, std=std, sha256=[r['sha256'] for r in records])
     write_atomic(path, lambda tmp: torch.save(out, tmp))
     return out
@@ -87,7 +91,8 @@ def training_scheduler(pipe) -> DDPMScheduler:
 
 def diffusion_loss(family, pipe, denoiser, noise_scheduler: DDPMScheduler, latents: torch.Tensor, cond: dict,
                    generator: torch.Generator) -> torch.Tensor:
-    "Eq. 1/3 for any family: E ||target - model(z_t, t, cond)||^2, t uniform; the target is the noise (or v for v-prediction models)."
+    """Eq. 1/3 for any family: E ||target - model(z_t, t, cond)||^2, t uniform; the target is the noise (or v for
+    v-prediction models)."""
     n = latents.shape[0]
     t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (n,), generator=generator).to(latents.device)
     noise = torch.randn(latents.shape, generator=generator).to(latents.device, latents.dtype)
@@ -101,7 +106,8 @@ def diffusion_loss(family, pipe, denoiser, noise_scheduler: DDPMScheduler, laten
 # %% ../nbs/09_train.ipynb #52c9d0ef
 def steps_per_epoch(n_images: int, batch_size: int) -> int:
     "Full batches per epoch (the last partial batch is dropped so every step sees `batch_size` images)."
-    if n_images < batch_size: raise ValueError(f"{n_images} training images are fewer than batch_size={batch_size}: lower train.batch_size")
+    if n_images < batch_size:
+        raise ValueError(f"{n_images} training images are fewer than batch_size={batch_size}: lower train.batch_size")
     return n_images // batch_size
 
 def batch_indices(step: int, n_images: int, batch_size: int, seed: int = 0) -> list[int]:
@@ -113,11 +119,13 @@ def batch_indices(step: int, n_images: int, batch_size: int, seed: int = 0) -> l
 
 def trainable_state(modules: dict) -> dict:
     "The parameters that require grad, by 'component.name' (e.g. 'transformer.…lora_A.default.weight')."
-    return {f"{c}.{n}": p.detach().cpu().clone() for c, m in modules.items() for n, p in m.named_parameters() if p.requires_grad}
+    return {f"{c}.{n}": p.detach().cpu().clone() for c, m in modules.items() for n, p in m.named_parameters()
+            if p.requires_grad}
 
 def save_checkpoint(folder, step: int, modules: dict, optimizer, lr_scheduler, fingerprint: str, keep: int = 2,
                     log: list[dict] | None = None) -> Path:
-    "Write `folder/step_XXXXXXX.pt` atomically (trainable weights, optimizer, schedule, step, loss-log rows `log`); keep the newest `keep`."
+    """Write `folder/step_XXXXXXX.pt` atomically (trainable weights, optimizer, schedule, step, loss-log rows `log`);
+    keep the newest `keep`."""
     folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"step_{step:07d}.pt"
     state = dict(step=step, trainable=trainable_state(modules), optimizer=optimizer.state_dict(),
@@ -132,14 +140,18 @@ def latest_checkpoint(folder) -> Path | None:
     return found[-1] if found else None
 
 def load_checkpoint(path, modules: dict, optimizer, lr_scheduler, fingerprint: str, log: list | None = None) -> int:
-    "Restore a checkpoint into the live modules, optimizer and schedule (and its loss-log rows into `log`); returns the step to continue from."
+    """Restore a checkpoint into the live modules, optimizer and schedule (and its loss-log rows into `log`); returns
+    the step to continue from."""
     ck = load_torch_file(path)  # weights_only: a planted pickle is refused, naming the file
     if ck['fingerprint'] != fingerprint:
-        raise RuntimeError(f"{path} was written by a run with other settings (fingerprint {ck['fingerprint']} != {fingerprint}). "
+        raise RuntimeError(f"{path} was written by a run with other settings (fingerprint {ck['fingerprint']} != "
+                           f"{fingerprint}). "
                            f"Delete {Path(path).parent} to start afresh, or restore the settings it was made with.")
     params = {f"{c}.{n}": p for c, m in modules.items() for n, p in m.named_parameters() if p.requires_grad}
     missing = set(params) ^ set(ck['trainable'])
-    if missing: raise RuntimeError(f"{path}: trainable parameters differ from the model's ({len(missing)}, e.g. {sorted(missing)[:2]})")
+    if missing:
+        raise RuntimeError(f"{path}: trainable parameters differ from the model's ({len(missing)}, e.g. "
+                           f"{sorted(missing)[:2]})")
     with torch.no_grad():
         for k, p in params.items(): p.copy_(ck['trainable'][k])
     optimizer.load_state_dict(ck['optimizer']); lr_scheduler.load_state_dict(ck['lr_scheduler'])
@@ -147,7 +159,8 @@ def load_checkpoint(path, modules: dict, optimizer, lr_scheduler, fingerprint: s
     return ck['step']
 
 def set_aside_stale_checkpoints(folder, fingerprint: str) -> Path | None:
-    "Move checkpoints in `folder` written with other settings than `fingerprint` to `folder/superseded/` (replacing an older set); where, or None."
+    """Move checkpoints in `folder` written with other settings than `fingerprint` to `folder/superseded/` (replacing an
+    older set); where, or None."""
     ck = latest_checkpoint(folder)
     if ck is None: return None
     old = load_torch_file(ck, map_location='cpu', mmap=True)['fingerprint']  # mmap: only the header is read
@@ -161,37 +174,49 @@ def set_aside_stale_checkpoints(folder, fingerprint: str) -> Path | None:
 
 def resume_state(folder, modules: dict, optimizer, lr_scheduler, fingerprint: str, resume: bool = True,
                  main: bool = True, wait: Callable = lambda: None) -> tuple[int, list[dict]]:
-    "Where a run continues: (step, loss-log rows before it) from `folder`'s newest checkpoint of these settings; others set aside first."
+    """Where a run continues: (step, loss-log rows before it) from `folder`'s newest checkpoint of these settings;
+    others set aside first."""
     if not resume: return 0, []
     if main:
         moved = set_aside_stale_checkpoints(folder, fingerprint)
-        # a changed setting (`dvc exp run -S train.lr=...`) is a new run, not a resume: start afresh, keep the old set in view
-        if moved: print(f"checkpoints in {folder} were written with other settings: moved to {moved}; training starts from step 0")
+        # a changed setting (`dvc exp run -S train.lr=...`) is a new run, not a resume: start afresh, keep the old set
+        # in view
+        if moved:
+            print(f"checkpoints in {folder} were written with other settings: moved to {moved}; training starts from "
+                  "step 0")
     wait()  # other processes read the folder only after the first one has tidied it
     ck, log = latest_checkpoint(folder), []
     return (0, []) if ck is None else (load_checkpoint(ck, modules, optimizer, lr_scheduler, fingerprint, log), log)
 
 # %% ../nbs/09_train.ipynb #d1a7e002
-REPORT_TO = ('dvclive', 'tensorboard', 'wandb', 'none')  # train.report_to: the trackers of diffusers' training examples, or none
-TRACKED = ('diffusion_loss', 'colour_loss', 'grad_norm', 'extra_grad_norm', 'lr')  # loss-log columns a tracker receives (+ steps_per_s)
+# train.report_to: the trackers of diffusers' training examples, or none
+REPORT_TO = ('dvclive', 'tensorboard', 'wandb', 'none')
+# loss-log columns a tracker receives (+ steps_per_s)
+TRACKED = ('diffusion_loss', 'colour_loss', 'grad_norm', 'extra_grad_norm', 'lr')
 
 def tracker_kwargs(report_to: str, log_dir) -> tuple[dict, dict]:
-    """`(Accelerator kwargs, init_trackers init_kwargs)` of the tracker `report_to` writing under `log_dir`; `({}, {})` for 'none'.
-    dvclive writes no dvc.yaml and saves no DVC experiment of its own: the train stage in dvc.yaml declares its plots."""
-    if report_to not in REPORT_TO: raise ValueError(f"train.report_to = {report_to!r}: must be one of {list(REPORT_TO)}")
+    """`(Accelerator kwargs, init_trackers init_kwargs)` of the tracker `report_to` writing under `log_dir`; `({}, {})`
+    for 'none'. dvclive writes no dvc.yaml and saves no DVC experiment of its own: the train stage in dvc.yaml declares
+    its plots."""
+    if report_to not in REPORT_TO:
+        raise ValueError(f"train.report_to = {report_to!r}: must be one of {list(REPORT_TO)}")
     if report_to == 'none': return {}, {}
     from accelerate.tracking import get_available_trackers
     if report_to not in [t.value for t in get_available_trackers()]:
-        raise ImportError(f"train.report_to = {report_to!r} needs the {report_to} package: `pip install {report_to}`, or set train.report_to: none")
+        raise ImportError(f"train.report_to = {report_to!r} needs the {report_to} package: `pip install {report_to}`, "
+                          "or set train.report_to: none")
     log_dir = Path(log_dir); log_dir.mkdir(parents=True, exist_ok=True)
-    init = dict(dvclive=dict(dir=str(log_dir), dvcyaml=False, save_dvc_exp=False), tensorboard={}, wandb=dict(dir=str(log_dir)))[report_to]
+    init = dict(dvclive=dict(dir=str(log_dir), dvcyaml=False, save_dvc_exp=False), tensorboard={},
+                wandb=dict(dir=str(log_dir)))[report_to]
     return dict(log_with=report_to, project_dir=str(log_dir)), {report_to: init}
 
 def tracked_values(row: dict, seconds=()) -> dict:
-    "The numbers of a loss-log `row` a tracker logs (the `TRACKED` columns the step has) and `steps_per_s` over the step times `seconds`."
+    """The numbers of a loss-log `row` a tracker logs (the `TRACKED` columns the step has) and `steps_per_s` over the
+    step times `seconds`."""
     out = {k: float(row[k]) for k in TRACKED if row.get(k) not in (None, '')}
     seconds = list(seconds)
-    if len(seconds) > 1 and seconds[-1] > seconds[0]: out['steps_per_s'] = (len(seconds) - 1) / (seconds[-1] - seconds[0])
+    if len(seconds) > 1 and seconds[-1] > seconds[0]:
+        out['steps_per_s'] = (len(seconds) - 1) / (seconds[-1] - seconds[0])
     return out
 
 def _log_row(acc, row: dict, times: collections.deque):
@@ -205,28 +230,34 @@ def _hparams(settings: dict | None, **extra) -> dict:
     return {k: v for k, v in dict(settings or {}, **extra).items() if isinstance(v, (bool, int, float, str))}
 
 def log_image(acc, name: str, image, step: int):
-    "Log the PIL `image` to every tracker of `acc` at `step`: dvclive `log_image` (plots/images/<name>/<step>.png), tensorboard and wandb `log_images`."
+    """Log the PIL `image` to every tracker of `acc` at `step`: dvclive `log_image` (plots/images/<name>/<step>.png),
+    tensorboard and wandb `log_images`."""
     for t in acc.trackers:
         if t.name == 'dvclive': t.tracker.log_image(f"{name}/{step}.png", image)
         elif t.name == 'tensorboard': t.log_images({name: np.asarray(image)[None]}, step=step, dataformats='NHWC')
         elif hasattr(t, 'log_images'): t.log_images({name: [np.asarray(image)]}, step=step)
 
 def validation_records(records: list[dict], max_images: int = 8) -> list[dict]:
-    "The validation prompts' records: the first training record of each class, in order, at most `max_images` (as nbs/train.ipynb's probe)."
+    """The validation prompts' records: the first training record of each class, in order, at most `max_images` (as
+    nbs/train.ipynb's probe)."""
     by_class = {}
     for r in records: by_class.setdefault(r['label'], r)
     return list(by_class.values())[:max_images]
 
 class ValidationImages:
-    "A `fit` callback: every `every` steps, a grid of `prompts` (captions; Fast-DiT: class names) (seeds `seed`, `seed`+1, ...; M `steps`, `cfg`) saved to `folder` and logged."
+    """A `fit` callback: every `every` steps, a grid of `prompts` (captions; Fast-DiT: class names) (seeds `seed`,
+    `seed`+1, ...; M `steps`, `cfg`) saved to `folder` and logged."""
     def __init__(self, pipe, prompts: list[str], every: int, folder, seed: int = 0, steps: int = 20, cfg: float = 4.5):
-        if not 0 < len(prompts) <= 8: raise ValueError(f"{len(prompts)} validation prompts: give 1 to 8 (it samples them every {every} steps)")
-        self.pipe, self.prompts, self.every, self.folder, self.seed, self.steps, self.cfg = pipe, list(prompts), every, Path(folder), seed, steps, cfg
+        if not 0 < len(prompts) <= 8:
+            raise ValueError(f"{len(prompts)} validation prompts: give 1 to 8 (it samples them every {every} steps)")
+        self.pipe, self.prompts, self.every, self.folder, self.seed, self.steps, self.cfg = (
+            pipe, list(prompts), every, Path(folder), seed, steps, cfg)
 
     def path(self, done: int) -> Path: return self.folder / f"step_{done:07d}.png"
 
     def on_start(self, start: int, acc=None):
-        "Before the first step: remove grids after `start` (another run's, or an unfinished one's), log again those up to it."
+        """Before the first step: remove grids after `start` (another run's, or an unfinished one's), log again those up
+        to it."""
         for p in sorted(self.folder.glob('step_*.png')):
             done = int(p.stem.removeprefix('step_'))
             if done > start: p.unlink()
@@ -234,14 +265,16 @@ class ValidationImages:
                 with Image.open(p) as im: log_image(acc, 'validation', im.convert('RGB'), done)
 
     def grid(self):
-        "The prompts' images in a grid (one row up to 4, else two), sampled in eval mode; every module's mode is restored."
+        """The prompts' images in a grid (one row up to 4, else two), sampled in eval mode; every module's mode is
+        restored."""
         from diffusers.utils import make_image_grid
         family = family_of(self.pipe)
         mods = [getattr(self.pipe, c) for c in (family.denoiser, *family.text_encoders)]
         modes = [(m, m.training) for mod in mods for m in mod.modules()]
         bar = dict(getattr(self.pipe, '_progress_bar_config', {}))
         try:
-            for mod in mods: mod.eval()  # no dropout: no draw from the global RNG, and the images of the weights as they are
+            # no dropout: no draw from the global RNG, and the images of the weights as they are
+            for mod in mods: mod.eval()
             self.pipe.set_progress_bar_config(disable=True)
             images = sample_images(self.pipe, self.prompts, steps=self.steps, cfg=self.cfg, seed=self.seed)
         finally:
@@ -270,10 +303,12 @@ def run_fingerprint(settings: dict) -> str:
 TRAINING_MODULES = ('train',)  # the training loop; what it imports (every family) is found, not listed (medart.deps)
 
 def training_code() -> tuple[str, ...]:
-    "File names of the medart modules that decide what training computes: the training loop and every medart module it imports."
+    """File names of the medart modules that decide what training computes: the training loop and every medart module it
+    imports."""
     import medart
     from medart.deps import closure, module_graph
-    return tuple(sorted(f"{m.replace('.', '/')}.py" for m in closure(TRAINING_MODULES, module_graph(Path(medart.__file__).parent.parent))))
+    return tuple(sorted(f"{m.replace('.', '/')}.py"
+                        for m in closure(TRAINING_MODULES, module_graph(Path(medart.__file__).parent.parent))))
 
 def training_code_sha(files=None) -> str:
     "A short hash of `files` (default: `training_code()`); part of every training checkpoint's fingerprint."
@@ -284,7 +319,8 @@ def training_code_sha(files=None) -> str:
     return hashlib.sha256(b''.join((root / f).read_bytes() for f in (files or training_code()))).hexdigest()[:16]
 
 def _log_writer(path: Path, start_step: int, fields: list[str], prior: list[dict] | None = None):
-    # the rows before start_step: the checkpoint's own (DVC deletes loss.csv before it re-runs a stage), else those in the file
+    # the rows before start_step: the checkpoint's own (DVC deletes loss.csv before it re-runs a stage), else those in
+    # the file
     rows = [r for r in (prior or []) if int(r['step']) < start_step]
     if not rows and path.exists() and start_step > 0:
         with open(path, newline='') as fh: rows = [r for r in csv.DictReader(fh) if int(r['step']) < start_step]
@@ -314,41 +350,55 @@ def unsynchronised(acc, modules):
         for m in modules: stack.enter_context(acc.no_sync(m))
         yield
 
-def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: int, batch_size: int = 1, lr: float = 1e-4,
+def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: int, batch_size: int = 1,
+        lr: float = 1e-4,
         warmup_steps: int = 0, grad_accum: int = 1, mixed_precision: str = 'no', seed: int = 0, max_tokens: int = 120,
-        caption_dropout: float = 0.0, max_grad_norm: float | None = None, lr_schedule: str = 'constant', checkpoint_every: int = 1000,
+        caption_dropout: float = 0.0, max_grad_norm: float | None = None, lr_schedule: str = 'constant',
+        checkpoint_every: int = 1000,
         extra_loss: Callable | None = None, resume: bool = True, settings: dict | None = None, progress: bool = True,
         report_to: str = 'none', log_dir=None, callbacks=()) -> list[dict]:
-    """Train the pipeline's trainable parameters (any family: `family`, default the pipeline's) on (`conditions`, cached `latents`) for `steps` steps; logs to out_dir/loss.csv and the
-    tracker `report_to` (in `log_dir`, default out_dir/<report_to>), checkpoints in out_dir/checkpoints; `callbacks` run after each step."""
+    """Train the pipeline's trainable parameters (any family: `family`, default the pipeline's) on (`conditions`, cached
+    `latents`) for `steps` steps; logs to out_dir/loss.csv and the tracker `report_to` (in `log_dir`, default
+    out_dir/<report_to>), checkpoints in out_dir/checkpoints; `callbacks` run after each step."""
     from accelerate import Accelerator
     from diffusers.optimization import get_scheduler
     family, out_dir = family or family_of(pipe), Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     n = len(conditions)
     if len(latents['mean']) != n: raise ValueError(f"{n} conditions but {len(latents['mean'])} cached latents")
     track, init_kwargs = tracker_kwargs(report_to, log_dir or out_dir / report_to)
-    acc = Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum, cpu=not torch.cuda.is_available(), **track)
-    rank, world = acc.process_index, acc.num_processes  # under `accelerate launch`/torchrun: each process takes its slice of a global batch
+    acc = Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum,
+                      cpu=not torch.cuda.is_available(), **track)
+    # under `accelerate launch`/torchrun: each process takes its slice of a global batch
+    rank, world = acc.process_index, acc.num_processes
     if world > 1 and not family.multi_process:
-        raise NotImplementedError(f'{family.name} trains in one process (its text encoders are called through its pipeline); run it without accelerate launch')
+        raise NotImplementedError(f'{family.name} trains in one process (its text encoders are called through its '
+                                  'pipeline); run it without accelerate launch')
     parts = (family.denoiser, *family.text_encoders)
     modules = {c: getattr(pipe, c) for c in parts if any(p.requires_grad for p in getattr(pipe, c).parameters())}
-    if not modules: raise ValueError(f"nothing to train: no parameter of {' or '.join(parts)} requires grad (inject LoRA first)")
+    if not modules:
+        raise ValueError(f"nothing to train: no parameter of {' or '.join(parts)} requires grad (inject LoRA first)")
     params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=lr)
-    # diffusers' schedules; accelerate steps a prepared scheduler once per process, hence the step counts x processes (as in diffusers' examples)
+    # diffusers' schedules; accelerate steps a prepared scheduler once per process, hence the step counts x processes
+    # (as in diffusers' examples)
     lr_scheduler = get_scheduler('constant_with_warmup' if lr_schedule == 'constant' else lr_schedule, optimizer,
                                  num_warmup_steps=warmup_steps * world, num_training_steps=steps * world)
-    fingerprint = run_fingerprint(dict(settings or {}, code=training_code_sha(), n=n, batch_size=batch_size, lr=lr, seed=seed, grad_accum=grad_accum,
-                                       warmup_steps=warmup_steps, caption_dropout=caption_dropout, max_grad_norm=max_grad_norm,
-                                       lr_schedule=lr_schedule, family=family.name, trainable=sorted(trainable_state(modules))))
+    fingerprint = run_fingerprint(dict(settings or {}, code=training_code_sha(), n=n, batch_size=batch_size, lr=lr,
+                                       seed=seed, grad_accum=grad_accum,
+                                       warmup_steps=warmup_steps, caption_dropout=caption_dropout,
+                                       max_grad_norm=max_grad_norm,
+                                       lr_schedule=lr_schedule, family=family.name,
+                                       trainable=sorted(trainable_state(modules))))
     start, prior = resume_state(out_dir / 'checkpoints', modules, optimizer, lr_scheduler, fingerprint, resume,
                                 acc.is_main_process, acc.wait_for_everyone)
     prior = prior if rank == 0 else []  # the checkpoint holds the first process's log
-    if track: acc.init_trackers('train', config=_hparams(settings, n=n, steps=steps, batch_size=batch_size, lr=lr, seed=seed), init_kwargs=init_kwargs)
+    if track:
+        acc.init_trackers('train', config=_hparams(settings, n=n, steps=steps, batch_size=batch_size, lr=lr, seed=seed),
+                          init_kwargs=init_kwargs)
     times = collections.deque(maxlen=11)  # the last step times: steps/s over ten steps
     if acc.is_main_process:
-        for r in prior: _log_row(acc, r, times)  # a resumed run's tracker shows the steps before the resume too (the checkpoint's log)
+        # a resumed run's tracker shows the steps before the resume too (the checkpoint's log)
+        for r in prior: _log_row(acc, r, times)
         for cb in callbacks:
             if hasattr(cb, 'on_start'): cb.on_start(start, acc)
     prepared = acc.prepare(*modules.values())
@@ -358,18 +408,22 @@ def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: i
     resolution = latents['mean'].shape[-1] * vae_factor(pipe)
     noise_scheduler = training_scheduler(pipe)
     device = acc.device
-    fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'grad_norm', 'extra_grad_norm', 'lr', 'seconds', 'hldf_forward_s']
+    fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'grad_norm',
+              'extra_grad_norm', 'lr', 'seconds', 'hldf_forward_s']
     clip = float(max_grad_norm) if max_grad_norm else math.inf  # inf: measure the norm, clip nothing
-    fh, log = _log_writer(out_dir / ('loss.csv' if rank == 0 else f'loss.rank{rank}.csv'), start, fields, prior)  # each process its own losses
+    # each process its own losses
+    fh, log = _log_writer(out_dir / ('loss.csv' if rank == 0 else f'loss.rank{rank}.csv'), start, fields, prior)
     history, t0 = list(prior), time.perf_counter()  # every step's row, those before a resume included
     for m in modules.values(): m.train()
-    bar = tqdm(range(start, steps), initial=start, total=steps, desc='training', disable=not progress or not acc.is_main_process)
+    bar = tqdm(range(start, steps), initial=start, total=steps, desc='training',
+               disable=not progress or not acc.is_main_process)
     try:
         for step in bar:
             g = seeded_generator(seed, step) if world == 1 else seeded_generator(seed, step, rank)
             seed_global_rng(seed, step, rank)  # dropout's draws
             idx = batch_indices(step, n, batch_size * world, seed)[rank * batch_size:(rank + 1) * batch_size]
-            caps = [conditions[i] if torch.rand(1, generator=g).item() >= caption_dropout else family.null for i in idx]  # null: unconditional
+            # null: unconditional
+            caps = [conditions[i] if torch.rand(1, generator=g).item() >= caption_dropout else family.null for i in idx]
             mean, std = latents['mean'][idx], latents['std'][idx]
             z = (mean + std * torch.randn(mean.shape, generator=g)).to(device)
             # DDP's reducer, armed by the diffusion forward, would take the first backward's gradients (the extra
@@ -382,8 +436,10 @@ def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: i
                     extra = extra_loss(step, idx, caps)  # e.g. HLDF on the unwrapped modules; summed, one backward
                     if extra is not None: loss = loss + extra['loss']
                 if not torch.isfinite(loss):
-                    raise NonFiniteLossError(f"loss is {loss.item()} at step {step} (conditions: {caps}); last checkpoint: "
-                                             f"{latest_checkpoint(out_dir / 'checkpoints')}. Lower train.lr, or use mixed_precision 'no' to find the cause.")
+                    raise NonFiniteLossError(f"loss is {loss.item()} at step {step} (conditions: {caps}); last "
+                                             "checkpoint: "
+                                             f"{latest_checkpoint(out_dir / 'checkpoints')}. Lower train.lr, or use "
+                                             "mixed_precision 'no' to find the cause.")
                 extra_norm = ''
                 if extra is not None:  # the extra loss first, to measure its own gradient (this process's)
                     acc.backward(extra['loss'])
@@ -393,23 +449,28 @@ def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: i
                 norm = acc.clip_grad_norm_(params, clip) if acc.sync_gradients else None  # the norm before clipping
                 rate = lr_scheduler.get_last_lr()[0]  # the rate this step uses
                 optimizer.step(); lr_scheduler.step(); optimizer.zero_grad()
-            row = dict({k: v for k, v in (extra or {}).items() if k != 'loss'}, step=step, loss=loss.item(), diffusion_loss=loss_d.item(),
+            row = dict({k: v for k, v in (extra or {}).items() if k != 'loss'}, step=step, loss=loss.item(),
+                       diffusion_loss=loss_d.item(),
                        extra_loss='' if extra is None else extra['loss'].item(), extra_grad_norm=extra_norm,
                        grad_norm='' if norm is None else float(norm),
                        lr=rate, seconds=round(time.perf_counter() - t0, 3))
             history.append(row); log.writerow(row); fh.flush()
-            bar.set_postfix(loss=f"{row['loss']:.4f}", refresh=False)  # shown at the bar's next refresh (mininterval): a log gets no line per step
+            # shown at the bar's next refresh (mininterval): a log gets no line per step
+            bar.set_postfix(loss=f"{row['loss']:.4f}", refresh=False)
             done = step + 1
             if acc.is_main_process:
                 _log_row(acc, row, times)
-                for cb in callbacks: cb(done, acc)  # e.g. validation images (ValidationImages); before the checkpoint, so a resume redoes it
+                # e.g. validation images (ValidationImages); before the checkpoint, so a resume redoes it
+                for cb in callbacks: cb(done, acc)
             if acc.is_main_process and (done % checkpoint_every == 0 or done == steps) and done % grad_accum == 0:
-                save_checkpoint(out_dir / 'checkpoints', done, modules, optimizer.optimizer if hasattr(optimizer, 'optimizer') else optimizer,
-                                lr_scheduler.scheduler if hasattr(lr_scheduler, 'scheduler') else lr_scheduler, fingerprint, log=history)
+                save_checkpoint(out_dir / 'checkpoints', done, modules,
+                                optimizer.optimizer if hasattr(optimizer, 'optimizer') else optimizer,
+                                lr_scheduler.scheduler if hasattr(lr_scheduler, 'scheduler') else lr_scheduler,
+                                fingerprint, log=history)
     finally:
         fh.close()
-        # close the trackers (dvclive writes its summary); not acc.end_training(): it also destroys the process group, which
-        # the caller still needs under accelerate launch (finetune waits for every process before it returns)
+        # close the trackers (dvclive writes its summary); not acc.end_training(): it also destroys the process group,
+        # which the caller still needs under accelerate launch (finetune waits for every process before it returns)
         for t in acc.trackers: t.finish()
     for m in modules.values(): m.eval()
     return history
@@ -433,34 +494,41 @@ def check_hldf_fires(method: str, train: dict, total_steps: int) -> int:
     return events
 
 def enable_gradient_checkpointing(pipe, family=None) -> list[str]:
-    "Make the family's denoiser and the VAE (its decoder: HLDF's decode) recompute their activations in the backward pass (`train.gradient_checkpointing`); the components switched."
+    """Make the family's denoiser and the VAE (its decoder: HLDF's decode) recompute their activations in the backward
+    pass (`train.gradient_checkpointing`); the components switched."""
     family = family or family_of(pipe)
     done = []
     for name in (family.denoiser, 'vae'):
         module = getattr(pipe, name, None)
-        if getattr(module, '_supports_gradient_checkpointing', False):  # diffusers' models: per block, while gradients are on
+        # diffusers' models: per block, while gradients are on
+        if getattr(module, '_supports_gradient_checkpointing', False):
             module.enable_gradient_checkpointing(); done.append(name)
     return done
 
 def hldf_hook(pipe, records: list[dict], train: dict, resolution: int, seed: int = 0, family=None) -> Callable:
-    "The `extra_loss` hook of `fit` that adds the HLDF colour loss on every `train['hldf_every']`-th step (any family with a differentiable sampler)."
+    """The `extra_loss` hook of `fit` that adds the HLDF colour loss on every `train['hldf_every']`-th step (any family
+    with a differentiable sampler)."""
     from medart.hldf import hldf_due, hldf_loss
     family = family or family_of(pipe)
     if family.sample_latents is None:
-        raise ValueError(f"{family.name} has no differentiable sampler, which HLDF needs: set train.hldf: false for this method")
+        raise ValueError(f"{family.name} has no differentiable sampler, which HLDF needs: set train.hldf: false for "
+                         "this method")
     def hook(step, idx, caps):
         if not hldf_due(step + 1, train['hldf_every']): return None
         real = (image_tensor([records[i]['path'] for i in idx], resolution) + 1) / 2
-        loss, logs = hldf_loss(pipe, caps, real, generator=seeded_generator(seed, step, 0x41D7), steps=train['hldf_steps'], cfg=train['hldf_cfg'],
-                               weight=train['hldf_weight'], reduction=train['hldf_reduction'], backprop_last_k=train['hldf_backprop_last_k'],
+        loss, logs = hldf_loss(pipe, caps, real, generator=seeded_generator(seed, step, 0x41D7),
+                               steps=train['hldf_steps'], cfg=train['hldf_cfg'],
+                               weight=train['hldf_weight'], reduction=train['hldf_reduction'],
+                               backprop_last_k=train['hldf_backprop_last_k'],
                                checkpoint=True, max_tokens=train['max_tokens'], sampler=family.sample_latents)
         return dict(loss=loss, **logs)
     return hook
 
 def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, seed: int = 0, steps: int | None = None,
              cache_dir=None, progress: bool = True, card: dict | None = None, family=None) -> dict:
-    """Fine-tune `pipe` (any family; Med-Art: LoRA + HLDF) on `records` (path, sha256) with `captions` (sha256 -> text); weights to out_dir/adapter,
-    the tracker `train['report_to']` in out_dir/<report_to>, validation grids every `train['validation_every']` steps in out_dir/validation."""
+    """Fine-tune `pipe` (any family; Med-Art: LoRA + HLDF) on `records` (path, sha256) with `captions` (sha256 -> text);
+    weights to out_dir/adapter, the tracker `train['report_to']` in out_dir/<report_to>, validation grids every
+    `train['validation_every']` steps in out_dir/validation."""
     from accelerate import PartialState
     family, out_dir = family or family_of(pipe), Path(out_dir)
     plan = family.prepare(pipe, records, captions, train, seed)  # adapters in; the conditions; what differs per family
@@ -475,16 +543,21 @@ def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, se
     probe = validation_records(records)
     callbacks = [ValidationImages(pipe, family.conditions(probe, captions), every, out_dir / 'validation', seed=seed,
                                   steps=train['hldf_steps'], cfg=train['hldf_cfg'])] if every else []
-    watch = ('report_to', 'validation_every', 'gradient_checkpointing')  # how it is watched or computed, not what is trained: not part of the checkpoints' fingerprint
+    # how it is watched or computed, not what is trained: not part of the checkpoints' fingerprint
+    watch = ('report_to', 'validation_every', 'gradient_checkpointing')
     t0 = time.perf_counter()
-    kw = dict(steps=total, batch_size=train['batch_size'], lr=train['lr'], mixed_precision=train['mixed_precision'], seed=seed,
-              max_tokens=train['max_tokens'], caption_dropout=train['caption_dropout'], max_grad_norm=train['max_grad_norm'],
-              lr_schedule=train.get('lr_schedule', 'constant'), checkpoint_every=train['checkpoint_every'], extra_loss=hook, progress=progress,
+    kw = dict(steps=total, batch_size=train['batch_size'], lr=train['lr'], mixed_precision=train['mixed_precision'],
+              seed=seed,
+              max_tokens=train['max_tokens'], caption_dropout=train['caption_dropout'],
+              max_grad_norm=train['max_grad_norm'],
+              lr_schedule=train.get('lr_schedule', 'constant'), checkpoint_every=train['checkpoint_every'],
+              extra_loss=hook, progress=progress,
               report_to=report_to, log_dir=out_dir / report_to, callbacks=callbacks,
               settings={k: v for k, v in train.items() if k not in watch} | dict(steps=total) | plan.settings)
     history = fit(pipe, plan.conditions, lat, out_dir, family=family, **(kw | plan.fit))
     if state.is_main_process:
-        family.save(pipe, out_dir / 'adapter', params=dict(card or {}, train=train, seed=seed, steps=total) | plan.params)
+        family.save(pipe, out_dir / 'adapter', params=dict(card or {}, train=train, seed=seed,
+                                                           steps=total) | plan.params)
     state.wait_for_everyone()
     events = [h for h in history if h['extra_loss'] != '']
     return dict(steps=total, images=len(records), hldf_events=len(events), seconds=round(time.perf_counter() - t0, 1),

@@ -36,7 +36,9 @@ _PROMPT_RE = re.compile(r"^((?:An|A) (.+?) image of (.+?))\. Please describe ")
 def parse_prompt(prompt: str) -> tuple[str, str, str]:
     "`(opening, modality, name)` of a prompt made by `vsg_prompt`: what the offline captioners need to know."
     m = _PROMPT_RE.match(prompt)
-    if m is None: raise ValueError(f"not a VSG prompt (expected 'An/A <modality> image of <name>. Please describe ...'): {prompt[:80]!r}")
+    if m is None:
+        raise ValueError("not a VSG prompt (expected 'An/A <modality> image of <name>. Please describe ...'): "
+                         f"{prompt[:80]!r}")
     return m[1], m[2], m[3]
 
 # %% ../nbs/05_vsg.ipynb #afe0ac6b
@@ -124,7 +126,8 @@ def caption_separability(texts, labels, openings=None, folds: int = 5, seed: int
         pred = np.full(len(labels), classes[counts.argmax()])  # the best guess without words: the largest class
     else:
         X = CountVectorizer(ngram_range=(1, 2), min_df=1).fit_transform(texts)
-        pred = cross_val_predict(LogisticRegression(max_iter=3000), X, labels, cv=StratifiedKFold(k, shuffle=True, random_state=seed))
+        pred = cross_val_predict(LogisticRegression(max_iter=3000), X, labels,
+                                 cv=StratifiedKFold(k, shuffle=True, random_state=seed))
     per_class = {str(c): float(np.mean(pred[labels == c] == c)) for c in classes}
     return dict(accuracy=float(np.mean(pred == labels)), chance=float(counts.max() / counts.sum()), folds=int(k),
                 per_class=per_class, predicted=pred.tolist())
@@ -142,7 +145,8 @@ class VLMCaptioner(Captioner):
     def __init__(self, model, processor, name: str = 'llava-next', model_id: str = '', temperature: float = 0.8,
                  top_k: int = 50, top_p: float = 0.9, max_new_tokens: int = 150):
         self.model, self.processor, self.name, self.model_id = model, processor, name, model_id
-        self.sampling = dict(do_sample=True, temperature=temperature, top_k=top_k, top_p=top_p, max_new_tokens=max_new_tokens)
+        self.sampling = dict(do_sample=True, temperature=temperature, top_k=top_k, top_p=top_p,
+                             max_new_tokens=max_new_tokens)
         tok = processor.tokenizer
         if tok.pad_token is None: tok.pad_token = tok.eos_token
 
@@ -171,7 +175,8 @@ def load_vlm(backend: str = 'llava-next', model_id: str | None = None, device: s
     """Load the VLM of `backend` from a hub id (at `revision`: caption.model_revision) or a local folder (default: the
     backend's hub id) as a captioner; its `source` says what was loaded (the commit of a hub snapshot)."""
     import transformers
-    if backend not in VLM_CLASSES: raise ValueError(f"unknown VLM backend {backend!r}; choose one of {list(VLM_CLASSES)}")
+    if backend not in VLM_CLASSES:
+        raise ValueError(f"unknown VLM backend {backend!r}; choose one of {list(VLM_CLASSES)}")
     model_cls, proc_cls, default = VLM_CLASSES[backend]
     model_id = str(model_id or default)
     pin = revision_kwargs(model_id, revision)
@@ -184,8 +189,10 @@ def load_vlm(backend: str = 'llava-next', model_id: str | None = None, device: s
         raise model_unavailable(
             f'{backend} VLM', model_id, 'caption.model_id', local=local_model_folder(hub),
             hub_id=hub + (f" --revision {pin['revision']}" if pin else ''),
-            why=f"it is not a complete local folder, nor in the Hugging Face cache of this (offline?) machine ({reason})",
-            alternative="Or use `caption.backend: describe`, which needs no download (model id 'tiny-random' runs this VLM's code "
+            why="it is not a complete local folder, nor in the Hugging Face cache of this (offline?) machine "
+                f"({reason})",
+            alternative="Or use `caption.backend: describe`, which needs no download (model id 'tiny-random' runs this "
+                        "VLM's code "
                         "path on a tiny random model).") from e
     captioner = VLMCaptioner(model.to(device).eval(), processor, backend, model_id, **sampling)
     captioner.source = model_source(model_id, revision, commit=getattr(model.config, '_commit_hash', None))
@@ -203,7 +210,8 @@ def make_captioner(backend: str, model_id: str = '', device: str = 'cpu', dtype=
     if backend == 'describe': return DescribeCaptioner(size)
     if backend == 'simple': return SimpleCaptioner()
     if backend == 'empty': return EmptyCaptioner()
-    if backend not in VLM_CLASSES: raise ValueError(f"unknown caption backend {backend!r}; choose one of {list(BACKENDS)}")
+    if backend not in VLM_CLASSES:
+        raise ValueError(f"unknown caption backend {backend!r}; choose one of {list(BACKENDS)}")
     if model_id == 'tiny-random': return tiny_vlm(backend, **sampling)
     return load_vlm(backend, model_id or None, device=device, dtype=dtype, revision=revision, **sampling)
 
@@ -213,7 +221,8 @@ def caption_batch(captioner: Captioner, images, prompts, seed: int = 0, max_retr
     openings = [parse_prompt(p)[0] for p in prompts]
     results, todo = [None] * len(prompts), list(range(len(prompts)))
     for attempt in range(max_retries + 1):
-        answers = captioner([images[i] for i in todo], [prompts[i] for i in todo], seed=linear_seed(seed, attempt, stride=1_000_003))
+        answers = captioner([images[i] for i in todo], [prompts[i] for i in todo],
+                            seed=linear_seed(seed, attempt, stride=1_000_003))
         again = []
         for i, raw in zip(todo, answers):
             text, flags = clean_answer(raw, openings[i])

@@ -29,11 +29,13 @@ __all__ = ['to_tensor', 'base_images', 'psnr', 'reconstruct', 'train_vae', 'set_
 # %% ../../nbs/10_tiny_base.ipynb #e4dbd8bc
 def to_tensor(images) -> torch.Tensor:
     "PIL images as a float tensor in [-1, 1], shape (N, 3, H, W)."
-    return torch.from_numpy(np.stack([np.asarray(im, dtype=np.float32) for im in images])).permute(0, 3, 1, 2) / 127.5 - 1.0
+    return torch.from_numpy(np.stack([np.asarray(im, dtype=np.float32) for im in images])).permute(0, 3, 1,
+                                                                                                   2) / 127.5 - 1.0
 
 def base_images(n: int, size: int = 64, seed: int = 0, progress: bool = True) -> tuple[torch.Tensor, list[str]]:
     "The first `n` synth-base images (as a [-1, 1] tensor) and their captions."
-    pairs = [render_base_image(i, size, seed) for i in tqdm(range(n), desc='rendering synth-base', disable=not progress)]
+    pairs = [render_base_image(i, size, seed) for i in tqdm(range(n), desc='rendering synth-base',
+                                                            disable=not progress)]
     return to_tensor([p[0] for p in pairs]), [p[1] for p in pairs]
 
 # %% ../../nbs/10_tiny_base.ipynb #9274979c
@@ -45,15 +47,18 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
 @torch.no_grad()
 def reconstruct(vae, images: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
     "Encode (latent mean) and decode `images` with the VAE."
-    out = [vae.decode(vae.encode(images[i:i + batch_size]).latent_dist.mean).sample for i in range(0, len(images), batch_size)]
+    out = [vae.decode(vae.encode(images[i:i + batch_size]).latent_dist.mean).sample for i in range(0, len(images),
+                                                                                                   batch_size)]
     return torch.cat(out).clamp(-1, 1)
 
 def train_vae(vae, images: torch.Tensor, steps: int, batch_size: int = 16, lr: float = 1e-3, kl_weight: float = 1e-6,
               seed: int = 0, progress: bool = True) -> list[float]:
-    "Train `vae` to reconstruct `images` for `steps` steps (seeded batches, lr cosine-decayed to 0); returns the loss per step."
+    """Train `vae` to reconstruct `images` for `steps` steps (seeded batches, lr cosine-decayed to 0); returns the loss
+    per step."""
     vae.train()
     opt = torch.optim.AdamW(vae.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps))  # the last steps at a small lr sharpen colours
+    # the last steps at a small lr sharpen colours
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps))
     losses = []
     for step in tqdm(range(steps), desc='training VAE', disable=not progress):
         x = images[batch_indices(step, len(images), batch_size, seed)]
@@ -82,7 +87,8 @@ def _vae_fingerprint(**settings) -> str:
 
 def trained_vae(vae, images: torch.Tensor, folder, steps: int, batch_size: int = 16, lr: float = 1e-3, seed: int = 0,
                 progress: bool = True) -> tuple[list[float], bool]:
-    "`train_vae`, kept in `folder` once done: a later call with the same settings, images and code loads it instead; `(losses, reused)`."
+    """`train_vae`, kept in `folder` once done: a later call with the same settings, images and code loads it instead;
+    `(losses, reused)`."""
     # the VAE phase is the base's longest single step (~10 min on 2 cores): a killed rebuild must not repeat it
     from diffusers import AutoencoderKL
     folder = Path(folder)
@@ -107,7 +113,8 @@ def pretrain_base(out_dir, n_images: int = 2000, size: int = 64, vae_steps: int 
                   vae_lr: float = 1e-3, dit_steps: int = 2600, dit_batch_size: int = 32, dit_lr: float = 1e-3,
                   warmup_steps: int = 100, lr_schedule: str = 'constant', caption_dropout: float = 0.1, seed: int = 0,
                   progress: bool = True) -> dict:
-    "Train the tiny base (VAE, then DiT with a frozen random T5) on synth-base and save it to out_dir/pipeline; returns the report."
+    """Train the tiny base (VAE, then DiT with a frozen random T5) on synth-base and save it to out_dir/pipeline;
+    returns the report."""
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     torch.manual_seed(seed)
@@ -116,7 +123,8 @@ def pretrain_base(out_dir, n_images: int = 2000, size: int = 64, vae_steps: int 
     held_out = base_images(n_images + 64, size, seed, progress=False)[0][n_images:]
     medical = to_tensor([render_image(d, c, 9999 + k, size, seed) for d in ('synth-endo', 'synth-derm')
                          for c in SYNTH_SETS[d]['classes'] for k in range(4)])
-    vae_losses, vae_reused = trained_vae(pipe.vae, images, out_dir / 'vae-trained', vae_steps, vae_batch_size, vae_lr, seed=seed, progress=progress)
+    vae_losses, vae_reused = trained_vae(pipe.vae, images, out_dir / 'vae-trained', vae_steps, vae_batch_size, vae_lr,
+                                         seed=seed, progress=progress)
     pipe.vae.requires_grad_(False)
     factor = set_scaling_factor(pipe.vae, images)
     t_vae = time.perf_counter() - t0
@@ -124,12 +132,16 @@ def pretrain_base(out_dir, n_images: int = 2000, size: int = 64, vae_steps: int 
     pipe.text_encoder.requires_grad_(False)
     pipe.transformer.requires_grad_(True)
     history = fit(pipe, captions, dict(mean=mean, std=std), out_dir / 'dit', steps=dit_steps, batch_size=dit_batch_size,
-                  lr=dit_lr, warmup_steps=warmup_steps, lr_schedule=lr_schedule, caption_dropout=caption_dropout, seed=seed,
-                  checkpoint_every=max(1, dit_steps // 5), settings=dict(stage='base', size=size, vae_steps=vae_steps), progress=progress)
+                  lr=dit_lr, warmup_steps=warmup_steps, lr_schedule=lr_schedule, caption_dropout=caption_dropout,
+                  seed=seed,
+                  checkpoint_every=max(1, dit_steps // 5), settings=dict(stage='base', size=size, vae_steps=vae_steps),
+                  progress=progress)
     pipe.transformer.requires_grad_(False)
     pipe.save_pretrained(out_dir / 'pipeline')
-    report = dict(n_images=n_images, size=size, seed=seed, vae_steps=vae_steps, dit_steps=dit_steps, lr_schedule=lr_schedule, scaling_factor=factor,
-                  vae_final_loss=float(np.mean(vae_losses[-20:])), dit_final_loss=float(np.mean([h['loss'] for h in history[-50:]])) if history else None,
+    report = dict(n_images=n_images, size=size, seed=seed, vae_steps=vae_steps, dit_steps=dit_steps,
+                  lr_schedule=lr_schedule, scaling_factor=factor,
+                  vae_final_loss=float(np.mean(vae_losses[-20:])),
+                  dit_final_loss=float(np.mean([h['loss'] for h in history[-50:]])) if history else None,
                   psnr_base_held_out=psnr(reconstruct(pipe.vae, held_out), held_out),
                   psnr_medical_unseen=psnr(reconstruct(pipe.vae, medical), medical),
                   seconds_vae=round(t_vae, 1), vae_reused=vae_reused, seconds_total=round(time.perf_counter() - t0, 1))

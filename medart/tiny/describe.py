@@ -28,7 +28,8 @@ def _and(words):
 def _position(x, y):
     dx, dy = x - 0.5, y - 0.5
     if np.hypot(dx, dy) < 0.13: return 'in the centre'
-    v, h = ('upper' if dy < -0.1 else 'lower' if dy > 0.1 else ''), ('left' if dx < -0.1 else 'right' if dx > 0.1 else '')
+    v, h = ('upper' if dy < -0.1 else 'lower' if dy > 0.1 else ''), ('left' if dx < -0.1 else 'right' if dx > 0.1
+                                                                     else '')
     return f'in the {v} {h}' if v and h else f'in the {v or h} part'
 
 def _size(area): return 'small' if area < 0.04 else 'medium-sized' if area < 0.15 else 'large'
@@ -39,8 +40,10 @@ def _shape(r):
     return 'elongated' if r['elongation'] >= 1.8 else 'oval' if r['elongation'] >= 1.3 else 'round'
 
 def _border(r):
-    sharp = 'well-defined' if r['border_width'] < 4.3 else 'ill-defined' if r['border_width'] > 5.5 else 'moderately defined'
-    reg = 'regular' if r['perim_ratio'] < 1.1 and r['solidity'] > 0.9 else 'wavy' if r['perim_ratio'] < 1.22 else 'irregular, notched'
+    sharp = ('well-defined' if r['border_width'] < 4.3 else 'ill-defined' if r['border_width'] > 5.5
+             else 'moderately defined')
+    reg = ('regular' if r['perim_ratio'] < 1.1 and r['solidity'] > 0.9 else 'wavy' if r['perim_ratio'] < 1.22
+           else 'irregular, notched')
     return f'{sharp}, {reg}'
 
 def _symmetry(r):
@@ -76,10 +79,12 @@ def endoscopic_caption(m: dict, opening: str) -> str:
                    f"{_a(_border(le))} border lies {where}, surrounded by {m['tissue']} mucosa.")
         if le['core'] != le['rim']: out.append(f"Its centre is {le['core']} and its rim {le['rim']}.")
     else:
-        out += [f"{opening}, predominantly {m['tissue']}.", f"No distinct lesion stands out from the {m['tissue']} mucosa."]
+        out += [f"{opening}, predominantly {m['tissue']}.",
+                f"No distinct lesion stands out from the {m['tissue']} mucosa."]
     if op is not None:
         folds = ', with folds converging towards it' if op['radial_folds'] > 2.5 else ''
-        out.append(f"A dark {'round' if op['elongation'] < 1.4 else 'oval'} opening is visible {_position(op['x'], op['y'])}{folds}.")
+        out.append(f"A dark {'round' if op['elongation'] < 1.4 else 'oval'} opening is visible "
+                   f"{_position(op['x'], op['y'])}{folds}.")
     lines = [l for l in m['lines'] if l['kind'] == 'dark']
     if lines:
         n, radial = len(lines), sum(l['radial'] for l in lines) >= max(2, len(lines) / 2)
@@ -89,15 +94,19 @@ def endoscopic_caption(m: dict, opening: str) -> str:
     patches = [p for p in m['patches'] if p['area'] >= 0.006 and p['colour'] != 'dark red']
     if patches:
         n = len(patches)
-        out.append(f"{_count(n).capitalize()} small {_top(p['colour'] for p in patches)} {_plural(n, 'patch', 'patches')} "
+        out.append(f"{_count(n).capitalize()} small {_top(p['colour'] for p in patches)} "
+                   f"{_plural(n, 'patch', 'patches')} "
                    f"{_plural(n, 'is', 'are')} scattered over the mucosa.")
     s, h = m['tissue_spread'], m['highlights']
-    extras = (['prominent folds'] if m['folds'] > 5.5 else []) + ([f"{_count(h)} specular {_plural(h, 'highlight')}"] if h else [])
+    extras = (['prominent folds'] if m['folds'] > 5.5 else []) + ([f"{_count(h)} specular {_plural(h, 'highlight')}"]
+                                                                  if h else [])
     out.append(f"The surface texture appears {'wet and ' if h else ''}"
-               + ('smooth' if s < 1.2 else 'finely grained' if s < 2.1 else 'granular') + (f", with {_and(extras)}." if extras else "."))
+               + ('smooth' if s < 1.2 else 'finely grained' if s < 2.1
+                  else 'granular') + (f", with {_and(extras)}." if extras else "."))
     b = m['blood_spots']
     out.append("There is no visible bleeding." if b == 0 else
-               f"There {'is one small dark red spot' if b == 1 else f'are {_count(b)} small dark red spots'}, possibly blood.")
+               f"There {'is one small dark red spot' if b == 1 else f'are {_count(b)} small dark red spots'}, possibly "
+               "blood.")
     return ' '.join(out)
 
 def lesion_caption(m: dict, opening: str, noun: str = 'patch', background: str = 'skin tone') -> str:
@@ -106,7 +115,8 @@ def lesion_caption(m: dict, opening: str, noun: str = 'patch', background: str =
     if le is None:
         return f"{opening} shows no distinct {noun}; the background is {_a(m['tissue'])} {background}."
     cols = [c['name'] for c in le['colours'][:2] if c['fraction'] >= 0.2] or [le['colours'][0]['name']]
-    tex = 'smooth, homogeneous' if le['texture'] < 1.4 else 'fine, slightly grainy' if le['texture'] < 2.4 else 'rough, granular'
+    tex = ('smooth, homogeneous' if le['texture'] < 1.4 else 'fine, slightly grainy' if le['texture'] < 2.4
+           else 'rough, granular')
     out = [f"{opening} shows {_a(_size(le['area']))}, {_shape(le)}, {_and(cols)} {noun} with {_a(tex)} texture "
            f"and {_a(_border(le))} border."]
     centre = f", with {_a(le['core'])} centre and {_a(le['rim'])} periphery" if le['core'] != le['rim'] else ''
@@ -132,7 +142,8 @@ def lesion_caption(m: dict, opening: str, noun: str = 'patch', background: str =
 DESCRIBE_VERSION = 1  # bump when a change alters what `describe` writes, so caption stores redo their rows
 
 def describe(image, opening: str, modality: str, size: int | None = None) -> str:
-    "The offline caption of `image`: its measured features in Table 1 style, starting with `opening`; `modality` picks the writer."
+    """The offline caption of `image`: its measured features in Table 1 style, starting with `opening`; `modality` picks
+    the writer."""
     endo = modality.lower().startswith('endoscop')
     m = measure(image, size, endoscopic=endo)
     if endo: return endoscopic_caption(m, opening)

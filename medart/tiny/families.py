@@ -9,9 +9,12 @@ __all__ = ['TINY_CONFIGS', 'tiny_configs', 'build_tiny_pipeline', 'tiny_sd', 'ti
 import copy
 
 import torch
-from transformers import BertConfig, BertModel, CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, T5Config, T5EncoderModel
-from diffusers import (AutoencoderKL, DiTPipeline, DiTTransformer2DModel, DPMSolverMultistepScheduler, HunyuanDiT2DModel, HunyuanDiTPipeline,
-                       PixArtAlphaPipeline, PixArtTransformer2DModel, StableDiffusionPipeline, StableDiffusionXLPipeline, UNet2DConditionModel)
+from transformers import (BertConfig, BertModel, CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, T5Config,
+                          T5EncoderModel)
+from diffusers import (AutoencoderKL, DiTPipeline, DiTTransformer2DModel, DPMSolverMultistepScheduler,
+                       HunyuanDiT2DModel, HunyuanDiTPipeline,
+                       PixArtAlphaPipeline, PixArtTransformer2DModel, StableDiffusionPipeline,
+                       StableDiffusionXLPipeline, UNet2DConditionModel)
 
 from ..families import DIT_S_8, id2label
 from .tokenizers import build_tiny_tokenizer, tiny_bert_tokenizer, tiny_clip_tokenizer
@@ -73,48 +76,65 @@ _SD_SCHEDULER = dict(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.01
                      prediction_type='epsilon', algorithm_type='dpmsolver++', solver_order=2, steps_offset=1)
 
 def _clip_encoder(cls, tokenizer, hidden, **kw):
-    return cls(CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=2 * hidden, num_hidden_layers=2,
+    return cls(CLIPTextConfig(vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=2 * hidden,
+                              num_hidden_layers=2,
                               num_attention_heads=4, max_position_embeddings=77, bos_token_id=tokenizer.bos_token_id,
                               eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id, **kw))
 
 def tiny_sd(vae, latent, classes=None):
-    "A random tiny Stable Diffusion 1.x pipeline on `vae`: a two-level cross-attention UNet for `latent`² latents on a 2-layer CLIP."
+    """A random tiny Stable Diffusion 1.x pipeline on `vae`: a two-level cross-attention UNet for `latent`² latents on a
+    2-layer CLIP."""
     tok = tiny_clip_tokenizer()
-    unet = UNet2DConditionModel(sample_size=latent, in_channels=4, out_channels=4, block_out_channels=(32, 64), layers_per_block=1,
-                                down_block_types=('CrossAttnDownBlock2D', 'DownBlock2D'), up_block_types=('UpBlock2D', 'CrossAttnUpBlock2D'),
+    unet = UNet2DConditionModel(sample_size=latent, in_channels=4, out_channels=4, block_out_channels=(32, 64),
+                                layers_per_block=1,
+                                down_block_types=('CrossAttnDownBlock2D', 'DownBlock2D'),
+                                up_block_types=('UpBlock2D', 'CrossAttnUpBlock2D'),
                                 cross_attention_dim=32, attention_head_dim=4, norm_num_groups=8)
-    return StableDiffusionPipeline(vae=vae, text_encoder=_clip_encoder(CLIPTextModel, tok, 32), tokenizer=tok, unet=unet,
+    return StableDiffusionPipeline(vae=vae, text_encoder=_clip_encoder(CLIPTextModel, tok, 32), tokenizer=tok,
+                                   unet=unet,
                                    scheduler=DPMSolverMultistepScheduler(**_SD_SCHEDULER), safety_checker=None,
                                    feature_extractor=None, requires_safety_checker=False)
 
 def tiny_sdxl(vae, latent, classes=None):
-    "A random tiny SDXL pipeline on `vae`: the UNet with `text_time` size conditioning on two CLIP encoders (the second with projection)."
+    """A random tiny SDXL pipeline on `vae`: the UNet with `text_time` size conditioning on two CLIP encoders (the
+    second with projection)."""
     tok = tiny_clip_tokenizer()
-    te1, te2 = _clip_encoder(CLIPTextModel, tok, 32), _clip_encoder(CLIPTextModelWithProjection, tok, 48, projection_dim=48)
-    unet = UNet2DConditionModel(sample_size=latent, in_channels=4, out_channels=4, block_out_channels=(32, 64), layers_per_block=1,
-                                down_block_types=('DownBlock2D', 'CrossAttnDownBlock2D'), up_block_types=('CrossAttnUpBlock2D', 'UpBlock2D'),
-                                transformer_layers_per_block=(1, 2), attention_head_dim=(2, 4), use_linear_projection=True,
+    te1, te2 = _clip_encoder(CLIPTextModel, tok, 32), _clip_encoder(CLIPTextModelWithProjection, tok, 48,
+                                                                    projection_dim=48)
+    unet = UNet2DConditionModel(sample_size=latent, in_channels=4, out_channels=4, block_out_channels=(32, 64),
+                                layers_per_block=1,
+                                down_block_types=('DownBlock2D', 'CrossAttnDownBlock2D'),
+                                up_block_types=('CrossAttnUpBlock2D', 'UpBlock2D'),
+                                transformer_layers_per_block=(1, 2), attention_head_dim=(2, 4),
+                                use_linear_projection=True,
                                 cross_attention_dim=32 + 48, addition_embed_type='text_time', addition_time_embed_dim=8,
                                 projection_class_embeddings_input_dim=6 * 8 + 48, norm_num_groups=8)
-    return StableDiffusionXLPipeline(vae=vae, text_encoder=te1, text_encoder_2=te2, tokenizer=tok, tokenizer_2=tok, unet=unet,
+    return StableDiffusionXLPipeline(vae=vae, text_encoder=te1, text_encoder_2=te2, tokenizer=tok, tokenizer_2=tok,
+                                     unet=unet,
                                      scheduler=DPMSolverMultistepScheduler(**_SD_SCHEDULER))
 
 def tiny_hunyuan(vae, latent, classes=None):
-    "A random tiny Hunyuan-DiT pipeline on `vae`: a 4-layer DiT with skips on a 2-layer BERT and the tiny T5; v-prediction."
+    """A random tiny Hunyuan-DiT pipeline on `vae`: a 4-layer DiT with skips on a 2-layer BERT and the tiny T5;
+    v-prediction."""
     bert_tok, t5_tok = tiny_bert_tokenizer(), build_tiny_tokenizer()
     bert = BertModel(BertConfig(vocab_size=len(bert_tok), hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
                                 intermediate_size=64, max_position_embeddings=80), add_pooling_layer=False)
     t5 = T5EncoderModel(T5Config(**dict(TINY_CONFIGS['text_encoder'], vocab_size=len(t5_tok))))
-    tr = HunyuanDiT2DModel(sample_size=latent, patch_size=2, in_channels=4, num_layers=4, num_attention_heads=4, attention_head_dim=16,
-                           hidden_size=64, cross_attention_dim=32, cross_attention_dim_t5=t5.config.d_model, pooled_projection_dim=32,
+    tr = HunyuanDiT2DModel(sample_size=latent, patch_size=2, in_channels=4, num_layers=4, num_attention_heads=4,
+                           attention_head_dim=16,
+                           hidden_size=64, cross_attention_dim=32, cross_attention_dim_t5=t5.config.d_model,
+                           pooled_projection_dim=32,
                            text_len=77, text_len_t5=256)
     sched = DPMSolverMultistepScheduler(**dict(_SD_SCHEDULER, beta_end=0.018, prediction_type='v_prediction'))
-    return HunyuanDiTPipeline(vae=vae, text_encoder=bert, tokenizer=bert_tok, transformer=tr, scheduler=sched, safety_checker=None,
-                              feature_extractor=None, requires_safety_checker=False, text_encoder_2=t5, tokenizer_2=t5_tok)
+    return HunyuanDiTPipeline(vae=vae, text_encoder=bert, tokenizer=bert_tok, transformer=tr, scheduler=sched,
+                              safety_checker=None,
+                              feature_extractor=None, requires_safety_checker=False, text_encoder_2=t5,
+                              tokenizer_2=t5_tok)
 
 
 def tiny_dit(vae, latent, classes=None):
-    "A random tiny class-conditional DiT (Fast-DiT) on `vae` with DiT-S/8's 8x8 token grid; `classes` are its labels (required)."
+    """A random tiny class-conditional DiT (Fast-DiT) on `vae` with DiT-S/8's 8x8 token grid; `classes` are its labels
+    (required)."""
     tr = DiTTransformer2DModel(**dict(DIT_S_8, num_attention_heads=4, attention_head_dim=32, num_layers=4,
                                       patch_size=max(1, latent // 8), sample_size=latent))
     sched = DPMSolverMultistepScheduler(**dict(_SD_SCHEDULER, beta_start=0.0001, beta_end=0.02, beta_schedule='linear'))

@@ -180,7 +180,8 @@ def _region(lab, idx, m, dev, fov, fine, skip):
     for ax in (axis, np.array([-axis[1], axis[0]])):
         sym.append(mirror_overlap(m, cx, cy, ax))
         side = (xs - cx) * ax[1] - (ys - cy) * ax[0] > 0
-        col_asym.append(float(np.linalg.norm(np.median(lab[ys[side], xs[side]], 0) - np.median(lab[ys[~side], xs[~side]], 0)))
+        col_asym.append(float(np.linalg.norm(np.median(lab[ys[side], xs[side]],
+                                                       0) - np.median(lab[ys[~side], xs[~side]], 0)))
                         if side.sum() > 3 and (~side).sum() > 3 else 0.0)
     inner = ndi.binary_erosion(m, disk(1)) & ~skip
     inner = inner if inner.sum() > 10 else m
@@ -215,7 +216,8 @@ def _lines_and_dots(lab, fov):
         cnt = S()
         mx, my = S(x) / cnt, S(y) / cnt
         k = cnt / np.maximum(cnt - 1, 1)  # sample covariance, as np.cov
-        cxx, cyy, cxy = (S(x * x) / cnt - mx ** 2) * k + 1e-3, (S(y * y) / cnt - my ** 2) * k + 1e-3, (S(x * y) / cnt - mx * my) * k
+        cxx, cyy, cxy = ((S(x * x) / cnt - mx ** 2) * k + 1e-3, (S(y * y) / cnt - my ** 2) * k + 1e-3,
+                         (S(x * y) / cnt - mx * my) * k)
         half, disc = (cxx + cyy) / 2, np.sqrt(np.maximum(((cxx - cyy) / 2) ** 2 + cxy ** 2, 0))
         big, small, theta = half + disc, np.maximum(half - disc, 1e-6), 0.5 * np.arctan2(2 * cxy, cxx - cyy)
         top = rs >= (S(rs) / cnt)[l - 1]  # the colour of each part's most contrasting half
@@ -224,7 +226,8 @@ def _lines_and_dots(lab, fov):
         for j in np.nonzero(cnt >= 2)[0]:
             item = dict(kind=kind, id=int(j + 1), x=float(mx[j] / size), y=float(my[j] / size), area=int(cnt[j]),
                         length=float(4 * np.sqrt(big[j]) / size), elongation=float(np.sqrt(big[j] / small[j])),
-                        axis=(float(np.cos(theta[j])), float(np.sin(theta[j]))), peak_L=float(peak[j]), colour=_NAMES[names[j]])
+                        axis=(float(np.cos(theta[j])), float(np.sin(theta[j]))), peak_L=float(peak[j]),
+                        colour=_NAMES[names[j]])
             (lines if item['length'] >= 0.09 and item['elongation'] >= 2.5 else dots).append(item)
     return lines, dots, labels
 
@@ -257,7 +260,8 @@ _DARK = ('black', 'dark brown', 'dark red')
 def measure(image, size: int | None = None, endoscopic: bool = True) -> dict:
     """Measure the visual features of `image` (PIL or array), analysed at `size` px (default: 64 for small images,
     else 96). `endoscopic`: look for a dark opening, and do not count folds and shadows as findings."""
-    if size is None: size = 64 if min((image.size if isinstance(image, Image.Image) else np.shape(image)[:2])) <= 64 else 96
+    if size is None:
+        size = 64 if min((image.size if isinstance(image, Image.Image) else np.shape(image)[:2])) <= 64 else 96
     lab = srgb_to_lab(_to_array(image, size))
     L, idx = lab[..., 0], colour_index(lab)
     fov = field_of_view(lab); n_fov = fov.sum()
@@ -287,7 +291,8 @@ def measure(image, size: int | None = None, endoscopic: bool = True) -> dict:
             if (el < 2.5 and m.sum() < 0.3 * n_fov and m.sum() / convex_area(m) > 0.6
                     and colour_name(med) in _DARK and med[2] > -5):  # not a dark blue (dye)
                 opening = dict(area=float(m.sum() / n_fov), x=mx / size, y=my / size, elongation=el, mask=m,
-                               radial_folds=_radial_folds(folds, fov & ~ndi.binary_dilation(dmask, disk(1)), mx, my, m.sum()))
+                               radial_folds=_radial_folds(folds, fov & ~ndi.binary_dilation(dmask, disk(1)), mx, my,
+                                                          m.sum()))
                 break
     # the finding: the largest wide part of what differs (the opening is described on its own)
     bulk = ndi.binary_opening(dmask, disk(_px(2, size)))

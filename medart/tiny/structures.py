@@ -32,11 +32,12 @@ def _any_colour(cv: Canvas) -> np.ndarray:
     return np.clip(cv.rng.uniform(0, 1, 3) ** cv.rng.uniform(0.5, 2.0), 0, 1).astype(np.float32)
 
 def _paint_structures(cv: Canvas) -> None:
-    """Generic structures of photographs, each in any colour at any place: a dark hole (a tunnel, a pipe's mouth) maybe with
-    lines radiating from it, a ring, a blob with a core of another colour, a shaded dome with a highlight, scattered spots,
-    patchy stains, radial creases, a dark round frame (a fisheye lens). None is a medical class; together they are the
-    visual vocabulary the medical sets compose (in fixed colours) and the describer names."""
-    # the draw order and the number of random draws fix every image of the committed base: change them only with a rebuild
+    """Generic structures of photographs, each in any colour at any place: a dark hole (a tunnel, a pipe's mouth) maybe
+    with lines radiating from it, a ring, a blob with a core of another colour, a shaded dome with a highlight,
+    scattered spots, patchy stains, radial creases, a dark round frame (a fisheye lens). None is a medical class;
+    together they are the visual vocabulary the medical sets compose (in fixed colours) and the describer names."""
+    # the draw order and the number of random draws fix every image of the committed base: change them only with a
+    # rebuild
     rng = cv.rng
     hole = None
     if rng.random() < 0.25:  # radial creases converging on a point
@@ -45,18 +46,22 @@ def _paint_structures(cv: Canvas) -> None:
         cv.shade(1 + rng.uniform(0.1, 0.3) * np.cos(rng.integers(5, 12) * th + cv.noise(3)) * np.clip(1 - d, 0, 1))
         hole = (cx, cy) if rng.random() < 0.7 else None
     if rng.random() < 0.25:  # patchy stains
-        cv.paint(cv.soft(cv.noise(int(rng.integers(6, 14))) - rng.uniform(0.9, 1.6), 0.4), _any_colour(cv), rng.uniform(0.6, 0.95))
+        cv.paint(cv.soft(cv.noise(int(rng.integers(6, 14))) - rng.uniform(0.9, 1.6), 0.4), _any_colour(cv),
+                 rng.uniform(0.6, 0.95))
     if rng.random() < 0.3:  # a blob with a core of another colour
         cx, cy = rng.uniform(-0.5, 0.5, 2); r = rng.uniform(0.2, 0.45)
-        cv.paint(cv.blob(cx, cy, r, wobble=rng.uniform(0, 0.35), aspect=rng.uniform(0.8, 1.25), edge=0.04)[0], _any_colour(cv))
+        cv.paint(cv.blob(cx, cy, r, wobble=rng.uniform(0, 0.35), aspect=rng.uniform(0.8, 1.25), edge=0.04)[0],
+                 _any_colour(cv))
         cv.paint(cv.blob(cx, cy, r * rng.uniform(0.4, 0.7), wobble=rng.uniform(0, 0.3), edge=0.04)[0], _any_colour(cv))
     if rng.random() < 0.25:  # a shaded dome with a highlight
         cx, cy = rng.uniform(-0.5, 0.5, 2); r = rng.uniform(0.12, 0.35)
-        m, q = cv.blob(cx, cy, r, wobble=rng.uniform(0, 0.1), aspect=rng.uniform(0.8, 1.25), angle=rng.uniform(0, np.pi), edge=0.04)
+        m, q = cv.blob(cx, cy, r, wobble=rng.uniform(0, 0.1), aspect=rng.uniform(0.8, 1.25),
+                       angle=rng.uniform(0, np.pi), edge=0.04)
         cv.paint(m, _any_colour(cv) * (0.6 + 0.5 * np.sqrt(np.clip(1 - q ** 2, 0, 1)))[..., None])
         cv.paint(cv.blob(cx - 0.3 * r, cy - 0.35 * r, 0.2 * r, edge=0.2 * r)[0], np.ones(3, np.float32), 0.85)
     if rng.random() < 0.2:  # a ring around a small dark core
-        cx, cy = rng.uniform(-0.5, 0.5, 2); r = rng.uniform(0.06, 0.12); a = rng.uniform(0, np.pi); asp = rng.uniform(1, 1.7)
+        cx, cy = rng.uniform(-0.5, 0.5, 2); r = rng.uniform(0.06,
+                                                            0.12); a = rng.uniform(0, np.pi); asp = rng.uniform(1, 1.7)
         cv.paint(cv.blob(cx, cy, r * 2.1, aspect=asp, angle=a, edge=0.05)[0], _any_colour(cv), 0.85)
         cv.paint(cv.blob(cx, cy, r, aspect=asp, angle=a, edge=0.03)[0], _any_colour(cv) * 0.4, 0.9)
     if hole is None and rng.random() < 0.4: hole = tuple(rng.uniform(-0.5, 0.5, 2))
@@ -67,9 +72,11 @@ def _paint_structures(cv: Canvas) -> None:
             for a in rng.uniform(0, 2 * np.pi, rng.integers(3, 9)):
                 start = np.array([cx, cy]) + rng.uniform(0.1, 0.25) * np.array([np.cos(a), np.sin(a)])
                 segs.append(cv.walk(start, 4, rng.uniform(0.08, 0.2), 0.15, heading=a))
-            cv.paint(cv.lines(np.concatenate([p for p, _ in segs]), np.concatenate([q for _, q in segs]), rng.uniform(0.025, 0.06)),
+            cv.paint(cv.lines(np.concatenate([p for p, _ in segs]), np.concatenate([q for _, q in segs]),
+                              rng.uniform(0.025, 0.06)),
                      _any_colour(cv), 0.9)
-        m, q = cv.blob(cx, cy, rng.uniform(0.07, 0.18), wobble=rng.uniform(0, 0.15), aspect=rng.uniform(0.8, 1.4), edge=0.05)
+        m, q = cv.blob(cx, cy, rng.uniform(0.07, 0.18), wobble=rng.uniform(0, 0.15), aspect=rng.uniform(0.8, 1.4),
+                       edge=0.05)
         cv.shade(1 - rng.uniform(0, 0.4) * np.clip(1.6 - q * 0.45, 0, 1) ** 2)
         cv.paint(m, (0.05, 0.03, 0.03), 0.95)
     if rng.random() < 0.3:  # scattered spots
@@ -78,7 +85,8 @@ def _paint_structures(cv: Canvas) -> None:
         cv.shade(np.clip(1 - cv.soft(np.hypot(cv.x, cv.y) - rng.uniform(0.8, 1.0), 0.04), 0, 1) * 0.95 + 0.05)
 
 def render_structures_image(index: int, size: int = 64, seed: int = 0) -> Image.Image:
-    "Synth-base image `index` (its background and shapes) with generic photographic structures painted between background and shapes."
+    """Synth-base image `index` (its background and shapes) with generic photographic structures painted between
+    background and shapes."""
     spec = _base_spec(base_class(index), index, seed)
     cv = Canvas(np.random.default_rng([spec['seed'], 1]), size)
     _photo_background(cv, spec['background'])
@@ -90,11 +98,14 @@ def render_structures_image(index: int, size: int = 64, seed: int = 0) -> Image.
 
 def structures_images(n: int, size: int = 64, seed: int = 0, progress: bool = True) -> torch.Tensor:
     "The first `n` structure images as a [-1, 1] tensor, shape (n, 3, size, size)."
-    return to_tensor([render_structures_image(i, size, seed) for i in tqdm(range(n), desc='rendering structures', disable=not progress)])
+    return to_tensor([render_structures_image(i, size,
+                                              seed) for i in tqdm(range(n), desc='rendering structures',
+                                                                  disable=not progress)])
 
 # %% ../../nbs/10b_tiny_structures.ipynb #bdf7cbfd
 def describer_captions(images: torch.Tensor, path, opening: str = 'A photograph', progress: bool = True) -> list[str]:
-    "The offline describer's endoscopic-grammar caption of each [-1, 1] image, kept in `path` (written atomically) for a rerun."
+    """The offline describer's endoscopic-grammar caption of each [-1, 1] image, kept in `path` (written atomically) for
+    a rerun."""
     path = Path(path)
     key = dict(n=len(images), opening=opening, describe_version=DESCRIBE_VERSION)
     if path.exists():
@@ -111,17 +122,21 @@ def describer_captions(images: torch.Tensor, path, opening: str = 'A photograph'
 def pretrain_structures(start, out_dir, phases=((4000, 1500), (12000, 6000)), size: int = 64, batch_size: int = 32,
                         lr: float = 1e-3, warmup_steps: int = 100, caption_dropout: float = 0.1, seed: int = 0,
                         progress: bool = True) -> dict:
-    "Continue the saved base `start` on the structure images, phase by phase ((n_images, steps) each); save to out_dir/pipeline; returns the report."
+    """Continue the saved base `start` on the structure images, phase by phase ((n_images, steps) each); save to
+    out_dir/pipeline; returns the report."""
     from medart.models import load_pixart
     start, out_dir = Path(start), Path(out_dir)
     if not (start / 'model_index.json').is_file():
-        raise FileNotFoundError(f"{start} holds no saved pipeline (model_index.json): build the first pretraining with `dvc repro base`")
+        raise FileNotFoundError(f"{start} holds no saved pipeline (model_index.json): build the first pretraining with "
+                                "`dvc repro base`")
     out_dir.mkdir(parents=True, exist_ok=True)
     t0, rows, previous = time.perf_counter(), [], start
     for k, (n_images, steps) in enumerate(phases, 1):
         phase = out_dir / f'phase-{k}'
-        settings = dict(stage='base-structures', start=str(previous), phase=k, n_images=n_images, steps=steps, size=size,
-                        batch_size=batch_size, lr=lr, warmup_steps=warmup_steps, caption_dropout=caption_dropout, seed=seed,
+        settings = dict(stage='base-structures', start=str(previous), phase=k, n_images=n_images, steps=steps,
+                        size=size,
+                        batch_size=batch_size, lr=lr, warmup_steps=warmup_steps, caption_dropout=caption_dropout,
+                        seed=seed,
                         describe_version=DESCRIBE_VERSION)
         done = phase / 'done.json'
         record = json.loads(done.read_text()) if done.is_file() else None
@@ -135,8 +150,10 @@ def pretrain_structures(start, out_dir, phases=((4000, 1500), (12000, 6000)), si
         with torch.no_grad(): mean, std = encode_latents(pipe.vae, images)
         pipe.transformer.requires_grad_(True)
         pipe.text_encoder.requires_grad_(False)
-        history = fit(pipe, captions, dict(mean=mean, std=std), phase / 'fit', steps=steps, batch_size=batch_size, lr=lr,
-                      warmup_steps=min(warmup_steps, steps // 10), lr_schedule='cosine', caption_dropout=caption_dropout, seed=seed,
+        history = fit(pipe, captions, dict(mean=mean, std=std), phase / 'fit', steps=steps, batch_size=batch_size,
+                      lr=lr,
+                      warmup_steps=min(warmup_steps, steps // 10), lr_schedule='cosine',
+                      caption_dropout=caption_dropout, seed=seed,
                       checkpoint_every=max(1, steps // 5), settings=settings, progress=progress)
         pipe.transformer.requires_grad_(False)
         pipe.save_pretrained(phase / 'pipeline')
@@ -154,7 +171,8 @@ def pretrain_structures(start, out_dir, phases=((4000, 1500), (12000, 6000)), si
     # seconds_total is the build's cost (each phase as it was measured, also when a resumed run skipped it);
     # seconds_this_run is this call's wall clock
     report = dict(start=str(start), size=size, batch_size=batch_size, lr=lr, caption_dropout=caption_dropout, seed=seed,
-                  describe_version=DESCRIBE_VERSION, phases=rows, seconds_total=round(sum(r['seconds'] for r in rows), 1),
+                  describe_version=DESCRIBE_VERSION, phases=rows,
+                  seconds_total=round(sum(r['seconds'] for r in rows), 1),
                   seconds_this_run=round(time.perf_counter() - t0, 1))
     write_json_atomic(out_dir / 'base-structures.json', report)
     return report

@@ -67,7 +67,8 @@ def _lumen(cv, cx, cy, r, depth=0.75):
 
 def _highlight(cv, cx, cy, r, alpha=0.85):
     "A specular reflection of the scope's lamp on wet tissue."
-    cv.paint(cv.blob(cx, cy, r, aspect=cv.rng.uniform(1, 2), angle=cv.rng.uniform(0, np.pi), edge=r)[0], (1, 1, 1), alpha)
+    cv.paint(cv.blob(cx, cy, r, aspect=cv.rng.uniform(1, 2), angle=cv.rng.uniform(0, np.pi), edge=r)[0], (1, 1, 1),
+             alpha)
 
 # %% ../../nbs/03c_tiny_synth.ipynb #be445245
 def _endo_dyed_lifted_polyps(cv):
@@ -91,7 +92,8 @@ def _endo_dyed_resection_margins(cv):
     cv.paint(ring, dye * (0.7 + 0.2 * cv.noise(10))[..., None], 0.9)
     bed, _ = cv.blob(cx, cy, r, wobble=0.25, aspect=cv.rng.uniform(0.8, 1.25), edge=0.04)
     cv.paint(bed, cv.jitter((0.93, 0.84, 0.80)) * (1 + 0.06 * cv.noise(16))[..., None])  # pale resection bed
-    cv.spots(cv.rng.integers(0, 4), (cx - r / 2, cx + r / 2, cy - r / 2, cy + r / 2), (0.02, 0.05), (0.6, 0.05, 0.05), 0.8)
+    cv.spots(cv.rng.integers(0, 4), (cx - r / 2, cx + r / 2, cy - r / 2, cy + r / 2), (0.02, 0.05), (0.6, 0.05, 0.05),
+             0.8)
     cv.paint(cv.soft(cv.noise(12) - 1.6, 0.5), dye, 0.5)  # stray dye on the mucosa
 
 def _endo_esophagitis(cv):
@@ -116,7 +118,8 @@ def _endo_normal_cecum(cv):
     d, _ = cv.polar(1.6 * np.cos(a), 1.6 * np.sin(a))
     cv.shade(1 - 0.35 * (0.5 - 0.5 * np.sin(cv.rng.uniform(7, 11) * d + 0.7 * cv.noise(3))) ** 3)
     cx, cy = cv.rng.uniform(-0.4, 0.4, 2); r = cv.rng.uniform(0.07, 0.12)
-    cv.paint(cv.blob(cx, cy, r * 2.2, aspect=1.3, angle=a, edge=0.05)[0], cv.jitter((0.95, 0.75, 0.68)), 0.8)  # pale ring
+    # pale ring
+    cv.paint(cv.blob(cx, cy, r * 2.2, aspect=1.3, angle=a, edge=0.05)[0], cv.jitter((0.95, 0.75, 0.68)), 0.8)
     cv.paint(cv.blob(cx, cy, r, aspect=1.6, angle=a, edge=0.03)[0], (0.35, 0.1, 0.08), 0.9)  # appendiceal orifice
 
 def _endo_normal_pylorus(cv):
@@ -127,7 +130,8 @@ def _endo_normal_pylorus(cv):
     n = cv.rng.integers(6, 11)
     cv.shade(1 + 0.25 * np.cos(n * th + 1.0 * cv.noise(3)) * np.clip(1 - d, 0, 1))  # radial folds converge
     cv.shade(0.55 + 0.45 * np.clip(d / 0.45, 0, 1))
-    cv.paint(cv.blob(cx, cy, cv.rng.uniform(0.09, 0.17), wobble=0.1, aspect=cv.rng.uniform(0.8, 1.3), edge=0.04)[0], (0.05, 0.02, 0.02))
+    cv.paint(cv.blob(cx, cy, cv.rng.uniform(0.09, 0.17), wobble=0.1, aspect=cv.rng.uniform(0.8, 1.3), edge=0.04)[0],
+             (0.05, 0.02, 0.02))
 
 def _endo_normal_z_line(cv):
     "Pale squamous mucosa meeting red columnar mucosa at a wavy border around the lumen."
@@ -204,7 +208,8 @@ def _derm_melanoma(cv):
     m = np.maximum(m1, m2)
     ang = cv.rng.uniform(0, 2 * np.pi, 14)  # radial streaks at the periphery
     u = np.stack([np.cos(ang), np.sin(ang)], 1)
-    cv.paint(cv.lines(np.array([cx, cy]) + 0.75 * r * u, np.array([cx, cy]) + 1.2 * r * u, 0.03, 0.02), _DARK_BROWN, 0.8)
+    cv.paint(cv.lines(np.array([cx, cy]) + 0.75 * r * u, np.array([cx, cy]) + 1.2 * r * u, 0.03, 0.02), _DARK_BROWN,
+             0.8)
     cv.paint(m, cv.jitter(_BROWN, 0.1) * (1 + 0.1 * cv.noise(12))[..., None])
     cv.paint(m * cv.soft(cv.noise(4) - 0.4, 0.4), cv.jitter((0.12, 0.07, 0.06)), 0.95)  # black areas
     cv.paint(m * cv.soft(cv.noise(4) - 0.5, 0.4), cv.jitter((0.38, 0.44, 0.58)), 0.85)  # blue-white veil
@@ -235,7 +240,8 @@ def _derm_carcinoma(cv):
             cv.paint(cv.lines(b0, b1, 0.015, 0.01), (0.75, 0.12, 0.16), 0.8)
     cv.paint(cv.blob(cx - 0.2 * r, cy - 0.25 * r, 0.25 * r, edge=0.2 * r)[0], (1, 0.97, 0.97), 0.35)  # pearly sheen
     if cv.rng.random() < 0.5:  # blue-grey ovoid nests
-        cv.spots(cv.rng.integers(1, 4), (cx - r / 2, cx + r / 2, cy - r / 2, cy + r / 2), (0.04, 0.08), (0.42, 0.45, 0.55), 0.7, 0.03)
+        cv.spots(cv.rng.integers(1, 4), (cx - r / 2, cx + r / 2, cy - r / 2, cy + r / 2), (0.04, 0.08),
+                 (0.42, 0.45, 0.55), 0.7, 0.03)
 
 def _derm_lentigo_solaris(cv):
     "Light brown, flat, uniform, sharply demarcated, moth-eaten border."
@@ -254,12 +260,14 @@ def _derm_dermatofibroma(cv):
     m, q = cv.blob(cx, cy, r, wobble=0.1, aspect=cv.rng.uniform(0.8, 1.25), edge=0.1)
     net = np.abs(np.sin(30 * cv.x + 0.7 * cv.noise(6)) * np.sin(30 * cv.y + 0.7 * cv.noise(6)))
     cv.paint(m, cv.jitter((0.70, 0.46, 0.38), 0.06) * (0.85 + 0.15 * net)[..., None])  # pink-brown, faint network
-    cv.paint(cv.blob(cx, cy, r * cv.rng.uniform(0.35, 0.55), wobble=0.3, edge=0.06)[0], (0.96, 0.93, 0.90), 0.9)  # central white scar
+    # central white scar
+    cv.paint(cv.blob(cx, cy, r * cv.rng.uniform(0.35, 0.55), wobble=0.3, edge=0.06)[0], (0.96, 0.93, 0.90), 0.9)
 
 def _derm_vascular_lesion(cv):
     "Red-to-purple round lobules separated by paler septa."
     cx, cy = _center(cv); r = cv.rng.uniform(0.3, 0.45)
-    cv.paint(cv.blob(cx, cy, r * 1.15, wobble=0.15, edge=0.08)[0], (0.90, 0.62, 0.66), 0.8)  # pale septa between lobules
+    # pale septa between lobules
+    cv.paint(cv.blob(cx, cy, r * 1.15, wobble=0.15, edge=0.08)[0], (0.90, 0.62, 0.66), 0.8)
     n = cv.rng.integers(4, 10)
     for lx, ly, lr, t in zip(cv.rng.uniform(-0.6, 0.6, n), cv.rng.uniform(-0.6, 0.6, n),
                              cv.rng.uniform(0.1, 0.2, n), cv.rng.uniform(0, 1, n)):
@@ -305,12 +313,14 @@ def render_image(dataset: str, cls: str, index: int, size: int = 64, seed: int =
 
 # %% ../../nbs/03c_tiny_synth.ipynb #f42838d2
 def show_samples(dataset: str, n_per_class: int = 6, size: int = 64, seed: int = 0):
-    "A matplotlib figure with one labelled row of `n_per_class` images per class of `dataset` (synth-base: with captions)."
+    """A matplotlib figure with one labelled row of `n_per_class` images per class of `dataset` (synth-base: with
+    captions)."""
     import matplotlib.pyplot as plt  # imported here: rendering and writing sets need no matplotlib
     check_synth(dataset)
     classes, base = SYNTH_SETS[dataset]['classes'], dataset == 'synth-base'
     w, h = (2.0, 1.9) if base else (1.2, 1.25)
-    fig, axes = plt.subplots(len(classes), n_per_class, squeeze=False, figsize=(1.6 + w * n_per_class, 0.5 + h * len(classes)))
+    fig, axes = plt.subplots(len(classes), n_per_class, squeeze=False,
+                             figsize=(1.6 + w * n_per_class, 0.5 + h * len(classes)))
     for r, cls in enumerate(classes):
         for k, ax in enumerate(axes[r]):
             if base:  # the k-th image of this shape class: classes take turns with the index
@@ -326,7 +336,8 @@ def show_samples(dataset: str, n_per_class: int = 6, size: int = 64, seed: int =
     return fig
 
 # %% ../../nbs/03c_tiny_synth.ipynb #c3aa0e8a
-SYNTH_VERSION = {'synth-endo': 1, 'synth-derm': 1, 'synth-base': 2}  # per set: bump when a renderer change alters its pixels, so folders made by the older renderer are refused
+# per set: bump when a renderer change alters its pixels, so folders made by the older renderer are refused
+SYNTH_VERSION = {'synth-endo': 1, 'synth-derm': 1, 'synth-base': 2}
 
 def _save_image(img, path, fmt):
     "Save `img` atomically as JPEG (quality 95, like the real sets) or PNG."
@@ -354,20 +365,24 @@ def _claim_folder(root, meta):
 # %% ../../nbs/03c_tiny_synth.ipynb #0e397a72
 def write_synthetic_dataset(dataset: str, root, images_per_class: int = 200, size: int = 64, seed: int = 0,
                             classes: list[str] | None = None, fmt: str = 'jpg', progress: bool = True) -> Path:
-    """Write `images_per_class` images of each class of `dataset` under `root` (atomic, resumable, never mixing sets); returns `root`.
-    Layout: root/<class>/<class>_<index:04d>.jpg, or for synth-base root/images/base_<index:05d>.jpg plus root/captions.jsonl."""
+    """Write `images_per_class` images of each class of `dataset` under `root` (atomic, resumable, never mixing sets);
+    returns `root`. Layout: root/<class>/<class>_<index:04d>.jpg, or for synth-base root/images/base_<index:05d>.jpg
+    plus root/captions.jsonl."""
     check_synth(dataset)
     if fmt not in ('jpg', 'png'): raise ValueError(f"fmt must be 'jpg' or 'png', got {fmt!r}")
     base = dataset == 'synth-base'
-    if base and classes is not None: raise ValueError("synth-base takes no `classes`: its shape classes take turns with the index")
+    if base and classes is not None:
+        raise ValueError("synth-base takes no `classes`: its shape classes take turns with the index")
     classes = list(SYNTH_SETS[dataset]['classes'] if classes is None else classes)
     for c in classes: check_synth(dataset, c)
     root = Path(root)
     if base:
-        jobs = [(root / 'images' / f'base_{i:05d}.{fmt}', base_class(i), i) for i in range(images_per_class * len(classes))]
+        jobs = [(root / 'images' / f'base_{i:05d}.{fmt}', base_class(i),
+                 i) for i in range(images_per_class * len(classes))]
     else:
         jobs = [(root / c / f'{c}_{i:04d}.{fmt}', c, i) for c in classes for i in range(images_per_class)]
-    meta = dict(dataset=dataset, seed=int(seed), size=int(size), images_per_class=int(images_per_class), count=len(jobs),
+    meta = dict(dataset=dataset, seed=int(seed), size=int(size), images_per_class=int(images_per_class),
+                count=len(jobs),
                 classes=classes, fmt=fmt, version=SYNTH_VERSION[dataset])
     _claim_folder(root, meta)
     for d in sorted({p.parent for p, _, _ in jobs}): d.mkdir(exist_ok=True)
@@ -375,7 +390,8 @@ def write_synthetic_dataset(dataset: str, root, images_per_class: int = 200, siz
     for path, cls, i in tqdm(todo, desc=f'{dataset} -> {root.name}', disable=not (progress and todo)):
         _save_image(render_image(dataset, cls, i, size, seed), path, fmt)
     if base:  # captions are cheap to recompute: rewrite them all, in index order
-        rows = [json.dumps(dict(file=p.relative_to(root).as_posix(), caption=base_caption(i, seed))) for p, _, i in jobs]
+        rows = [json.dumps(dict(file=p.relative_to(root).as_posix(),
+                                caption=base_caption(i, seed))) for p, _, i in jobs]
         _save_text(root / 'captions.jsonl', '\n'.join(rows) + '\n')
     _save_text(root / 'synth.json', json.dumps({**meta, 'complete': True}, indent=1))
     return root

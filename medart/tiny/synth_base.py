@@ -49,7 +49,8 @@ def _shape_phrase(s):
     return f"a {size}{s['color']} {s['shape']}"
 
 def caption_from_spec(spec):
-    "Caption of a synth-base spec: the shapes, then the background, e.g. 'a red circle and blue stripes on a green background'."
+    """Caption of a synth-base spec: the shapes, then the background, e.g. 'a red circle and blue stripes on a green
+    background'."""
     parts = [_shape_phrase(s) for s in spec['shapes']]
     shapes = parts[0] if len(parts) == 1 else ', '.join(parts[:-1]) + ' and ' + parts[-1]
     b = spec['background']
@@ -85,7 +86,8 @@ def _draw_shape(cv, s):
     cv.paint(m, col * (1 + 0.035 * cv.noise(8))[..., None])
 
 def _photo_background(cv, b):
-    "A photograph-like scene in the named colour: uneven light, texture at several scales, uncaptioned clutter, maybe a vignette."
+    """A photograph-like scene in the named colour: uneven light, texture at several scales, uncaptioned clutter, maybe
+    a vignette."""
     rng = cv.rng
     c1 = cv.jitter(BASE_COLORS[b['color']], 0.08)
     if b['style'] == 'gradient':
@@ -94,14 +96,17 @@ def _photo_background(cv, b):
     else:
         cv.img[:] = c1
     amp = 0.25 if b['style'] == 'textured' else 0.1
-    cv.shade(1 + amp * cv.noise(int(rng.integers(3, 6))) + 0.5 * amp * cv.noise(int(rng.integers(8, 20))) + 0.06 * cv.noise(32))
+    cv.shade(1 + amp * cv.noise(int(rng.integers(3, 6))) + 0.5 * amp * cv.noise(int(rng.integers(8, 20)))
+             + 0.06 * cv.noise(32))
     for _ in range(int(rng.integers(0, 4))):  # out-of-focus objects of any hue
         m, _ = cv.blob(*rng.uniform(-0.9, 0.9, 2), rng.uniform(0.08, 0.35), wobble=rng.uniform(0, 0.3),
                        aspect=rng.uniform(0.6, 1.6), angle=rng.uniform(0, np.pi), edge=rng.uniform(0.02, 0.2))
-        cv.paint(m * rng.uniform(0.3, 0.9), np.clip(rng.uniform(0, 1, 3) ** rng.uniform(0.6, 1.6), 0, 1).astype(np.float32))
+        cv.paint(m * rng.uniform(0.3, 0.9), np.clip(rng.uniform(0, 1, 3) ** rng.uniform(0.6, 1.6), 0,
+                                                    1).astype(np.float32))
     if rng.random() < 0.5:  # thin edges: twigs, wires, seams
         p0 = rng.uniform(-1, 1, (int(rng.integers(1, 5)), 2))
-        cv.paint(cv.lines(p0, p0 + rng.normal(0, 0.5, p0.shape), rng.uniform(0.02, 0.06)), rng.uniform(0, 1, 3).astype(np.float32))
+        cv.paint(cv.lines(p0, p0 + rng.normal(0, 0.5, p0.shape), rng.uniform(0.02, 0.06)),
+                 rng.uniform(0, 1, 3).astype(np.float32))
     if rng.random() < 0.4:  # lens vignette, at its strongest a dark round frame
         fall = np.clip((np.hypot(cv.x, cv.y) - rng.uniform(0.6, 1.0)) / 0.25, 0, 1)
         cv.shade(np.clip(1 - rng.uniform(0.3, 1.0) * fall, 0, 1))

@@ -186,17 +186,21 @@ def _trainer_units(tok, texts, alphabet=(), prefix='', suffix=''):
 @functools.lru_cache(maxsize=2)
 def _clip_vocab(vocab_size):
     base = CLIPTokenizer()._tokenizer  # CLIP's normaliser and pre-tokeniser, an empty BPE
-    tok = Tokenizer(tok_models.BPE(unk_token='<|endoftext|>', continuing_subword_prefix='', end_of_word_suffix='</w>', fuse_unk=False))
+    tok = Tokenizer(tok_models.BPE(unk_token='<|endoftext|>', continuing_subword_prefix='', end_of_word_suffix='</w>',
+                                   fuse_unk=False))
     tok.normalizer, tok.pre_tokenizer = base.normalizer, base.pre_tokenizer
     alphabet = pre_tokenizers.ByteLevel.alphabet()
     tok.train_from_iterator(_corpus(), trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=['<|startoftext|>', '<|endoftext|>'] + _trainer_units(tok, _corpus(), alphabet, suffix='</w>'),
+        vocab_size=vocab_size, special_tokens=['<|startoftext|>',
+                                               '<|endoftext|>'] + _trainer_units(tok, _corpus(), alphabet,
+                                                                                 suffix='</w>'),
         end_of_word_suffix='</w>', initial_alphabet=alphabet, show_progress=False))
     m = json.loads(tok.to_str())['model']
     return m['vocab'], [tuple(p) for p in m['merges']]
 
 def tiny_clip_tokenizer(vocab_size=1000, max_length=77):
-    "A `CLIPTokenizer` (byte-level BPE, CLIP's normaliser and specials) with merges trained offline on `caption_corpus()`."
+    """A `CLIPTokenizer` (byte-level BPE, CLIP's normaliser and specials) with merges trained offline on
+    `caption_corpus()`."""
     vocab, merges = _clip_vocab(vocab_size)
     return CLIPTokenizer(vocab=dict(vocab), merges=list(merges), model_max_length=max_length)
 
@@ -206,7 +210,8 @@ def _bert_vocab(vocab_size):
     tok = Tokenizer(tok_models.WordPiece(unk_token='[UNK]'))
     tok.normalizer, tok.pre_tokenizer = base.normalizer, base.pre_tokenizer
     tok.train_from_iterator(_corpus(), trainers.WordPieceTrainer(
-        vocab_size=vocab_size, special_tokens=['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] + _trainer_units(tok, _corpus(), prefix='##'),
+        vocab_size=vocab_size, special_tokens=['[PAD]', '[UNK]', '[CLS]', '[SEP]',
+                                               '[MASK]'] + _trainer_units(tok, _corpus(), prefix='##'),
         show_progress=False))
     return json.loads(tok.to_str())['model']['vocab']
 

@@ -17,15 +17,19 @@ def _tiny_bpe_tokenizer(specials: list[str], eos: str, vocab_size: int = 600):
     tok = Tokenizer(models.BPE(unk_token='<unk>'))
     tok.pre_tokenizer, tok.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
     tok.train_from_iterator(list(caption_corpus(500)), trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=specials, show_progress=False, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token='<unk>', bos_token='<s>', eos_token=eos, pad_token='<pad>')
+        vocab_size=vocab_size, special_tokens=specials, show_progress=False,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    return PreTrainedTokenizerFast(tokenizer_object=tok, unk_token='<unk>', bos_token='<s>', eos_token=eos,
+                                   pad_token='<pad>')
 
-_TINY_TEMPLATES = {  # chat templates in the style of each family (role markers, the image placeholder, generation prompt)
+# chat templates in the style of each family (role markers, the image placeholder, generation prompt)
+_TINY_TEMPLATES = {
     'llava-next': ("{% for m in messages %}{{ '<|' + m['role'] + '|>' }}{% for c in m['content'] %}"
                    "{% if c['type'] == 'image' %}{{ '<image>' }}{% else %}{{ c['text'] }}{% endif %}{% endfor %}"
                    "{{ '<|end|>' }}{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% endif %}"),
     'qwen2-vl': ("{% for m in messages %}{{ '<|im_start|>' + m['role'] + '\\n' }}{% for c in m['content'] %}"
-                 "{% if c['type'] == 'image' %}{{ '<|vision_start|><|image_pad|><|vision_end|>' }}{% else %}{{ c['text'] }}"
+                 "{% if c['type'] == 'image' %}{{ '<|vision_start|><|image_pad|><|vision_end|>' }}{% else %}{{ "
+                 "c['text'] }}"
                  "{% endif %}{% endfor %}{{ '<|im_end|>\\n' }}{% endfor %}"
                  "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"),
 }
@@ -33,19 +37,22 @@ _TINY_TEMPLATES = {  # chat templates in the style of each family (role markers,
 def _tiny_llava_next():
     from transformers import (CLIPVisionConfig, LlamaConfig, LlavaNextConfig, LlavaNextForConditionalGeneration,
                               LlavaNextImageProcessor, LlavaNextProcessor)
-    tok = _tiny_bpe_tokenizer(['<unk>', '<s>', '</s>', '<pad>', '<image>', '<|user|>', '<|assistant|>', '<|end|>'], '<|end|>')
+    tok = _tiny_bpe_tokenizer(['<unk>', '<s>', '</s>', '<pad>', '<image>', '<|user|>', '<|assistant|>', '<|end|>'],
+                              '<|end|>')
     grid = [[32, 32], [32, 64], [64, 32], [64, 64]]  # any-resolution tiles of a 32 px base image
     proc = LlavaNextProcessor(
         image_processor=LlavaNextImageProcessor(size={'shortest_edge': 32}, crop_size={'height': 32, 'width': 32},
                                                 image_grid_pinpoints=grid),
-        tokenizer=tok, patch_size=8, vision_feature_select_strategy='default', chat_template=_TINY_TEMPLATES['llava-next'],
+        tokenizer=tok, patch_size=8, vision_feature_select_strategy='default',
+        chat_template=_TINY_TEMPLATES['llava-next'],
         num_additional_image_tokens=1)  # CLIP's CLS token
     config = LlavaNextConfig(
         vision_config=CLIPVisionConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
                                        image_size=32, patch_size=8, projection_dim=32),
         text_config=LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                                 num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=1024,
-                                pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id),
+                                pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id,
+                                eos_token_id=tok.eos_token_id),
         image_token_index=tok.convert_tokens_to_ids('<image>'), image_grid_pinpoints=grid,
         vision_feature_select_strategy='default', vision_feature_layer=-1)
     return LlavaNextForConditionalGeneration(config), proc
@@ -58,11 +65,13 @@ def _tiny_qwen2_vl():
     tok = _tiny_bpe_tokenizer(specials, '<|im_end|>')
     ids = {t: tok.convert_tokens_to_ids(t) for t in specials}
     proc = Qwen2VLProcessor(image_processor=Qwen2VLImageProcessor(min_pixels=28 * 28, max_pixels=56 * 56),
-                            tokenizer=tok, video_processor=Qwen2VLVideoProcessor(), chat_template=_TINY_TEMPLATES['qwen2-vl'])
+                            tokenizer=tok, video_processor=Qwen2VLVideoProcessor(),
+                            chat_template=_TINY_TEMPLATES['qwen2-vl'])
     config = Qwen2VLConfig(
         vision_config=dict(depth=2, embed_dim=32, hidden_size=32, num_heads=4, mlp_ratio=2, patch_size=14,
                            spatial_merge_size=2, temporal_patch_size=2),
-        text_config=dict(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        text_config=dict(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4,
                          num_key_value_heads=2, max_position_embeddings=1024,
                          rope_parameters={'rope_type': 'default', 'mrope_section': [2, 1, 1], 'rope_theta': 10000.0},
                          bos_token_id=ids['<s>'], eos_token_id=ids['<|im_end|>'], pad_token_id=ids['<pad>']),
@@ -71,7 +80,8 @@ def _tiny_qwen2_vl():
     return Qwen2VLForConditionalGeneration(config), proc
 
 def build_tiny_vlm(backend: str = 'llava-next', seed: int = 0):
-    "A randomly initialised, seeded VLM of `backend`'s real classes and its processor, small enough for tests on a CPU: `(model, processor)`."
+    """A randomly initialised, seeded VLM of `backend`'s real classes and its processor, small enough for tests on a
+    CPU: `(model, processor)`."""
     import torch
     builders = {'llava-next': _tiny_llava_next, 'qwen2-vl': _tiny_qwen2_vl}
     if backend not in builders: raise ValueError(f"no tiny model for {backend!r}; choose one of {list(builders)}")

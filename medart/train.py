@@ -481,17 +481,18 @@ def training_steps(n_images: int, batch_size: int, epochs: int, steps: int | Non
     return steps if steps else epochs * steps_per_epoch(n_images, batch_size)
 
 def check_hldf_fires(method: str, train: dict, total_steps: int) -> int:
-    """The number of HLDF events a run of `total_steps` optimizer steps has (`hldf_due`: steps N, 2N, ...); an error when HLDF is
-    on but none would happen (`train.hldf_every` above the run's steps, as on a small data set): that run would train exactly as
-    PixArt-α, and its rows would repeat PixArt-α's under another name."""
+    """The number of HLDF events a run of `total_steps` optimizer steps has (`hldf_due`: steps N, 2N, ...);
+    an error when HLDF is on but none would happen (`train.hldf_every` above the run's steps, as on a small
+    data set): that run would train exactly as PixArt-α, its rows PixArt-α's under another name."""
     if not train['hldf']: return 0
-    events = total_steps // train['hldf_every']
-    if events == 0:
-        raise ValueError(f"{method}: HLDF is on (train.hldf) but train.hldf_every = {train['hldf_every']} is above this run's "
-                         f"{total_steps} training steps, so no HLDF event would happen and {method} would train exactly as "
-                         f"PixArt-α. Set train.hldf_every to at most {total_steps}, e.g. `dvc exp run -S "
-                         f"train.hldf_every={max(1, total_steps // 5)}` (about 5 events), or train longer (train.epochs).")
-    return events
+    every = train['hldf_every']
+    if total_steps // every == 0:
+        raise ValueError(f"{method}: HLDF is on (train.hldf) but train.hldf_every = {every} is above this "
+                         f"run's {total_steps} training steps, so no HLDF event would happen and {method} "
+                         f"would train exactly as PixArt-α. Set train.hldf_every to at most {total_steps}, e.g. "
+                         f"`dvc exp run -S train.hldf_every={max(1, total_steps // 5)}` (about 5 events), or "
+                         "train longer (train.epochs).")
+    return total_steps // every
 
 def enable_gradient_checkpointing(pipe, family=None) -> list[str]:
     """Make the family's denoiser and the VAE (its decoder: HLDF's decode) recompute their activations in the backward

@@ -134,8 +134,8 @@ def test_exported_lines_fit_120_characters():
         for i, line in enumerate(py.read_text().splitlines(), 1):
             nbdev_own = line.startswith('__all__ = [')
             if len(line) > 120 and not nbdev_own: long.append(f"{py.relative_to(ROOT)}:{i}: {len(line)} characters")
-    assert not long, "lines over 120 characters (edit the notebook, then nbdev_export; a docstring on line 1 is the title "
-                     "cell's `> ` line):\n" + "\n".join(long)
+    assert not long, ("lines over 120 characters (edit the notebook, then nbdev_export; a docstring on line 1 is the "
+                      "title cell's `> ` line):\n" + "\n".join(long))
 
 
 def _dvc_stages():

@@ -181,8 +181,9 @@ SCHEMA: dict[str, Any] = {
         'max_new_tokens': Int(150, 8, 4096, "VLM answer length limit", "authors' code"),
         'max_retries': Int(3, 0, 20, "retries of a VLM answer that is empty, repetitive or lacks the required opening"),
         'max_tokens': Int(PAPER_MAX_TOKENS, 8, 512, "T5 token limit of a caption; longer ones are simplified",
-                          "paper: 120"),
-        'min_tokens': Int(PAPER_MIN_TOKENS, 1, 512, "lower end of the simplified length", "paper: 90-120"),
+                          f"paper: {PAPER_MAX_TOKENS}"),
+        'min_tokens': Int(PAPER_MIN_TOKENS, 1, 512, "lower end of the simplified length",
+                          f"paper: {PAPER_MIN_TOKENS}-{PAPER_MAX_TOKENS}"),
         'simplify_model_id': Str('google-t5/t5-base', "T5 model used with 'simplify: ...'", "paper sec. 2.1"),
         'simplify_revision': Str('', "hub revision (branch, tag or commit) of caption.simplify_model_id, when it is "
                                  "a hub id; empty = the hub's default branch", empty_ok=True),
@@ -224,8 +225,10 @@ SCHEMA: dict[str, Any] = {
         'hldf': Bool(True, "Hybrid-Level Diffusion Fine-tuning (pixel colour loss)", "paper eq. 5"),
         'hldf_every': Int(500, 1, 10**7, "N: apply the colour loss every N steps (Kvasir 500, skin 1500)",
                           "paper sec. 3"),
-        'hldf_steps': Int(PAPER_SAMPLER_STEPS, 1, 1000, "M: DPM-Solver++ steps of the in-training sample", "paper: 20"),
-        'hldf_cfg': Float(PAPER_CFG, 0.0, 50.0, "classifier-free guidance of the in-training sample", "paper: 4.5"),
+        'hldf_steps': Int(PAPER_SAMPLER_STEPS, 1, 1000, "M: DPM-Solver++ steps of the in-training sample",
+                          f"paper: {PAPER_SAMPLER_STEPS}"),
+        'hldf_cfg': Float(PAPER_CFG, 0.0, 50.0, "classifier-free guidance of the in-training sample",
+                          f"paper: {PAPER_CFG}"),
         'hldf_weight': Float(None, 0.0, 1e6, "weight of the colour loss; null = 1/M", "paper: 1/M", optional=True),
         'hldf_reduction': Choice('sum', ['sum', 'mean', 'authors'],
                                  "colour loss (medart.hldf.COLOUR_LOSSES): sum = eq. 4 on [0, 1] images; "
@@ -233,7 +236,8 @@ SCHEMA: dict[str, Any] = {
                                  "unbiased std, mean over channels)", "paper eq. 4"),
         'hldf_backprop_last_k': Int(PAPER_SAMPLER_STEPS, 1, 1000,
                                     "K: back-propagate through the last K of M steps (K=M is the paper)", "paper: K=M"),
-        'max_tokens': Int(PAPER_MAX_TOKENS, 8, 512, "T5 token limit of the text condition", "paper: 120"),
+        'max_tokens': Int(PAPER_MAX_TOKENS, 8, 512, "T5 token limit of the text condition",
+                          f"paper: {PAPER_MAX_TOKENS}"),
         'checkpoint_every': Int(1000, 1, 10**7, "steps between resumable checkpoints"),
         'report_to': Choice('dvclive', ['dvclive', 'tensorboard', 'wandb', 'none'],
                             "experiment tracker of the training loop (accelerate's "
@@ -255,8 +259,8 @@ SCHEMA: dict[str, Any] = {
                                  "empty = accelerate's defaults", empty_ok=True),
     },
     'generate': {
-        'steps': Int(PAPER_SAMPLER_STEPS, 1, 1000, "DPM-Solver++ steps", "paper: 20"),
-        'cfg': Float(PAPER_CFG, 0.0, 50.0, "classifier-free guidance", "paper: 4.5"),
+        'steps': Int(PAPER_SAMPLER_STEPS, 1, 1000, "DPM-Solver++ steps", f"paper: {PAPER_SAMPLER_STEPS}"),
+        'cfg': Float(PAPER_CFG, 0.0, 50.0, "classifier-free guidance", f"paper: {PAPER_CFG}"),
         'batch_size': Int(8, 1, 4096, "images per generation batch"),
         'seeds': Int(3, 1, 100,
                      "evaluation sets generated with seeds seed, seed+1, ...; metrics are reported as mean and std "

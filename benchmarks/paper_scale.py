@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the repository's medart, also when not installed
-from medart.config import PAPER_CFG, PAPER_MAX_TOKENS, PAPER_SAMPLER_STEPS
+from medart.config import PAPER_CFG, PAPER_MAX_TOKENS, PAPER_MIN_TOKENS, PAPER_SAMPLER_STEPS
 os.environ.setdefault('HF_HUB_DISABLE_PROGRESS_BARS', '1')
 
 GIB = 2 ** 30
@@ -158,7 +158,7 @@ def write_params(out: Path, scale: Scale) -> Path:
     p['data'].update(root=str(out / 'data'), synth_root=str(out / 'synth'), test_fraction=0.5, allow_empty_classes=True)
     p['models'].update(pixart=str(f['pixart']))
     p['caption'].update(model_id=str(f['llava']), simplify_model_id=str(f['t5_base']), max_new_tokens=scale.max_new_tokens,
-                        max_retries=0, max_tokens=scale.max_tokens, min_tokens=min(90, scale.max_tokens - 8))
+                        max_retries=0, max_tokens=scale.max_tokens, min_tokens=min(PAPER_MIN_TOKENS, scale.max_tokens - 8))
     p['train'].update(resolution=scale.resolution, mixed_precision=scale.mixed_precision, hldf_every=scale.steps,
                       hldf_steps=scale.hldf_steps, max_tokens=scale.max_tokens, gradient_checkpointing=scale.checkpointing)
     p['generate'].update(steps=scale.generate_steps, seeds=1, eval_images=scale.n_eval, train_images_per_class=1)

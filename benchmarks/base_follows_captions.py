@@ -56,6 +56,7 @@ def main(argv=None):
     import torch
     from PIL import Image
     from medart.tiny.structures import render_structures_image
+    from medart.config import PAPER_CFG, PAPER_SAMPLER_STEPS
     from medart.io import write_atomic, write_json_atomic
     from medart.models import load_pipeline
     from medart.sampling import decode_latents, text_latents
@@ -75,7 +76,8 @@ def main(argv=None):
         if row['label'] not in seen: seen.add(row['label']); medical.append(row['caption'])
     def draw(caps, seed):
         with torch.no_grad():
-            x = decode_latents(pipe.vae, text_latents(parts, caps, torch.Generator().manual_seed(seed), steps=20, cfg=4.5))
+            lat = text_latents(parts, caps, torch.Generator().manual_seed(seed), steps=PAPER_SAMPLER_STEPS, cfg=PAPER_CFG)
+            x = decode_latents(pipe.vae, lat)
         return [Image.fromarray((x[i].permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)) for i in range(len(caps))]
     drawn = [im for k in range(0, len(own), 16) for im in draw(own[k:k + 16], k)]
     rows = [real[:8], drawn[:8], draw(medical[:8], 0)]

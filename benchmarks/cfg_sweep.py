@@ -27,7 +27,7 @@ def main(argv=None):
     from medart.captions import load_captions
     from medart.checks import class_accuracy, colour_distance
     from medart.classify import load_classifier
-    from medart.config import load_params
+    from medart.config import PAPER_SAMPLER_STEPS, load_params
     from medart.data import load_image, read_split, split_files
     from medart.lora import load_adapters
     from medart.models import load_pixart
@@ -46,7 +46,7 @@ def main(argv=None):
     for a in args.adapters:
         pipe = load_pixart(ROOT / P['models']['tiny_base']); load_adapters(pipe, a)
         for cfg in args.cfg:
-            ims = sample_images(pipe, prompts, steps=20, cfg=cfg, seed=100)
+            ims = sample_images(pipe, prompts, steps=PAPER_SAMPLER_STEPS, cfg=cfg, seed=100)
             cd = colour_distance(ims, labels, real, real_labels)
             print(f"| {a} | {cfg:g} | {class_accuracy(clf, ims, labels)['accuracy']:.3f} | {cd['mean']:.3f} | {cd['saturation']:.2f} |", flush=True)
 

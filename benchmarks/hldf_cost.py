@@ -30,6 +30,7 @@ from pathlib import Path
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
 os.environ.setdefault('HF_HUB_DISABLE_PROGRESS_BARS', '1')
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repo's medart, also when not installed
+from medart.config import PAPER_CFG, PAPER_SAMPLER_STEPS
 
 PAPER = ("paper (A100, PixArt-XL 512 px, batch 1): HLDF every N=500 steps added 9 % to training time "
          "(12h14m -> 13h20m), i.e. one event ~ 0.09 x 500 = 45 plain steps")
@@ -86,7 +87,7 @@ def setup(args):
         opt.step()
 
     def hldf_event(**kw):
-        loss, _ = hldf_loss(pipe, captions, real, 0, steps=args.steps, cfg=4.5, **kw)
+        loss, _ = hldf_loss(pipe, captions, real, 0, steps=args.steps, cfg=PAPER_CFG, **kw)
         loss.backward()
         opt.zero_grad(set_to_none=True)
 
@@ -117,7 +118,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--resolution', type=int, default=64, help='image side (tiny profile: 64)')
     ap.add_argument('--batch', type=int, default=2)
-    ap.add_argument('--steps', type=int, default=20, help='M, DPM-Solver++ steps of an event')
+    ap.add_argument('--steps', type=int, default=PAPER_SAMPLER_STEPS, help='M, DPM-Solver++ steps of an event')
     ap.add_argument('--repeats', type=int, default=3, help='timed runs per configuration (the fastest counts)')
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--every', type=int, default=500, help='N, for the overhead column')
@@ -153,7 +154,7 @@ def main():
 
     plain = med['plain step']
     print(f'HLDF event cost, tiny PixArt-alpha on CPU ({args.threads} thread), {args.resolution} px, batch {args.batch}, '
-          f'M = {args.steps} steps, CFG 4.5, rank-8 LoRA on DiT and T5; fastest of {args.repeats}')
+          f'M = {args.steps} steps, CFG {PAPER_CFG}, rank-8 LoRA on DiT and T5; fastest of {args.repeats}')
     print(f'{"configuration":18s} {"time/run":>10s} {"plain steps":>12s} {"overhead at N=" + str(args.every):>18s}'
           f' {"extra peak memory":>18s} {"x plain step":>13s}')
     for name, t in med.items():

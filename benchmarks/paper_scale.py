@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the repository's medart, also when not installed
+from medart.config import PAPER_CFG, PAPER_MAX_TOKENS, PAPER_MIN_TOKENS, PAPER_SAMPLER_STEPS
 os.environ.setdefault('HF_HUB_DISABLE_PROGRESS_BARS', '1')
 
 GIB = 2 ** 30
@@ -46,7 +47,7 @@ class Scale:
     qwen_max_pixels: int | None = None
     weights_dtype: str = 'bfloat16'   # dtype the VLMs are saved in (the hub's: bf16/fp16; the caption stage runs them in fp32 on a CPU)
     mixed_precision: str = 'no'       # train.mixed_precision
-    max_tokens: int = 120             # train.max_tokens, caption.max_tokens
+    max_tokens: int = PAPER_MAX_TOKENS  # train.max_tokens, caption.max_tokens
     hldf_steps: int = 2               # M of the train stage
     steps: int = 2                    # training steps: a plain step, then a step with an HLDF event (hldf_every = steps)
     max_new_tokens: int = 16          # caption.max_new_tokens (the paper's authors: 150)
@@ -157,7 +158,7 @@ def write_params(out: Path, scale: Scale) -> Path:
     p['data'].update(root=str(out / 'data'), synth_root=str(out / 'synth'), test_fraction=0.5, allow_empty_classes=True)
     p['models'].update(pixart=str(f['pixart']))
     p['caption'].update(model_id=str(f['llava']), simplify_model_id=str(f['t5_base']), max_new_tokens=scale.max_new_tokens,
-                        max_retries=0, max_tokens=scale.max_tokens, min_tokens=min(90, scale.max_tokens - 8))
+                        max_retries=0, max_tokens=scale.max_tokens, min_tokens=min(PAPER_MIN_TOKENS, scale.max_tokens - 8))
     p['train'].update(resolution=scale.resolution, mixed_precision=scale.mixed_precision, hldf_every=scale.steps,
                       hldf_steps=scale.hldf_steps, max_tokens=scale.max_tokens, gradient_checkpointing=scale.checkpointing)
     p['generate'].update(steps=scale.generate_steps, seeds=1, eval_images=scale.n_eval, train_images_per_class=1)
@@ -243,8 +244,9 @@ def load_for_training(device: str, mixed_precision: str, folder=None, scale: Sca
     summary = add_lora(pipe)  # the paper's targets, rank 8 (medart.lora's med-art preset)
     return pipe, summary
 
-def bench_training(pipe, device: str, mixed_precision: str, out: Path, hldf_steps: int = 20, ks=(20, 1), plain_steps: int = 3,
-                   resolution: int = 512, max_tokens: int = 120, warmup: bool = True, checkpointing: bool = False) -> dict:
+def bench_training(pipe, device: str, mixed_precision: str, out: Path, hldf_steps: int = PAPER_SAMPLER_STEPS,
+                   ks=(PAPER_SAMPLER_STEPS, 1), plain_steps: int = 3, resolution: int = 512,
+                   max_tokens: int = PAPER_MAX_TOKENS, warmup: bool = True, checkpointing: bool = False) -> dict:
     """Seconds per plain training step and per HLDF event (M = `hldf_steps`, each K in `ks`), and peak memory, as the train stage
     trains: medart.train.fit with medart.train.hldf_hook, batch 1. Each K: `plain_steps` plain steps, then one with an event;
     `warmup`: first a plain step and an event (K = 1) unmeasured (allocations, kernel selection); `checkpointing`: train.gradient_checkpointing."""
@@ -256,13 +258,13 @@ def bench_training(pipe, device: str, mixed_precision: str, out: Path, hldf_step
     g = torch.Generator().manual_seed(0)
     latents = dict(mean=torch.randn(2, 4, s, s, generator=g) * 0.5, std=torch.full((2, 4, s, s), 0.05))
     if warmup:
-        train = dict(hldf_every=2, hldf_steps=hldf_steps, hldf_cfg=4.5, hldf_weight=None, hldf_reduction='sum', hldf_backprop_last_k=1,
+        train = dict(hldf_every=2, hldf_steps=hldf_steps, hldf_cfg=PAPER_CFG, hldf_weight=None, hldf_reduction='sum', hldf_backprop_last_k=1,
                      max_tokens=max_tokens)
         fit(pipe, [CAPTION] * 2, latents, out / 'warmup', steps=2, mixed_precision=mixed_precision, extra_loss=hldf_hook(pipe, records, train, resolution),
             resume=False, progress=False, max_tokens=max_tokens, checkpoint_every=10 ** 6)
     rows = {}
     for k in ks:
-        train = dict(hldf_every=plain_steps + 1, hldf_steps=hldf_steps, hldf_cfg=4.5, hldf_weight=None, hldf_reduction='sum',
+        train = dict(hldf_every=plain_steps + 1, hldf_steps=hldf_steps, hldf_cfg=PAPER_CFG, hldf_weight=None, hldf_reduction='sum',
                      hldf_backprop_last_k=k, max_tokens=max_tokens)
         _reset_peak(device)
         t0 = time.perf_counter()
@@ -292,8 +294,8 @@ def probe_dit_step(pipe, device: str, mixed_precision: str) -> dict:
     tr = pipe.transformer
     s, dtype = tr.config.sample_size, next(tr.parameters()).dtype
     x = torch.randn(2, tr.config.in_channels, s, s, device=device, dtype=dtype)
-    emb = torch.randn(2, 120, tr.config.caption_channels, device=device, dtype=dtype)
-    mask, t = torch.ones(2, 120, device=device), torch.tensor([500, 500], device=device)
+    emb = torch.randn(2, PAPER_MAX_TOKENS, tr.config.caption_channels, device=device, dtype=dtype)
+    mask, t = torch.ones(2, PAPER_MAX_TOKENS, device=device), torch.tensor([500, 500], device=device)
     amp = torch.autocast(device.split(':')[0], dtype=torch.bfloat16, enabled=mixed_precision == 'bf16')
     def step():
         with torch.no_grad(), amp:
@@ -305,7 +307,7 @@ def probe_dit_step(pipe, device: str, mixed_precision: str) -> dict:
     repeats = 3 if device.startswith('cuda') else 1
     return dict(guided_dit_forward_s=round(_timed(step, repeats), 3), vae_decode_s=round(_timed(decode, repeats), 3))
 
-def probe_t5_layers(depths=(1, 3), tokens: int = 120) -> dict:
+def probe_t5_layers(depths=(1, 3), tokens: int = PAPER_MAX_TOKENS) -> dict:
     "Seconds of one T5 v1.1 XXL encode of one caption, forward and forward + backward, at two depths (fp32, CPU): the cost of a layer."
     import gc, torch
     from medart.real import build_model
@@ -367,8 +369,9 @@ def activation_peak(kind: str, depth: int = 2, resolution: int = 512) -> float:
         model = build_model('pixart-transformer', depth, torch.float32, tile=True).requires_grad_(False)
         inject_adapter_in_model(LoraConfig(r=8, lora_alpha=8, target_modules=dit_targets(model)), model)
         for n, p in model.named_parameters(): p.requires_grad_('lora_' in n)
-        x, emb = torch.randn(2, 4, s, s), torch.randn(2, 120, 4096)
-        run = lambda: model(x, encoder_hidden_states=emb, encoder_attention_mask=torch.ones(2, 120), timestep=torch.tensor([500, 500]),
+        x, emb = torch.randn(2, 4, s, s), torch.randn(2, PAPER_MAX_TOKENS, 4096)
+        run = lambda: model(x, encoder_hidden_states=emb, encoder_attention_mask=torch.ones(2, PAPER_MAX_TOKENS),
+                            timestep=torch.tensor([500, 500]),
                             added_cond_kwargs={'resolution': None, 'aspect_ratio': None}).sample.float().square().mean().backward()
     else:
         model = build_model('pixart-vae', None, torch.float32, tile=True).requires_grad_(False)
@@ -484,7 +487,7 @@ def run_probes(out: Path, scale: Scale, log=print) -> dict:
     probes['activations'] = probe_activation_memory(scale.resolution); log(f"activation memory: {probes['activations']}")
     return probes
 
-def extrapolate(record: dict, M: int = 20, N: int = 500) -> dict:
+def extrapolate(record: dict, M: int = PAPER_SAMPLER_STEPS, N: int = 500) -> dict:
     """The paper's settings from this run's measurements, on this machine: T5 v1.1 XXL at 24 layers (its measured cost per layer), an
     HLDF event at M = 20 with K = M and K = 1 (event(M, K) = C + M f + K r: f a sampler step, r its recompute and backward, C the rest),
     the overhead of one event per N steps, and the VLM's caption at 32 layers (its measured cost per layer)."""
@@ -519,7 +522,7 @@ def gpu_memory_estimate(record: dict) -> dict:
     real = lambda n: par[n]['real']['total']
     weights = 2 * sum(real(n) for n in ('pixart-transformer', 't5-v1_1-xxl', 'pixart-vae')) / GIB
     lora = 16 * (par['pixart-transformer']['real']['lora_rank8'] + par['t5-v1_1-xxl']['real']['lora_rank8']) / GIB
-    t5 = 2 * 24 * 120 * (12 * 4096 + 3 * 10240) * 2 / GIB
+    t5 = 2 * 24 * PAPER_MAX_TOKENS * (12 * 4096 + 3 * 10240) * 2 / GIB
     a = p['activations']
     plain = max(a['dit_28_layers_batch2_gib'], a['vae_decode_backward_gib']) / 2 + t5
     used = lambda n: par[n]['this run']['total']

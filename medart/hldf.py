@@ -9,6 +9,7 @@ __all__ = ['COLOUR_LOSSES', 'colour_stats', 'colour_loss', 'hldf_due', 'hldf_wei
 import time
 
 import torch
+from .config import PAPER_CFG, PAPER_MAX_TOKENS, PAPER_SAMPLER_STEPS
 from .sampling import decode_latents, get_part, text_latents
 
 # %% ../nbs/08_hldf.ipynb #3b762114
@@ -51,8 +52,8 @@ def hldf_weight(weight, steps):
     return 1.0 / steps if weight is None else float(weight)
 
 # %% ../nbs/08_hldf.ipynb #9ac45c27
-def hldf_loss(parts, captions, real_images, generator, steps=20, cfg=4.5, weight=None, reduction='sum',
-              backprop_last_k=None, checkpoint=True, max_tokens=120, sampler=None):
+def hldf_loss(parts, captions, real_images, generator, steps=PAPER_SAMPLER_STEPS, cfg=PAPER_CFG, weight=None,
+              reduction='sum', backprop_last_k=None, checkpoint=True, max_tokens=PAPER_MAX_TOKENS, sampler=None):
     """One HLDF event: sample `captions` (M=`steps`, CFG) differentiably (`sampler`, default PixArt-α's `text_latents`),
     decode, colour loss vs `real_images` in [0, 1]; `(weight x loss, logs)`."""
     t0 = time.perf_counter()

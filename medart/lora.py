@@ -22,6 +22,7 @@ from peft.functional import (cast_adapter_dtype, get_peft_model_state_dict, inje
                              set_peft_model_state_dict)
 from peft.tuners.tuners_utils import BaseTunerLayer, check_target_module_exists
 
+from .config import PAPER_CFG, PAPER_SAMPLER_STEPS
 from .families import pipe_state
 from .io import linear_seed, md_escape
 
@@ -310,7 +311,8 @@ def peft_snippet(meta) -> str:
         *(["pipe.text_encoder = PeftModel.from_pretrained(pipe.text_encoder, "
            "f'{adapters}/text_encoder_lora').merge_and_unload()"]
           if 'text_encoder' in meta['components'] else []),
-        f"image = pipe('An endoscopic image of polyps', num_inference_steps=20, guidance_scale=4.5{size},",
+        f"image = pipe('An endoscopic image of polyps', num_inference_steps={PAPER_SAMPLER_STEPS}, "
+        f"guidance_scale={PAPER_CFG}{size},",
         "             use_resolution_binning=False, generator=torch.Generator().manual_seed(0)).images[0]",
         '```'])
 

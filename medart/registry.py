@@ -8,6 +8,7 @@ from __future__ import annotations
 import torch
 from diffusers import PixArtAlphaPipeline
 
+from .config import PAPER_CFG, PAPER_MAX_TOKENS, PAPER_SAMPLER_STEPS
 from .baselines import BASELINES
 from .families import Family, pipe_state
 from .io import linear_seed
@@ -34,7 +35,8 @@ def family_of(pipe) -> Family:
                      f"({list(FAMILIES)})")
 
 # %% ../nbs/04d_registry.ipynb #f035aebd
-def sample_images(pipe, conditions, steps=20, cfg=4.5, seed=0, batch_size=8, max_tokens=120) -> list:
+def sample_images(pipe, conditions, steps=PAPER_SAMPLER_STEPS, cfg=PAPER_CFG, seed=0, batch_size=8,
+                  max_tokens=PAPER_MAX_TOKENS) -> list:
     """Images of `conditions` (captions; Fast-DiT: class names) by the pipeline's family; image i from a CPU generator
     seeded `seed + i`."""
     family = family_of(pipe)

@@ -7,14 +7,14 @@ from __future__ import annotations
 import csv
 import importlib.resources
 import json
-import math
 import re
 from pathlib import Path
 
 import numpy as np
 import matplotlib.pyplot as plt
 
-from .io import write_atomic
+# fmt (`value ± std` as the tables print it): medart.report.fmt still works
+from .io import fmt, md_escape, write_atomic
 from .paths import RunPaths
 
 # %% auto #0
@@ -47,10 +47,6 @@ def paper_value(dataset: str, method: str, metric: str):
     """The paper's published `metric` for `method` on the paper dataset `dataset` is compared with; None where it has
     none."""
     return PAPER.get(PAPER_REFERENCE.get(dataset, dataset), {}).get(method, {}).get(metric)
-
-# %% ../nbs/15_report.ipynb #8df8184a
-# `value ± std` as the tables print it; medart.report.fmt still works
-from .io import MarkdownText, fmt, md_escape
 
 # %% ../nbs/15_report.ipynb #35e0e215
 # RunPaths attributes

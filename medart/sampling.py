@@ -15,6 +15,8 @@ from torch.utils.checkpoint import checkpoint as _checkpoint
 from diffusers import DPMSolverMultistepScheduler
 from diffusers.utils.torch_utils import randn_tensor
 
+from .config import PAPER_CFG, PAPER_MAX_TOKENS, PAPER_SAMPLER_STEPS
+
 # %% ../nbs/07_sampling.ipynb #b3a2da36
 def unwrap_model(module):
     "`module` without DDP / DataParallel / `torch.compile` wrappers (peft wrappers are kept: they do the work)."
@@ -42,7 +44,7 @@ def _preprocess(text):
     "What `PixArtAlphaPipeline._text_preprocessing` does with `clean_caption=False`."
     return text.lower().strip()
 
-def encode_prompts(parts, prompts, max_tokens=120, grad=None, negative=''):
+def encode_prompts(parts, prompts, max_tokens=PAPER_MAX_TOKENS, grad=None, negative=''):
     """`(cond, uncond)` `TextCond`s of `prompts` and of `negative` (`''`: unconditional; `None`: skip), as PixArt-α's
     pipeline encodes them."""
     tokenizer, t5 = get_part(parts, 'tokenizer'), get_part(parts, 'text_encoder', unwrap=False)
@@ -94,7 +96,7 @@ def fresh_scheduler(scheduler, steps, device=None):
     sched.set_begin_index(0)
     return sched
 
-def sample_latents(transformer, scheduler, cond, uncond, noise, steps=20, cfg=4.5,
+def sample_latents(transformer, scheduler, cond, uncond, noise, steps=PAPER_SAMPLER_STEPS, cfg=PAPER_CFG,
                    backprop_last_k=None, checkpoint=True, added_cond_kwargs=None):
     """Latents sampled with DPM-Solver++ and CFG from `noise` (tensor, generator(s) or seed); differentiable in the last
     `backprop_last_k` steps."""
@@ -133,7 +135,8 @@ def decode_latents(vae, latents, clamp=True):
     return images.clamp(0, 1) if clamp else images
 
 # %% ../nbs/07_sampling.ipynb #7a1f7c0f
-def text_latents(parts, captions, generator, steps=20, cfg=4.5, backprop_last_k=None, checkpoint=True, max_tokens=120):
+def text_latents(parts, captions, generator, steps=PAPER_SAMPLER_STEPS, cfg=PAPER_CFG, backprop_last_k=None,
+                 checkpoint=True, max_tokens=PAPER_MAX_TOKENS):
     """Latents of `captions` as PixArt-α samples them (T5, CFG against '', DPM-Solver++), differentiable in the last
     `backprop_last_k` steps."""
     m = {n: get_part(parts, n) for n in ('tokenizer', 'text_encoder', 'transformer', 'scheduler')}  # unwrapped

@@ -1,7 +1,4 @@
 import os
-from pathlib import Path
-
-NBS = Path(__file__).resolve().parents[1] / 'nbs'
 
 os.environ.setdefault('HF_HUB_OFFLINE', '1')  # a hub look-up otherwise waits ~30 s before failing
 os.environ.setdefault('TRANSFORMERS_OFFLINE', '1')
@@ -19,7 +16,7 @@ LONGEST_FIRST = ['test_study_notebooks.py', 'test_paper_scale.py', 'test_evaluat
 def pytest_collection_modifyitems(config, items):
     "The longest tests first (LONGEST_FIRST)."
     def rank(item):
-        notebook = getattr(item.cls, 'notebook', None)  # tests/test_notebooks.py: nbs/<name> for each notebook's class
-        key = f'nbs/{notebook.relative_to(NBS).as_posix()}' if notebook else item.path.name
+        # tests/test_notebooks.py: a class per notebook, its docstring nbs/<path>
+        key = item.cls.__doc__ if getattr(item.cls, 'notebook', None) else item.path.name
         return LONGEST_FIRST.index(key) if key in LONGEST_FIRST else len(LONGEST_FIRST)
     items.sort(key=rank)  # stable: the rest keep their order

@@ -8,11 +8,23 @@ import re
 
 from nbdev.config import get_config
 from nbdev.doclinks import nbglob
+from fastcore.utils import str2bool
+from nbdev.frontmatter import FrontmatterProc
+from nbdev.process import NBProcessor
 from nbdev.test import _keep_file
 from nbdev.test import test_nb as run_notebook  # renamed: pytest would collect a module-level test_nb
 
 CONFIG = get_config()
-NOTEBOOKS = sorted(f.absolute() for f in nbglob(as_path=True) if _keep_file(f, '.notest'))  # nbdev_test's own selection
+
+
+def executed_by_nbdev_test(path) -> bool:
+    "Whether nbdev_test runs the notebook's cells: not a stage notebook, whose front matter says `skip_exec` (test_nb's own check)."
+    front = getattr(NBProcessor(path, procs=FrontmatterProc, process=True).nb, 'frontmatter_', {})
+    return not str2bool(front.get('skip_exec', False))
+
+
+# nbdev_test's own selection, less the stage notebooks it would only open and skip (tests/test_study_notebooks.py runs them)
+NOTEBOOKS = sorted(f.absolute() for f in nbglob(as_path=True) if _keep_file(f, '.notest') and executed_by_nbdev_test(f))
 
 
 def notebook_id(path) -> str:
@@ -39,3 +51,4 @@ del test_notebook  # collected only as the classes' method
 def test_every_library_notebook_is_collected():
     names = {notebook_id(c.notebook) for c in globals().values() if isinstance(c, type) and c.__name__.startswith('TestNotebook_')}
     assert {'00_config.ipynb', '08_hldf.ipynb', 'findings/claims.ipynb', 'index.ipynb'} <= names and len(names) == len(NOTEBOOKS)
+    assert not names & {'train.ipynb', 'report.ipynb'}  # stage notebooks: skip_exec

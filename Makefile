@@ -72,6 +72,8 @@ lint-notebooks:
 	@git diff --exit-code --stat -- medart || { echo "medart/ differs from the notebooks: run nbdev_export and commit both" >&2; exit 1; }
 	@$(BIN)/ruff check medart || { echo "ruff (settings: pyproject.toml) found the problems above in medart/: fix them" \
 	  "in the notebook's #| export cell, then run nbdev_export (never edit medart/*.py by hand)" >&2; exit 1; }
+	@out="$$($(BIN)/python scripts/function_sizes.py)"; rc=$$?; echo "$$out" | grep -vE -- '<- over$$'; \
+	  test $$rc -eq 0 || { echo "function sizes (scripts/function_sizes.py): see NEW / FIXED above" >&2; exit 1; }
 	@test -z "$$(git status --porcelain -- medart nbs)" || { git status --porcelain -- medart nbs; echo "untracked or changed files under nbs/ or medart/: commit them" >&2; exit 1; }
 
 nbtest:

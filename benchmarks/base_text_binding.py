@@ -77,7 +77,7 @@ def main(argv=None):
     from medart.stage_io import cpu_threads
     from medart.tiny.base import base_images
     from medart.tiny.structures import describer_captions, structures_images
-    from medart.train import encode_latents, fit
+    from medart.train import TrainSettings, encode_latents, fit
     torch.set_num_threads(cpu_threads())
     P = load_params(ROOT / 'params.yaml', profile='tiny')
     B, base = P['base'], args.start or P['models']['tiny_base']
@@ -93,10 +93,11 @@ def main(argv=None):
     pipe.transformer.requires_grad_(True)
     pipe.text_encoder.requires_grad_(args.t5 == 'trained')
     t0 = time.perf_counter()
-    history = fit(pipe, captions, dict(mean=mean, std=std), out / 'fit', steps=args.steps, batch_size=args.batch_size, lr=B['dit_lr'],
-                  warmup_steps=min(B['warmup_steps'], args.steps // 10), lr_schedule='cosine', caption_dropout=B['caption_dropout'], seed=0,
-                  checkpoint_every=max(1, args.steps // 5), progress=True,
-                  settings=dict(stage='base-text-binding', t5=args.t5, base=str(base), **({} if args.captions == 'shapes' else dict(captions=args.captions)),
+    settings = TrainSettings(steps=args.steps, seed=0, warmup_steps=min(B['warmup_steps'], args.steps // 10), batch_size=args.batch_size,
+                             lr=B['dit_lr'], lr_schedule='cosine', max_grad_norm=0.0, caption_dropout=B['caption_dropout'],
+                             mixed_precision='no', checkpoint_every=max(1, args.steps // 5), report_to='none')
+    history = fit(pipe, captions, dict(mean=mean, std=std), out / 'fit', settings,
+                  run_info=dict(stage='base-text-binding', t5=args.t5, base=str(base), **({} if args.captions == 'shapes' else dict(captions=args.captions)),
                                 **({} if args.images == 'synth-base' else dict(images=args.images)),
                                 **({} if n_images == B['n_images'] else dict(n_images=n_images))))
     seconds = time.perf_counter() - t0

@@ -39,7 +39,7 @@ def main(argv=None):
     from medart.data import load_image
     from medart.generate import generate_set, read_generated
     from medart.models import load_pipeline
-    from medart.train import cached_latents, fit
+    from medart.train import TrainSettings, cached_latents, fit
     study = claims.Study(per_class=12, fid=False)
     P = study.params('pixart-alpha')
     captions = claims.caption_store(P, study.train)
@@ -49,9 +49,10 @@ def main(argv=None):
     pipe.transformer.requires_grad_(True); pipe.text_encoder.requires_grad_(False); pipe.vae.requires_grad_(False)
     t0 = time.perf_counter()
     conditions = [captions[r['sha256']] if args.captions == 'describe' else '' for r in study.train]
-    fit(pipe, conditions, latents, args.out / 'dit', steps=args.steps, batch_size=args.batch_size,
-        lr=1e-3, warmup_steps=min(100, args.steps // 10), caption_dropout=0.1, seed=0, lr_schedule='cosine',
-        checkpoint_every=500, settings=dict(stage='dit-ceiling', captions=args.captions), progress=True)
+    settings = TrainSettings(steps=args.steps, seed=0, warmup_steps=min(100, args.steps // 10), batch_size=args.batch_size,
+                             lr=1e-3, lr_schedule='cosine', max_grad_norm=0.0, caption_dropout=0.1, mixed_precision='no',
+                             checkpoint_every=500, report_to='none')
+    fit(pipe, conditions, latents, args.out / 'dit', settings, run_info=dict(stage='dit-ceiling', captions=args.captions))
     seconds = time.perf_counter() - t0
     pipe.transformer.eval()
     if args.save_base:  # the base's folder with this DiT in it: tokenizer, T5, VAE and scheduler unchanged

@@ -244,6 +244,12 @@ def load_for_training(device: str, mixed_precision: str, folder=None, scale: Sca
     summary = add_lora(pipe)  # the paper's targets, rank 8 (medart.lora's med-art preset)
     return pipe, summary
 
+def bench_settings(steps: int, mixed_precision: str, max_tokens: int):
+    "The timed runs' training settings: the train stage's (SCHEMA's defaults: batch 1, clipping at 1.0), no tracker, no checkpoint but the last."
+    from medart.train import TrainSettings
+    return TrainSettings(steps=steps, mixed_precision=mixed_precision, max_tokens=max_tokens, report_to='none', checkpoint_every=10 ** 6)
+
+
 def bench_training(pipe, device: str, mixed_precision: str, out: Path, hldf_steps: int = PAPER_SAMPLER_STEPS,
                    ks=(PAPER_SAMPLER_STEPS, 1), plain_steps: int = 3, resolution: int = 512,
                    max_tokens: int = PAPER_MAX_TOKENS, warmup: bool = True, checkpointing: bool = False) -> dict:
@@ -260,17 +266,16 @@ def bench_training(pipe, device: str, mixed_precision: str, out: Path, hldf_step
     if warmup:
         train = dict(hldf_every=2, hldf_steps=hldf_steps, hldf_cfg=PAPER_CFG, hldf_weight=None, hldf_reduction='sum', hldf_backprop_last_k=1,
                      max_tokens=max_tokens)
-        fit(pipe, [CAPTION] * 2, latents, out / 'warmup', steps=2, mixed_precision=mixed_precision, extra_loss=hldf_hook(pipe, records, train, resolution),
-            resume=False, progress=False, max_tokens=max_tokens, checkpoint_every=10 ** 6)
+        fit(pipe, [CAPTION] * 2, latents, out / 'warmup', bench_settings(2, mixed_precision, max_tokens),
+            extra_loss=hldf_hook(pipe, records, train, resolution), resume=False, progress=False)
     rows = {}
     for k in ks:
         train = dict(hldf_every=plain_steps + 1, hldf_steps=hldf_steps, hldf_cfg=PAPER_CFG, hldf_weight=None, hldf_reduction='sum',
                      hldf_backprop_last_k=k, max_tokens=max_tokens)
         _reset_peak(device)
         t0 = time.perf_counter()
-        history = fit(pipe, [CAPTION] * 2, latents, out / f'k{k}', steps=plain_steps + 1, mixed_precision=mixed_precision,
-                      extra_loss=hldf_hook(pipe, records, train, resolution), resume=False, progress=False, max_tokens=max_tokens,
-                      checkpoint_every=10 ** 6)
+        history = fit(pipe, [CAPTION] * 2, latents, out / f'k{k}', bench_settings(plain_steps + 1, mixed_precision, max_tokens),
+                      extra_loss=hldf_hook(pipe, records, train, resolution), resume=False, progress=False)
         wall = time.perf_counter() - t0
         ends = [float(h['seconds']) for h in history]
         durations = [b - a for a, b in zip([0.0] + ends, ends)]

@@ -34,9 +34,10 @@ from .tiny.families import tiny_dit, tiny_hunyuan, tiny_sd, tiny_sdxl
 _log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['BASELINES', 'attention_targets', 'clip_targets', 'baseline_lora_targets', 'add_baseline_lora', 'trainable_summary',
-           'sample_baseline_latents', 'baseline_generate', 'save_baseline', 'load_baseline_weights', 'prepare_baseline',
-           'baseline_pipeline', 'build_tiny_baseline', 'load_baseline', 'baseline_info', 'baseline_spec']
+__all__ = ['FULL_DENOISER_CAPTION_DROPOUT', 'BASELINES', 'attention_targets', 'clip_targets', 'baseline_lora_targets',
+           'add_baseline_lora', 'trainable_summary', 'sample_baseline_latents', 'baseline_generate', 'save_baseline',
+           'load_baseline_weights', 'prepare_baseline', 'baseline_pipeline', 'build_tiny_baseline', 'load_baseline',
+           'baseline_info', 'baseline_spec']
 
 # %% ../nbs/14_baselines.ipynb #d7368076
 def attention_targets(model):
@@ -303,13 +304,17 @@ def load_baseline_weights(pipe, src, strict=False):
     return meta
 
 # %% ../nbs/14_baselines.ipynb #3dce0812
+# a denoiser trained whole from random weights (the tiny profile's baselines, Fast-DiT) learns its unconditional branch
+# for classifier-free guidance from empty captions: 10 %, as PixArt-α's and Stable Diffusion's own pretraining
+FULL_DENOISER_CAPTION_DROPOUT = 0.1
+
 def prepare_baseline(pipe, records, captions, train, seed=0, denoiser=None, caption_dropout=None) -> TrainPlan:
     """Table 2 set-up of a baseline (its `prepare`): the records' captions (Fast-DiT: labels), LoRA with Med-Art's
     rank/alpha, its own caption dropout."""
     spec = baseline_spec(pipe)
     if denoiser is None:
         denoiser = 'full' if spec.conditioning == 'label' or pipe_state(pipe).base == 'tiny' else 'lora'
-    if caption_dropout is None: caption_dropout = 0.1 if denoiser == 'full' else 0.0
+    if caption_dropout is None: caption_dropout = FULL_DENOISER_CAPTION_DROPOUT if denoiser == 'full' else 0.0
     conds = spec.conditions(records, captions)
     truncated = 0
     # the SD family reads 77 CLIP tokens, Hunyuan's first encoder 77: longer captions are cut
@@ -320,8 +325,8 @@ def prepare_baseline(pipe, records, captions, train, seed=0, denoiser=None, capt
                      truncated, len(conds), limit)
     summary = add_baseline_lora(pipe, train['lora_rank'], train['lora_alpha'], train['lora_dropout'], denoiser, seed)
     # the baselines' loop before it was merged with Med-Art's: own caption dropout, no gradient clipping, a constant
-    # rate
-    return TrainPlan(conds, summary, fit=dict(caption_dropout=caption_dropout, max_grad_norm=None,
+    # rate; finetune applies these over params.yaml's train section and reports each departure in train.json
+    return TrainPlan(conds, summary, fit=dict(caption_dropout=caption_dropout, max_grad_norm=0.0,
                                               lr_schedule='constant'),
                      settings=dict(denoiser=denoiser), params=dict(caption_dropout=caption_dropout),
                      report=dict(baseline=spec.name, denoiser=denoiser, caption_dropout=caption_dropout,

@@ -20,9 +20,10 @@ from tqdm import tqdm  # text bars: they show in logs and papermill-executed not
 from transformers import (AutoModelForImageClassification, ViTConfig, ViTForImageClassification,
                           get_linear_schedule_with_warmup)
 
+from .checkpoints import TrainingState
 from .data import load_image
-from .io import (ModelUnavailableError, load_torch_file, local_model_folder, model_source, model_unavailable,
-                       numpy_rng, revision_kwargs, settings_hash, write_atomic)
+from .io import (ModelUnavailableError, local_model_folder, model_source, model_unavailable,
+                       numpy_rng, revision_kwargs, settings_hash)
 
 # %% auto #0
 __all__ = ['VIT_IN21K', 'IN21K_MEAN_STD', 'TINY_VIT', 'label_maps', 'build_classifier', 'preprocessing_of', 'pixel_array',
@@ -124,24 +125,52 @@ def _fingerprint(settings: dict) -> str:
     "A short hash of what must match for a checkpoint to be resumed."
     return settings_hash(settings)
 
-def _save_checkpoint(folder: Path, epoch: int, model, optimizer, scheduler, history: list, fingerprint: str,
-                     keep: int = 2) -> Path:
-    "Write `folder/epoch_XXXX.pt` atomically (a kill mid-write leaves the previous one intact); keep the newest `keep`."
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"epoch_{epoch:04d}.pt"
-    state = dict(epoch=epoch, model=model.state_dict(), optimizer=optimizer.state_dict(),
-                 scheduler=scheduler.state_dict(),
-                 history=history, fingerprint=fingerprint)
-    write_atomic(path, lambda tmp: torch.save(state, tmp))
-    for old in sorted(folder.glob('epoch_*.pt'))[:-keep]: old.unlink()
-    return path
+def _train_epoch(model, data: tuple, optimizer, scheduler, epoch: int, settings: dict, progress: bool = True) -> dict:
+    """One epoch of `train_classifier` on `data` = (uint8 pixels, labels): the epoch's seeded order (and flips), a step
+    per batch; its history row."""
+    x, y = data
+    pre, bs, n = preprocessing_of(model), settings['batch_size'], len(y)
+    device, t0 = next(model.parameters()).device, time.time()
+    interp = pre['image_size'] != model.config.image_size  # a pretrained ViT at another side: interpolate its positions
+    order, flips = _epoch_order(n, settings['seed'], epoch)
+    model.train()
+    total, correct = 0.0, 0
+    bar = tqdm(range(math.ceil(n / bs)), desc=f"epoch {epoch + 1}/{settings['epochs']}", disable=not progress,
+               leave=False)
+    for i in bar:
+        idx = order[i * bs:(i + 1) * bs]
+        xb = normalise(x[idx].to(device), pre['mean'], pre['std'])
+        if settings['flip']:
+            xb = torch.where(torch.from_numpy(flips[idx]).to(device).view(-1, 1, 1, 1), xb.flip(-1), xb)
+        yb = y[idx].to(device)
+        logits = model(pixel_values=xb, interpolate_pos_encoding=interp).logits
+        loss = F.cross_entropy(logits.float(), yb)
+        if not torch.isfinite(loss):
+            raise FloatingPointError(f"non-finite loss in epoch {epoch + 1}, batch {i}: lower classify.lr in params.yaml")
+        optimizer.zero_grad(set_to_none=True); loss.backward(); optimizer.step(); scheduler.step()
+        total += loss.item() * len(idx); correct += (logits.argmax(1) == yb).sum().item()
+        bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)  # at the next refresh only: no log line per batch
+    row = dict(epoch=epoch + 1, loss=total / n, accuracy=correct / n, seconds=round(time.time() - t0, 2))
+    if progress:
+        print(f"epoch {epoch + 1}/{settings['epochs']}: loss {row['loss']:.4f}, training accuracy {row['accuracy']:.3f} "
+              f"({row['seconds']:.1f} s)")
+    return row
+
+def _fp32_accelerator(device: torch.device):
+    "An Accelerator that places nothing and casts nothing: the classifier trains in fp32 where it is."
+    from accelerate import Accelerator
+    acc = Accelerator(cpu=device.type == 'cpu', device_placement=False)
+    if acc.mixed_precision != 'no':
+        raise RuntimeError(f"this process's accelerate state is {acc.mixed_precision} (a training ran in it) and the "
+                           "classifier trains in fp32: run the classify stage in its own process")
+    return acc
 
 def train_classifier(model, records: list[dict], epochs: int = 5, lr: float = 2e-5, batch_size: int = 32, seed: int = 0,
                      flip: bool = False, checkpoint_dir=None, device=None, progress: bool = True) -> list[dict]:
     """Fine-tune `model` (from `build_classifier`) on `records` (`{'path', 'label'}`): AdamW, `lr` decayed linearly to
-    0, cross-entropy, the order of epoch e seeded by (seed, e). With `checkpoint_dir`, a checkpoint after every epoch,
-    and a call with the same settings resumes after the last one. Returns the history: per epoch loss, training
-    accuracy, seconds."""
+    0, cross-entropy, the order of epoch e seeded by (seed, e). With `checkpoint_dir`, a checkpoint after every epoch
+    (`medart.checkpoints`), and a call with the same settings resumes after the last one. Returns the history: per
+    epoch loss, training accuracy, seconds."""
     pre = preprocessing_of(model)
     label2id = {c: i for i, c in enumerate(pre['classes'])}
     if not records: raise ValueError("no training records")
@@ -151,51 +180,20 @@ def train_classifier(model, records: list[dict], epochs: int = 5, lr: float = 2e
     model.to(device)
     x = pixel_array([r['path'] for r in records], pre['image_size'], progress=progress)  # decoded once, kept as uint8
     y = torch.tensor([label2id[r['label']] for r in records])
-    n, spe = len(records), math.ceil(len(records) / batch_size)
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
-    scheduler = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=0, num_training_steps=epochs * spe)
-    fingerprint = _fingerprint(dict(records=[(r['path'], r['label']) for r in records], epochs=epochs, lr=lr,
-                                    batch_size=batch_size,
-                                    seed=seed, flip=flip, config=model.config.to_dict()))
-    start, history = 0, []
-    ckdir = Path(checkpoint_dir) if checkpoint_dir is not None else None
-    last = sorted(ckdir.glob('epoch_*.pt'))[-1:] if ckdir is not None and ckdir.exists() else []
-    if last:
-        ck = load_torch_file(last[0], map_location=device)  # weights_only: a planted pickle is refused, naming the file
-        if ck['fingerprint'] != fingerprint:
-            raise RuntimeError(f"{last[0]} was written by a run with other data or settings. Delete {ckdir} to start "
-                               "afresh, "
-                               f"or restore the settings it was made with.")
-        model.load_state_dict(ck['model']); optimizer.load_state_dict(ck['optimizer'])
-        scheduler.load_state_dict(ck['scheduler'])
-        start, history = ck['epoch'], ck['history']
-        if progress: print(f"resumed from {last[0]} (epoch {start} of {epochs} done)")
-    # a pretrained ViT at another side: interpolate its position embeddings
-    interp = pre['image_size'] != model.config.image_size
+    scheduler = get_linear_schedule_with_warmup(optimizer, num_warmup_steps=0,
+                                                num_training_steps=epochs * math.ceil(len(records) / batch_size))
+    settings = dict(epochs=epochs, lr=lr, batch_size=batch_size, seed=seed, flip=flip)
+    acc = _fp32_accelerator(device)
+    model, optimizer, scheduler = acc.prepare(model, optimizer, scheduler)
+    state = None if checkpoint_dir is None else TrainingState(
+        acc, checkpoint_dir, unit='epoch', fingerprint=_fingerprint(dict(
+            settings, records=[(r['path'], r['label']) for r in records], config=model.config.to_dict())))
+    start, history = (0, []) if state is None else state.resume()
+    if start and progress: print(f"resumed from {state.latest()} (epoch {start} of {epochs} done)")
     for epoch in range(start, epochs):
-        t0 = time.time()
-        order, flips = _epoch_order(n, seed, epoch)
-        model.train()
-        total, correct = 0.0, 0
-        bar = tqdm(range(spe), desc=f"epoch {epoch + 1}/{epochs}", disable=not progress, leave=False)
-        for i in bar:
-            idx = order[i * batch_size:(i + 1) * batch_size]
-            xb = normalise(x[idx].to(device), pre['mean'], pre['std'])
-            if flip: xb = torch.where(torch.from_numpy(flips[idx]).to(device).view(-1, 1, 1, 1), xb.flip(-1), xb)
-            yb = y[idx].to(device)
-            logits = model(pixel_values=xb, interpolate_pos_encoding=interp).logits
-            loss = F.cross_entropy(logits.float(), yb)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"non-finite loss in epoch {epoch + 1}, batch {i}: lower classify.lr in "
-                                         "params.yaml")
-            optimizer.zero_grad(set_to_none=True); loss.backward(); optimizer.step(); scheduler.step()
-            total += loss.item() * len(idx); correct += (logits.argmax(1) == yb).sum().item()
-            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)  # at the next refresh only: no log line per batch
-        history.append(dict(epoch=epoch + 1, loss=total / n, accuracy=correct / n, seconds=round(time.time() - t0, 2)))
-        if progress:
-            print(f"epoch {epoch + 1}/{epochs}: loss {total / n:.4f}, training accuracy {correct / n:.3f} "
-                  f"({time.time() - t0:.1f} s)")
-        if ckdir is not None: _save_checkpoint(ckdir, epoch + 1, model, optimizer, scheduler, history, fingerprint)
+        history.append(_train_epoch(model, (x, y), optimizer, scheduler, epoch, settings, progress))
+        if state is not None: state.save(epoch + 1, history)
     model.eval()
     return history
 

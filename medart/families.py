@@ -20,7 +20,9 @@ class TrainPlan:
     differs per family."""
     conditions: list                             # one per training record: its caption (Fast-DiT: its class name)
     summary: dict                                # trainable parameters per component
-    fit: dict = field(default_factory=dict)      # keyword overrides of `fit` (e.g. the baselines' caption dropout)
+    # `medart.train.TrainSettings` fields the family sets over params.yaml's train section (e.g. the baselines' caption
+    # dropout); finetune reports each departure in train.json
+    fit: dict = field(default_factory=dict)
     settings: dict = field(default_factory=dict) # extra entries of the checkpoints' fingerprint
     params: dict = field(default_factory=dict)   # extra entries of the saved weights' `params`
     report: dict = field(default_factory=dict)   # extra entries of the train report

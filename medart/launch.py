@@ -65,7 +65,7 @@ def train_stage(dataset: str, method: str, params_path='params.yaml', runs_dir='
     report = finetune(pipe, inp['records'], inp['captions'], out, T, seed=inp['seed'], steps=steps,
                       cache_dir=RunPaths(dataset, method, runs_dir).latents,
                       progress=progress and state.is_main_process,
-                      card=dict(dataset=dataset, method=method, profile=P['profile'], base=str(base)), family=family)
+                      card=dict(dataset=dataset, method=method, profile=P['profile'], base=str(base)))
     report = {k: v for k, v in report.items()
               if k != 'trainable'} | dict(method=method, dataset=dataset, family=family.name,
                                           processes=state.num_processes)

@@ -8,11 +8,10 @@ from __future__ import annotations
 import collections
 import contextlib
 import csv
+import dataclasses
 import hashlib
 import json
 import math
-import os
-import shutil
 import time
 from pathlib import Path
 from typing import Callable
@@ -24,21 +23,21 @@ from diffusers import DDPMScheduler
 from PIL import Image
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
-from .config import PAPER_CFG, PAPER_MAX_TOKENS, PAPER_SAMPLER_STEPS
+from .checkpoints import TrainingState
+from .config import PAPER_CFG, PAPER_SAMPLER_STEPS, SCHEMA
 from .data import load_image
-# seeded_generator: medart.train.seeded_generator still works
 from .io import load_torch_file, seeded_generator, settings_hash, write_atomic
 from .families import pipe_state, vae_factor
 from .registry import family_of, sample_images
 
 # %% auto #0
-__all__ = ['REPORT_TO', 'TRACKED', 'TRAINING_MODULES', 'seed_global_rng', 'image_tensor', 'module_fingerprint', 'encode_latents',
-           'cached_latents', 'training_scheduler', 'diffusion_loss', 'steps_per_epoch', 'batch_indices',
-           'trainable_state', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'set_aside_stale_checkpoints',
-           'resume_state', 'tracker_kwargs', 'tracked_values', 'log_image', 'validation_records', 'ValidationImages',
-           'NonFiniteLossError', 'run_fingerprint', 'training_code', 'training_code_sha', 'grad_norm',
-           'average_gradients', 'unsynchronised', 'fit', 'training_steps', 'check_hldf_fires',
-           'enable_gradient_checkpointing', 'hldf_hook', 'finetune']
+__all__ = ['REPORT_TO', 'TRACKED', 'TRAINING_MODULES', 'LOG_COLUMNS', 'HLDF_SEED_KEY', 'WATCH_KEYS', 'seed_global_rng',
+           'image_tensor', 'module_fingerprint', 'encode_latents', 'cached_latents', 'training_scheduler',
+           'diffusion_loss', 'steps_per_epoch', 'batch_indices', 'trainable_state', 'tracker_kwargs', 'tracked_values',
+           'log_image', 'validation_records', 'ValidationImages', 'NonFiniteLossError', 'run_fingerprint',
+           'training_code', 'training_code_sha', 'grad_norm', 'average_gradients', 'unsynchronised', 'TrainSettings',
+           'TrainingRun', 'start_run', 'train_step', 'start_logging', 'fit', 'training_steps', 'check_hldf_fires',
+           'enable_gradient_checkpointing', 'hldf_hook', 'validation_callbacks', 'finetune']
 
 # %% ../nbs/09_train.ipynb #87da40db
 def seed_global_rng(*keys: int) -> int:
@@ -123,77 +122,12 @@ def trainable_state(modules: dict) -> dict:
     return {f"{c}.{n}": p.detach().cpu().clone() for c, m in modules.items() for n, p in m.named_parameters()
             if p.requires_grad}
 
-def save_checkpoint(folder, step: int, modules: dict, optimizer, lr_scheduler, fingerprint: str, keep: int = 2,
-                    log: list[dict] | None = None) -> Path:
-    """Write `folder/step_XXXXXXX.pt` atomically (trainable weights, optimizer, schedule, step, loss-log rows `log`);
-    keep the newest `keep`."""
-    folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"step_{step:07d}.pt"
-    state = dict(step=step, trainable=trainable_state(modules), optimizer=optimizer.state_dict(),
-                 lr_scheduler=lr_scheduler.state_dict(), fingerprint=fingerprint, log=list(log or []))
-    write_atomic(path, lambda tmp: torch.save(state, tmp))
-    for old in sorted(folder.glob('step_*.pt'))[:-keep]: old.unlink()
-    return path
-
-def latest_checkpoint(folder) -> Path | None:
-    "The newest complete checkpoint in `folder`, or None."
-    found = sorted(Path(folder).glob('step_*.pt')) if Path(folder).exists() else []
-    return found[-1] if found else None
-
-def load_checkpoint(path, modules: dict, optimizer, lr_scheduler, fingerprint: str, log: list | None = None) -> int:
-    """Restore a checkpoint into the live modules, optimizer and schedule (and its loss-log rows into `log`); returns
-    the step to continue from."""
-    ck = load_torch_file(path)  # weights_only: a planted pickle is refused, naming the file
-    if ck['fingerprint'] != fingerprint:
-        raise RuntimeError(f"{path} was written by a run with other settings (fingerprint {ck['fingerprint']} != "
-                           f"{fingerprint}). "
-                           f"Delete {Path(path).parent} to start afresh, or restore the settings it was made with.")
-    params = {f"{c}.{n}": p for c, m in modules.items() for n, p in m.named_parameters() if p.requires_grad}
-    missing = set(params) ^ set(ck['trainable'])
-    if missing:
-        raise RuntimeError(f"{path}: trainable parameters differ from the model's ({len(missing)}, e.g. "
-                           f"{sorted(missing)[:2]})")
-    with torch.no_grad():
-        for k, p in params.items(): p.copy_(ck['trainable'][k])
-    optimizer.load_state_dict(ck['optimizer']); lr_scheduler.load_state_dict(ck['lr_scheduler'])
-    if log is not None: log.extend(r for r in ck.get('log', []) if int(r['step']) < ck['step'])
-    return ck['step']
-
-def set_aside_stale_checkpoints(folder, fingerprint: str) -> Path | None:
-    """Move checkpoints in `folder` written with other settings than `fingerprint` to `folder/superseded/` (replacing an
-    older set); where, or None."""
-    ck = latest_checkpoint(folder)
-    if ck is None: return None
-    old = load_torch_file(ck, map_location='cpu', mmap=True)['fingerprint']  # mmap: only the header is read
-    if old == fingerprint: return None
-    dest = Path(folder) / 'superseded'
-    if dest.exists(): shutil.rmtree(dest)  # the newest superseded run only: checkpoints can be large
-    dest.mkdir()
-    for p in Path(folder).glob('step_*.pt'): os.replace(p, dest / p.name)
-    (dest / 'fingerprint.txt').write_text(old + '\n')
-    return dest
-
-def resume_state(folder, modules: dict, optimizer, lr_scheduler, fingerprint: str, resume: bool = True,
-                 main: bool = True, wait: Callable = lambda: None) -> tuple[int, list[dict]]:
-    """Where a run continues: (step, loss-log rows before it) from `folder`'s newest checkpoint of these settings;
-    others set aside first."""
-    if not resume: return 0, []
-    if main:
-        moved = set_aside_stale_checkpoints(folder, fingerprint)
-        # a changed setting (`dvc exp run -S train.lr=...`) is a new run, not a resume: start afresh, keep the old set
-        # in view
-        if moved:
-            print(f"checkpoints in {folder} were written with other settings: moved to {moved}; training starts from "
-                  "step 0")
-    wait()  # other processes read the folder only after the first one has tidied it
-    ck, log = latest_checkpoint(folder), []
-    return (0, []) if ck is None else (load_checkpoint(ck, modules, optimizer, lr_scheduler, fingerprint, log), log)
 
 # %% ../nbs/09_train.ipynb #d1a7e002
 # train.report_to: the trackers of diffusers' training examples, or none
 REPORT_TO = ('dvclive', 'tensorboard', 'wandb', 'none')
-# loss-log columns a tracker receives (+ steps_per_s)
-TRACKED = ('diffusion_loss', 'colour_loss', 'grad_norm', 'extra_grad_norm', 'lr')
+# loss-log columns a tracker receives (+ steps_per_s); an extra loss's hook adds its own (`hook.tracked`)
+TRACKED = ('diffusion_loss', 'grad_norm', 'extra_grad_norm', 'lr')
 
 def tracker_kwargs(report_to: str, log_dir) -> tuple[dict, dict]:
     """`(Accelerator kwargs, init_trackers init_kwargs)` of the tracker `report_to` writing under `log_dir`; `({}, {})`
@@ -211,20 +145,20 @@ def tracker_kwargs(report_to: str, log_dir) -> tuple[dict, dict]:
                 wandb=dict(dir=str(log_dir)))[report_to]
     return dict(log_with=report_to, project_dir=str(log_dir)), {report_to: init}
 
-def tracked_values(row: dict, seconds=()) -> dict:
-    """The numbers of a loss-log `row` a tracker logs (the `TRACKED` columns the step has) and `steps_per_s` over the
-    step times `seconds`."""
-    out = {k: float(row[k]) for k in TRACKED if row.get(k) not in (None, '')}
+def tracked_values(row: dict, seconds=(), columns=TRACKED) -> dict:
+    """The numbers of a loss-log `row` a tracker logs (the `columns` the step has) and `steps_per_s` over the step
+    times `seconds`."""
+    out = {k: float(row[k]) for k in columns if row.get(k) not in (None, '')}
     seconds = list(seconds)
     if len(seconds) > 1 and seconds[-1] > seconds[0]:
         out['steps_per_s'] = (len(seconds) - 1) / (seconds[-1] - seconds[0])
     return out
 
-def _log_row(acc, row: dict, times: collections.deque):
+def _log_row(acc, row: dict, times: collections.deque, columns=TRACKED):
     s = float(row['seconds'])
     if times and s < times[-1]: times.clear()  # a resumed run's clock starts again at 0
     times.append(s)
-    acc.log(tracked_values(row, times), step=int(row['step']) + 1)
+    acc.log(tracked_values(row, times, columns), step=int(row['step']) + 1)
 
 def _hparams(settings: dict | None, **extra) -> dict:
     "The run's settings a tracker stores as hyper-parameters: scalars only (tensorboard takes no None, lists or dicts)."
@@ -315,7 +249,7 @@ def training_code() -> tuple[str, ...]:
 def training_code_sha(files=None) -> str:
     "A short hash of `files` (default: `training_code()`); part of every training checkpoint's fingerprint."
     # DVC re-runs a train stage when this code changes; resuming the finished checkpoint of the old code would hand back
-    # the old adapters, so checkpoints of other code are another run's (set aside, see resume_state)
+    # the old adapters, so checkpoints of other code are another run's (set aside, see medart.checkpoints)
     import medart
     root = Path(medart.__file__).parent
     return hashlib.sha256(b''.join((root / f).read_bytes() for f in (files or training_code()))).hexdigest()[:16]
@@ -352,28 +286,66 @@ def unsynchronised(acc, modules):
         for m in modules: stack.enter_context(acc.no_sync(m))
         yield
 
-def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: int, batch_size: int = 1,
-        lr: float = 1e-4,
-        warmup_steps: int = 0, grad_accum: int = 1, mixed_precision: str = 'no', seed: int = 0,
-        max_tokens: int = PAPER_MAX_TOKENS,
-        caption_dropout: float = 0.0, max_grad_norm: float | None = None, lr_schedule: str = 'constant',
-        checkpoint_every: int = 1000,
-        extra_loss: Callable | None = None, resume: bool = True, settings: dict | None = None, progress: bool = True,
-        report_to: str = 'none', log_dir=None, callbacks=()) -> list[dict]:
-    """Train the pipeline's trainable parameters (any family: `family`, default the pipeline's) on (`conditions`, cached
-    `latents`) for `steps` steps; logs to out_dir/loss.csv and the tracker `report_to` (in `log_dir`, default
-    out_dir/<report_to>), checkpoints in out_dir/checkpoints; `callbacks` run after each step."""
+def _schema_default(key: str):
+    return SCHEMA['train'][key].default  # the one place a training default is written: medart.config.SCHEMA
+
+@dataclasses.dataclass(frozen=True)
+class TrainSettings:
+    """What `fit` trains with: the run's length, seed and warm-up, and the optimisation keys of SCHEMA's `train` section,
+    whose defaults are SCHEMA's (`from_train` takes a stage's resolved section)."""
+    steps: int
+    seed: int = 0
+    warmup_steps: int = 0  # linear warm-up of the learning rate: the tiny base's pretraining; the study has none
+    batch_size: int = _schema_default('batch_size')
+    lr: float = _schema_default('lr')
+    lr_schedule: str = _schema_default('lr_schedule')
+    max_grad_norm: float = _schema_default('max_grad_norm')  # 0: clip nothing (the norm is still logged)
+    caption_dropout: float = _schema_default('caption_dropout')
+    max_tokens: int = _schema_default('max_tokens')
+    mixed_precision: str = _schema_default('mixed_precision')
+    checkpoint_every: int = _schema_default('checkpoint_every')
+    report_to: str = _schema_default('report_to')
+
+    @classmethod
+    def from_train(cls, train: dict, steps: int, seed: int) -> TrainSettings:
+        "The settings of a stage's resolved `train` section for a run of `steps` optimizer steps with seed `seed`."
+        names = {f.name for f in dataclasses.fields(cls)} - {'steps', 'seed', 'warmup_steps'}
+        return cls(steps=steps, seed=seed, **{k: train[k] for k in sorted(names)})
+
+    def trained(self) -> dict:
+        """The settings that decide what is trained (part of the checkpoints' fingerprint): all but how it is watched,
+        and but the run's length under a constant rate (a longer run then continues a shorter one exactly)."""
+        skip = ('report_to', 'checkpoint_every') + (('steps',) if self.lr_schedule == 'constant' else ())
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in skip}
+
+@dataclasses.dataclass
+class TrainingRun:
+    "One `fit` run, set up: the pipeline, its family, the Accelerator and what it prepared (trainable modules, optimizer, schedule)."
+    pipe: object
+    family: object
+    acc: object
+    modules: dict  # component name -> module, unwrapped (the trainable ones only)
+    wrapped: dict  # the same, as accelerate prepared them (DDP under several processes)
+    params: list
+    optimizer: object
+    lr_scheduler: object
+    resolution: int
+    noise_scheduler: DDPMScheduler
+    init_kwargs: dict  # the tracker's (tracker_kwargs)
+    state: TrainingState | None = None  # its checkpoints, once fit has them
+
+    @property
+    def denoiser(self): return self.wrapped.get(self.family.denoiser, getattr(self.pipe, self.family.denoiser))
+
+def start_run(pipe, settings: TrainSettings, latent_side: int, out_dir: Path) -> TrainingRun:
+    """Set up a `fit` run: an Accelerator with the tracker `settings.report_to` (in out_dir/<report_to>), the
+    pipeline's trainable modules, AdamW and the learning-rate schedule, prepared."""
     from accelerate import Accelerator
     from diffusers.optimization import get_scheduler
-    family, out_dir = family or family_of(pipe), Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-    n = len(conditions)
-    if len(latents['mean']) != n: raise ValueError(f"{n} conditions but {len(latents['mean'])} cached latents")
-    track, init_kwargs = tracker_kwargs(report_to, log_dir or out_dir / report_to)
-    acc = Accelerator(mixed_precision=mixed_precision, gradient_accumulation_steps=grad_accum,
-                      cpu=not torch.cuda.is_available(), **track)
-    # under `accelerate launch`/torchrun: each process takes its slice of a global batch
-    rank, world = acc.process_index, acc.num_processes
-    if world > 1 and not family.multi_process:
+    family = family_of(pipe)
+    track, init_kwargs = tracker_kwargs(settings.report_to, out_dir / settings.report_to)
+    acc = Accelerator(mixed_precision=settings.mixed_precision, cpu=not torch.cuda.is_available(), **track)
+    if acc.num_processes > 1 and not family.multi_process:
         raise NotImplementedError(f'{family.name} trains in one process (its text encoders are called through its '
                                   'pipeline); run it without accelerate launch')
     parts = (family.denoiser, *family.text_encoders)
@@ -381,102 +353,112 @@ def fit(pipe, conditions: list, latents: dict, out_dir, *, family=None, steps: i
     if not modules:
         raise ValueError(f"nothing to train: no parameter of {' or '.join(parts)} requires grad (inject LoRA first)")
     params = [p for m in modules.values() for p in m.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=lr)
+    optimizer = torch.optim.AdamW(params, lr=settings.lr)
     # diffusers' schedules; accelerate steps a prepared scheduler once per process, hence the step counts x processes
     # (as in diffusers' examples)
-    lr_scheduler = get_scheduler('constant_with_warmup' if lr_schedule == 'constant' else lr_schedule, optimizer,
-                                 num_warmup_steps=warmup_steps * world, num_training_steps=steps * world)
-    fingerprint = run_fingerprint(dict(settings or {}, code=training_code_sha(), n=n, batch_size=batch_size, lr=lr,
-                                       seed=seed, grad_accum=grad_accum,
-                                       warmup_steps=warmup_steps, caption_dropout=caption_dropout,
-                                       max_grad_norm=max_grad_norm,
-                                       lr_schedule=lr_schedule, family=family.name,
-                                       trainable=sorted(trainable_state(modules))))
-    start, prior = resume_state(out_dir / 'checkpoints', modules, optimizer, lr_scheduler, fingerprint, resume,
-                                acc.is_main_process, acc.wait_for_everyone)
-    prior = prior if rank == 0 else []  # the checkpoint holds the first process's log
-    if track:
-        acc.init_trackers('train', config=_hparams(settings, n=n, steps=steps, batch_size=batch_size, lr=lr, seed=seed),
-                          init_kwargs=init_kwargs)
-    times = collections.deque(maxlen=11)  # the last step times: steps/s over ten steps
-    if acc.is_main_process:
-        # a resumed run's tracker shows the steps before the resume too (the checkpoint's log)
-        for r in prior: _log_row(acc, r, times)
-        for cb in callbacks:
-            if hasattr(cb, 'on_start'): cb.on_start(start, acc)
+    world = acc.num_processes
+    lr_scheduler = get_scheduler('constant_with_warmup' if settings.lr_schedule == 'constant' else settings.lr_schedule,
+                                 optimizer, num_warmup_steps=settings.warmup_steps * world,
+                                 num_training_steps=settings.steps * world)
     prepared = acc.prepare(*modules.values())
     wrapped = dict(zip(modules, prepared if len(modules) > 1 else (prepared,)))
     optimizer, lr_scheduler = acc.prepare(optimizer, lr_scheduler)
-    denoiser = wrapped.get(family.denoiser, getattr(pipe, family.denoiser))
-    resolution = latents['mean'].shape[-1] * vae_factor(pipe)
-    noise_scheduler = training_scheduler(pipe)
-    device = acc.device
-    fields = ['step', 'loss', 'diffusion_loss', 'extra_loss', 'colour_loss', 'mean_gap', 'std_gap', 'grad_norm',
-              'extra_grad_norm', 'lr', 'seconds', 'hldf_forward_s']
-    clip = float(max_grad_norm) if max_grad_norm else math.inf  # inf: measure the norm, clip nothing
-    # each process its own losses
-    fh, log = _log_writer(out_dir / ('loss.csv' if rank == 0 else f'loss.rank{rank}.csv'), start, fields, prior)
-    history, t0 = list(prior), time.perf_counter()  # every step's row, those before a resume included
-    for m in modules.values(): m.train()
-    bar = tqdm(range(start, steps), initial=start, total=steps, desc='training',
-               disable=not progress or not acc.is_main_process)
+    return TrainingRun(pipe, family, acc, modules, wrapped, params, optimizer, lr_scheduler,
+                       latent_side * vae_factor(pipe), training_scheduler(pipe), init_kwargs)
+
+def train_step(run: TrainingRun, settings: TrainSettings, step: int, conditions: list, latents: dict,
+               extra_loss: Callable | None = None) -> dict:
+    """One optimizer step of `fit`: the step's images, noise and caption dropout (all from (seed, step, process)), the
+    diffusion loss plus `extra_loss`'s, a backward each, one gradient sync, clipping, the update; the step's log row."""
+    acc, family, s, bs = run.acc, run.family, settings, settings.batch_size
+    rank, world = acc.process_index, acc.num_processes
+    g = seeded_generator(s.seed, step) if world == 1 else seeded_generator(s.seed, step, rank)
+    seed_global_rng(s.seed, step, rank)  # dropout's draws
+    idx = batch_indices(step, len(conditions), bs * world, s.seed)[rank * bs:(rank + 1) * bs]
+    # null: unconditional
+    caps = [conditions[i] if torch.rand(1, generator=g).item() >= s.caption_dropout else family.null for i in idx]
+    mean, std = latents['mean'][idx], latents['std'][idx]
+    z = (mean + std * torch.randn(mean.shape, generator=g)).to(acc.device)
+    # DDP's reducer, armed by the diffusion forward, would take the first backward's gradients (the extra loss's) and
+    # leave the diffusion loss's local: every backward is local, one all-reduce averages their sum
+    with acc.autocast(), unsynchronised(acc, run.wrapped.values()):
+        cond = family.encode(run.pipe, caps, run.resolution, s.max_tokens, modules=run.wrapped)
+        loss_d = diffusion_loss(family, run.pipe, run.denoiser, run.noise_scheduler, z, cond, g)
+        extra = extra_loss(step, idx, caps) if extra_loss is not None else None  # e.g. HLDF, on the unwrapped modules
+        loss = loss_d if extra is None else loss_d + extra['loss']
+        if not torch.isfinite(loss):
+            raise NonFiniteLossError(f"loss is {loss.item()} at step {step} (conditions: {caps}); last checkpoint: "
+                                     f"{run.state and run.state.latest()}. Lower train.lr, or use mixed_precision "
+                                     "'no' to find the cause.")
+        if extra is not None: acc.backward(extra['loss'])  # first, to measure its own gradient (this process's)
+        extra_norm = '' if extra is None else grad_norm(run.params)
+        acc.backward(loss_d)
+        average_gradients(acc, run.params)  # the sync: every process steps with the mean
+        # the norm before clipping; an infinite limit measures it and clips nothing
+        norm = acc.clip_grad_norm_(run.params, float(s.max_grad_norm) if s.max_grad_norm else math.inf)
+        rate = run.lr_scheduler.get_last_lr()[0]  # the rate this step uses
+        run.optimizer.step(); run.lr_scheduler.step(); run.optimizer.zero_grad()
+    return dict({k: v for k, v in (extra or {}).items() if k != 'loss'}, step=step, loss=loss.item(),
+                diffusion_loss=loss_d.item(), extra_loss='' if extra is None else extra['loss'].item(),
+                extra_grad_norm=extra_norm, grad_norm=float(norm), lr=rate)
+
+LOG_COLUMNS = ('step', 'loss', 'diffusion_loss', 'extra_loss', 'grad_norm', 'extra_grad_norm', 'lr', 'seconds')
+
+def start_logging(run: TrainingRun, out_dir: Path, start: int, prior: list, columns: tuple, tracked: tuple,
+                  callbacks=(), hparams: dict | None = None):
+    """The run's loss log (`out_dir/loss.csv` with `columns`, the rows before `start` kept; other processes their own
+    file) and its tracker, shown the `prior` rows' `tracked` columns again; `callbacks` started. `(file, csv writer,
+    step times)`."""
+    acc = run.acc
+    if acc.log_with: acc.init_trackers('train', config=_hparams(hparams), init_kwargs=run.init_kwargs)
+    times = collections.deque(maxlen=11)  # the last step times: steps/s over ten steps
+    if acc.is_main_process:
+        for r in prior: _log_row(acc, r, times, tracked)  # a resumed run's tracker shows the steps before the resume too
+        for cb in callbacks:
+            if hasattr(cb, 'on_start'): cb.on_start(start, acc)
+    name = 'loss.csv' if acc.process_index == 0 else f'loss.rank{acc.process_index}.csv'  # each process its own losses
+    return (*_log_writer(out_dir / name, start, list(columns), prior), times)
+
+def fit(pipe, conditions: list, latents: dict, out_dir, settings: TrainSettings, *, extra_loss: Callable | None = None,
+        callbacks=(), run_info: dict | None = None, resume: bool = True, progress: bool = True) -> list[dict]:
+    """Train the pipeline's trainable parameters (any family) on (`conditions`, cached `latents`) with `settings`: the
+    log in out_dir/loss.csv and the tracker `settings.report_to` (out_dir/<report_to>), checkpoints in
+    out_dir/checkpoints (`medart.checkpoints`). `extra_loss(step, idx, conditions)` adds a loss where it returns one
+    (its `columns`/`tracked` join the log); `callbacks` run after each step; `run_info` (e.g. HLDF's settings) joins
+    the checkpoints' fingerprint. Every step's log row, those before a resume included."""
+    out_dir, n = Path(out_dir), len(conditions); out_dir.mkdir(parents=True, exist_ok=True)
+    if len(latents['mean']) != n: raise ValueError(f"{n} conditions but {len(latents['mean'])} cached latents")
+    run = start_run(pipe, settings, latents['mean'].shape[-1], out_dir)
+    fingerprint = run_fingerprint(dict(run_info or {}, **settings.trained(), code=training_code_sha(), n=n,
+                                       family=run.family.name, trainable=sorted(trainable_state(run.modules))))
+    run.state = state = TrainingState(run.acc, out_dir / 'checkpoints', fingerprint)
+    start, prior = state.resume() if resume else (0, [])
+    prior = prior if run.acc.process_index == 0 else []  # the checkpoint holds the first process's log
+    columns = LOG_COLUMNS + tuple(getattr(extra_loss, 'columns', ()))
+    tracked = TRACKED + tuple(getattr(extra_loss, 'tracked', ()))
+    fh, log, times = start_logging(run, out_dir, start, prior, columns, tracked, callbacks,
+                                   dict(run_info or {}, **dataclasses.asdict(settings), n=n))
+    history, t0 = list(prior), time.perf_counter()
+    for m in run.modules.values(): m.train()
     try:
-        for step in bar:
-            g = seeded_generator(seed, step) if world == 1 else seeded_generator(seed, step, rank)
-            seed_global_rng(seed, step, rank)  # dropout's draws
-            idx = batch_indices(step, n, batch_size * world, seed)[rank * batch_size:(rank + 1) * batch_size]
-            # null: unconditional
-            caps = [conditions[i] if torch.rand(1, generator=g).item() >= caption_dropout else family.null for i in idx]
-            mean, std = latents['mean'][idx], latents['std'][idx]
-            z = (mean + std * torch.randn(mean.shape, generator=g)).to(device)
-            # DDP's reducer, armed by the diffusion forward, would take the first backward's gradients (the extra
-            # loss's) and leave the diffusion loss's local: every backward is local, one all-reduce averages their sum
-            with acc.accumulate(*wrapped.values()), acc.autocast(), unsynchronised(acc, wrapped.values()):
-                cond = family.encode(pipe, caps, resolution, max_tokens, modules=wrapped)
-                loss_d = diffusion_loss(family, pipe, denoiser, noise_scheduler, z, cond, g)
-                loss, extra = loss_d, None
-                if extra_loss is not None:
-                    extra = extra_loss(step, idx, caps)  # e.g. HLDF on the unwrapped modules; summed, one backward
-                    if extra is not None: loss = loss + extra['loss']
-                if not torch.isfinite(loss):
-                    raise NonFiniteLossError(f"loss is {loss.item()} at step {step} (conditions: {caps}); last "
-                                             "checkpoint: "
-                                             f"{latest_checkpoint(out_dir / 'checkpoints')}. Lower train.lr, or use "
-                                             "mixed_precision 'no' to find the cause.")
-                extra_norm = ''
-                if extra is not None:  # the extra loss first, to measure its own gradient (this process's)
-                    acc.backward(extra['loss'])
-                    extra_norm = grad_norm(params)
-                acc.backward(loss_d)
-                if acc.sync_gradients: average_gradients(acc, params)  # the sync: every process steps with the mean
-                norm = acc.clip_grad_norm_(params, clip) if acc.sync_gradients else None  # the norm before clipping
-                rate = lr_scheduler.get_last_lr()[0]  # the rate this step uses
-                optimizer.step(); lr_scheduler.step(); optimizer.zero_grad()
-            row = dict({k: v for k, v in (extra or {}).items() if k != 'loss'}, step=step, loss=loss.item(),
-                       diffusion_loss=loss_d.item(),
-                       extra_loss='' if extra is None else extra['loss'].item(), extra_grad_norm=extra_norm,
-                       grad_norm='' if norm is None else float(norm),
-                       lr=rate, seconds=round(time.perf_counter() - t0, 3))
-            history.append(row); log.writerow(row); fh.flush()
-            # shown at the bar's next refresh (mininterval): a log gets no line per step
-            bar.set_postfix(loss=f"{row['loss']:.4f}", refresh=False)
+        for step in tqdm(range(start, settings.steps), initial=start, total=settings.steps, desc='training',
+                         disable=not progress or not run.acc.is_main_process):
+            row = train_step(run, settings, step, conditions, latents, extra_loss)
+            history.append(row := row | dict(seconds=round(time.perf_counter() - t0, 3)))
+            log.writerow(row); fh.flush()
             done = step + 1
-            if acc.is_main_process:
-                _log_row(acc, row, times)
-                # e.g. validation images (ValidationImages); before the checkpoint, so a resume redoes it
-                for cb in callbacks: cb(done, acc)
-            if acc.is_main_process and (done % checkpoint_every == 0 or done == steps) and done % grad_accum == 0:
-                save_checkpoint(out_dir / 'checkpoints', done, modules,
-                                optimizer.optimizer if hasattr(optimizer, 'optimizer') else optimizer,
-                                lr_scheduler.scheduler if hasattr(lr_scheduler, 'scheduler') else lr_scheduler,
-                                fingerprint, log=history)
+            if run.acc.is_main_process:
+                _log_row(run.acc, row, times, tracked)
+                for cb in callbacks: cb(done, run.acc)  # e.g. ValidationImages; before the checkpoint: a resume redoes it
+            if done % settings.checkpoint_every == 0 or done == settings.steps: state.save(done, history)
     finally:
         fh.close()
         # close the trackers (dvclive writes its summary); not acc.end_training(): it also destroys the process group,
         # which the caller still needs under accelerate launch (finetune waits for every process before it returns)
-        for t in acc.trackers: t.finish()
-    for m in modules.values(): m.eval()
+        for t in run.acc.trackers: t.finish()
+    for m in run.modules.values(): m.eval()
     return history
+
 
 # %% ../nbs/09_train.ipynb #821d9463
 def training_steps(n_images: int, batch_size: int, epochs: int, steps: int | None = None) -> int:
@@ -497,68 +479,75 @@ def check_hldf_fires(method: str, train: dict, total_steps: int) -> int:
                          "train longer (train.epochs).")
     return total_steps // every
 
-def enable_gradient_checkpointing(pipe, family=None) -> list[str]:
+def enable_gradient_checkpointing(pipe) -> list[str]:
     """Make the family's denoiser and the VAE (its decoder: HLDF's decode) recompute their activations in the backward
     pass (`train.gradient_checkpointing`); the components switched."""
-    family = family or family_of(pipe)
     done = []
-    for name in (family.denoiser, 'vae'):
+    for name in (family_of(pipe).denoiser, 'vae'):
         module = getattr(pipe, name, None)
         # diffusers' models: per block, while gradients are on
         if getattr(module, '_supports_gradient_checkpointing', False):
             module.enable_gradient_checkpointing(); done.append(name)
     return done
 
-def hldf_hook(pipe, records: list[dict], train: dict, resolution: int, seed: int = 0, family=None) -> Callable:
+HLDF_SEED_KEY = 0x41D7  # an HLDF event's sampling noise: seeded_generator(seed, step, HLDF_SEED_KEY), apart from fit's
+
+def hldf_hook(pipe, records: list[dict], train: dict, resolution: int, seed: int = 0) -> Callable:
     """The `extra_loss` hook of `fit` that adds the HLDF colour loss on every `train['hldf_every']`-th step (any family
-    with a differentiable sampler)."""
+    with a differentiable sampler); its log columns are in `hook.columns`, those a tracker plots in `hook.tracked`."""
     from medart.hldf import hldf_due, hldf_loss
-    family = family or family_of(pipe)
+    family = family_of(pipe)
     if family.sample_latents is None:
         raise ValueError(f"{family.name} has no differentiable sampler, which HLDF needs: set train.hldf: false for "
                          "this method")
     def hook(step, idx, caps):
         if not hldf_due(step + 1, train['hldf_every']): return None
         real = (image_tensor([records[i]['path'] for i in idx], resolution) + 1) / 2
-        loss, logs = hldf_loss(pipe, caps, real, generator=seeded_generator(seed, step, 0x41D7),
+        loss, logs = hldf_loss(pipe, caps, real, generator=seeded_generator(seed, step, HLDF_SEED_KEY),
                                steps=train['hldf_steps'], cfg=train['hldf_cfg'],
                                weight=train['hldf_weight'], reduction=train['hldf_reduction'],
                                backprop_last_k=train['hldf_backprop_last_k'],
                                checkpoint=True, max_tokens=train['max_tokens'], sampler=family.sample_latents)
         return dict(loss=loss, **logs)
+    hook.columns, hook.tracked = ('colour_loss', 'mean_gap', 'std_gap', 'hldf_forward_s'), ('colour_loss',)
     return hook
 
+def validation_callbacks(pipe, records: list[dict], captions: dict, train: dict, out_dir, seed: int = 0) -> list:
+    """`fit`'s callbacks for `train['validation_every']`: a `ValidationImages` of one training record per class (M
+    `hldf_steps`, `hldf_cfg`), or none when it is 0."""
+    every = train['validation_every']
+    if not every: return []
+    conditions = family_of(pipe).conditions(validation_records(records), captions)
+    return [ValidationImages(pipe, conditions, every, Path(out_dir) / 'validation', seed=seed,
+                             steps=train['hldf_steps'], cfg=train['hldf_cfg'])]
+
+# how a run is watched or computed, not what it trains: kept out of the checkpoints' fingerprint
+WATCH_KEYS = ('report_to', 'validation_every', 'gradient_checkpointing', 'checkpoint_every')
+
 def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, seed: int = 0, steps: int | None = None,
-             cache_dir=None, progress: bool = True, card: dict | None = None, family=None) -> dict:
-    """Fine-tune `pipe` (any family; Med-Art: LoRA + HLDF) on `records` (path, sha256) with `captions` (sha256 -> text);
-    weights to out_dir/adapter, the tracker `train['report_to']` in out_dir/<report_to>, validation grids every
-    `train['validation_every']` steps in out_dir/validation."""
+             cache_dir=None, progress: bool = True, card: dict | None = None) -> dict:
+    """Fine-tune `pipe` (any family; Med-Art: LoRA + HLDF) on `records` (path, sha256) with `captions` (sha256 -> text)
+    and the resolved `train` section: weights to out_dir/adapter, the tracker in out_dir/<report_to>, validation grids
+    in out_dir/validation. The report records the settings that ran and where a family departs from `train`."""
     from accelerate import PartialState
-    family, out_dir = family or family_of(pipe), Path(out_dir)
+    family, out_dir = family_of(pipe), Path(out_dir)
     plan = family.prepare(pipe, records, captions, train, seed)  # adapters in; the conditions; what differs per family
-    if train.get('gradient_checkpointing'): enable_gradient_checkpointing(pipe, family)
-    resolution = train['resolution']
+    if train['gradient_checkpointing']: enable_gradient_checkpointing(pipe)
     state = PartialState(cpu=not torch.cuda.is_available())  # one process, or one of several under accelerate launch
     with state.main_process_first():  # the first process writes the latent cache, the others read it
-        lat = cached_latents(pipe.vae, records, resolution, cache_dir or out_dir / 'cache')
+        lat = cached_latents(pipe.vae, records, train['resolution'], cache_dir or out_dir / 'cache')
     total = training_steps(len(records), train['batch_size'] * state.num_processes, train['epochs'], steps)
-    hook = hldf_hook(pipe, records, train, resolution, seed, family) if train['hldf'] else None
-    report_to, every = train.get('report_to', 'none'), train.get('validation_every', 0)
-    probe = validation_records(records)
-    callbacks = [ValidationImages(pipe, family.conditions(probe, captions), every, out_dir / 'validation', seed=seed,
-                                  steps=train['hldf_steps'], cfg=train['hldf_cfg'])] if every else []
-    # how it is watched or computed, not what is trained: not part of the checkpoints' fingerprint
-    watch = ('report_to', 'validation_every', 'gradient_checkpointing')
+    # a family's own training set-up (the baselines' caption dropout, no clipping): applied, reported and logged
+    settings = dataclasses.replace(TrainSettings.from_train(train, total, seed), **plan.fit)
+    departures = {k: dict(params=train[k], ran=v) for k, v in plan.fit.items() if train[k] != v}
+    if departures and state.is_main_process:
+        print(f"{family.name} trains with its own " + ', '.join(f"{k} {d['ran']} (params.yaml: {d['params']})"
+                                                                for k, d in departures.items()))
+    hook = hldf_hook(pipe, records, train, train['resolution'], seed) if train['hldf'] else None
     t0 = time.perf_counter()
-    kw = dict(steps=total, batch_size=train['batch_size'], lr=train['lr'], mixed_precision=train['mixed_precision'],
-              seed=seed,
-              max_tokens=train['max_tokens'], caption_dropout=train['caption_dropout'],
-              max_grad_norm=train['max_grad_norm'],
-              lr_schedule=train.get('lr_schedule', 'constant'), checkpoint_every=train['checkpoint_every'],
-              extra_loss=hook, progress=progress,
-              report_to=report_to, log_dir=out_dir / report_to, callbacks=callbacks,
-              settings={k: v for k, v in train.items() if k not in watch} | dict(steps=total) | plan.settings)
-    history = fit(pipe, plan.conditions, lat, out_dir, family=family, **(kw | plan.fit))
+    run_info = {k: v for k, v in train.items() if k not in WATCH_KEYS} | plan.settings
+    history = fit(pipe, plan.conditions, lat, out_dir, settings, extra_loss=hook, progress=progress, run_info=run_info,
+                  callbacks=validation_callbacks(pipe, records, captions, train, out_dir, seed))
     if state.is_main_process:
         family.save(pipe, out_dir / 'adapter', params=dict(card or {}, train=train, seed=seed,
                                                            steps=total) | plan.params)
@@ -566,4 +555,6 @@ def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, se
     events = [h for h in history if h['extra_loss'] != '']
     return dict(steps=total, images=len(records), hldf_events=len(events), seconds=round(time.perf_counter() - t0, 1),
                 final_loss=float(np.mean([h['diffusion_loss'] for h in history[-20:]])) if history else None,
-                trainable=plan.summary, loaded_from=pipe_state(pipe).source or None) | plan.report  # None: built here
+                trainable=plan.summary, loaded_from=pipe_state(pipe).source or None,  # None: built here
+                settings=dataclasses.asdict(settings), departures=departures) | plan.report
+

@@ -17,11 +17,11 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
-from ..io import settings_hash, write_json_atomic
+from ..io import seeded_generator, settings_hash, write_json_atomic
 from .families import build_tiny_pipeline
 from .synth import SYNTH_SETS, SYNTH_VERSION, render_image
 from .synth_base import render_base_image
-from ..train import batch_indices, encode_latents, fit, seeded_generator
+from ..train import TrainSettings, batch_indices, encode_latents, fit
 
 # %% auto #0
 __all__ = ['to_tensor', 'base_images', 'psnr', 'reconstruct', 'train_vae', 'set_scaling_factor', 'trained_vae', 'pretrain_base']
@@ -131,11 +131,11 @@ def pretrain_base(out_dir, n_images: int = 2000, size: int = 64, vae_steps: int 
     mean, std = encode_latents(pipe.vae, images)
     pipe.text_encoder.requires_grad_(False)
     pipe.transformer.requires_grad_(True)
-    history = fit(pipe, captions, dict(mean=mean, std=std), out_dir / 'dit', steps=dit_steps, batch_size=dit_batch_size,
-                  lr=dit_lr, warmup_steps=warmup_steps, lr_schedule=lr_schedule, caption_dropout=caption_dropout,
-                  seed=seed,
-                  checkpoint_every=max(1, dit_steps // 5), settings=dict(stage='base', size=size, vae_steps=vae_steps),
-                  progress=progress)
+    settings = TrainSettings(steps=dit_steps, seed=seed, warmup_steps=warmup_steps, batch_size=dit_batch_size,
+                             lr=dit_lr, lr_schedule=lr_schedule, max_grad_norm=0.0, caption_dropout=caption_dropout,
+                             mixed_precision='no', checkpoint_every=max(1, dit_steps // 5), report_to='none')
+    history = fit(pipe, captions, dict(mean=mean, std=std), out_dir / 'dit', settings, progress=progress,
+                  run_info=dict(stage='base', size=size, vae_steps=vae_steps))
     pipe.transformer.requires_grad_(False)
     pipe.save_pretrained(out_dir / 'pipeline')
     report = dict(n_images=n_images, size=size, seed=seed, vae_steps=vae_steps, dit_steps=dit_steps,

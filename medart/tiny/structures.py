@@ -20,7 +20,7 @@ from .base import to_tensor
 from .canvas import Canvas
 from .describe import DESCRIBE_VERSION, describe
 from .synth_base import BASE_COLORS, _base_spec, _draw_shape, _photo_background, base_class
-from ..train import encode_latents, fit
+from ..train import TrainSettings, encode_latents, fit
 
 # %% auto #0
 __all__ = ['render_structures_image', 'structures_images', 'describer_captions', 'pretrain_structures']
@@ -150,11 +150,12 @@ def pretrain_structures(start, out_dir, phases=((4000, 1500), (12000, 6000)), si
         with torch.no_grad(): mean, std = encode_latents(pipe.vae, images)
         pipe.transformer.requires_grad_(True)
         pipe.text_encoder.requires_grad_(False)
-        history = fit(pipe, captions, dict(mean=mean, std=std), phase / 'fit', steps=steps, batch_size=batch_size,
-                      lr=lr,
-                      warmup_steps=min(warmup_steps, steps // 10), lr_schedule='cosine',
-                      caption_dropout=caption_dropout, seed=seed,
-                      checkpoint_every=max(1, steps // 5), settings=settings, progress=progress)
+        history = fit(pipe, captions, dict(mean=mean, std=std), phase / 'fit',
+                      TrainSettings(steps=steps, seed=seed, warmup_steps=min(warmup_steps, steps // 10),
+                                    batch_size=batch_size, lr=lr, lr_schedule='cosine', max_grad_norm=0.0,
+                                    caption_dropout=caption_dropout, mixed_precision='no',
+                                    checkpoint_every=max(1, steps // 5), report_to='none'),
+                      run_info=settings, progress=progress)
         pipe.transformer.requires_grad_(False)
         pipe.save_pretrained(phase / 'pipeline')
         row = dict(phase=k, n_images=n_images, steps=steps, seconds=round(time.perf_counter() - t1, 1),

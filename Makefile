@@ -73,7 +73,7 @@ lint-notebooks:
 	@$(BIN)/ruff check medart || { echo "ruff (settings: pyproject.toml) found the problems above in medart/: fix them" \
 	  "in the notebook's #| export cell, then run nbdev_export (never edit medart/*.py by hand)" >&2; exit 1; }
 	@out="$$($(BIN)/python scripts/function_sizes.py)"; rc=$$?; echo "$$out" | grep -vE -- '<- over$$'; \
-	  test $$rc -eq 0 || { echo "function sizes (scripts/function_sizes.py): see NEW / FIXED above" >&2; exit 1; }
+	  test $$rc -eq 0 || { echo "a function in medart/ is over 60 lines or 10 parameters (scripts/function_sizes.py): split it" >&2; exit 1; }
 	@test -z "$$(git status --porcelain -- medart nbs)" || { git status --porcelain -- medart nbs; echo "untracked or changed files under nbs/ or medart/: commit them" >&2; exit 1; }
 
 nbtest:

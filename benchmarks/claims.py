@@ -111,7 +111,7 @@ def text_sha(obj) -> str:
 def caption_store(P: dict, train: list[dict]) -> dict:
     """{sha256: caption} of the preset's caption backend for `train`, from runs/<dataset>/captions/<backend>.jsonl; a missing store
     of the offline backends is made as nbs/caption.ipynb makes it (resumable JSONL store, the tiny base's T5 tokenizer)."""
-    from medart.captions import caption_dataset, load_captions, load_simplifier, model_available
+    from medart.captions import CaptionSettings, caption_dataset, load_captions, load_simplifier, model_available
     C, backend = P['caption'], P['caption']['backend']
     store = ROOT / 'runs' / DATASET / 'captions' / f'{backend}.jsonl'
     if not store.exists():
@@ -124,9 +124,7 @@ def caption_store(P: dict, train: list[dict]) -> dict:
         tok = AutoTokenizer.from_pretrained(P['models']['tiny_base'], subfolder='tokenizer')
         simplifier = (load_simplifier(C['simplify_model_id']) if backend == 'describe' and model_available(C['simplify_model_id']) else None)
         print(f"making the {backend} caption store {store.relative_to(ROOT)} ({len(train)} images)", flush=True)
-        caption_dataset(train, get_dataset(DATASET, P['data']['registry']), make_captioner(backend), store, tok, simplifier,
-                        batch_size=C['batch_size'], max_retries=C['max_retries'], max_tokens=C['max_tokens'],
-                        min_tokens=C['min_tokens'], seed=P['seed'], progress=False)  # as the caption stage: params.yaml's seed
+        caption_dataset(train, get_dataset(DATASET, P['data']['registry']), make_captioner(backend), store, tok, simplifier, settings=CaptionSettings(batch_size=C['batch_size'], max_retries=C['max_retries'], max_tokens=C['max_tokens'], min_tokens=C['min_tokens']), seed=P['seed'], progress=False)  # as the caption stage: params.yaml's seed
     captions = {k: r['caption'] for k, r in load_captions(store).items()}
     missing = [r for r in train if r['sha256'] not in captions]
     if missing:
@@ -293,7 +291,7 @@ def table4(study: Study, P: dict, captions: dict, settings: dict, files: dict, p
     scored on the real test split. Kept in classify.json while its settings hold; resumes image by image and epoch by epoch."""
     from medart.classify import build_classifier, classification_metrics, classify_scores, predict, train_classifier
     from medart.data import write_json_atomic
-    from medart.generate import generate_set, read_generated, train_prompts
+    from medart.generate import SamplerSettings, generate_set, read_generated, train_prompts
     C, G, T4 = P['classify'], P['generate'], settings['table4']
     want = json.loads(json.dumps(dict(T4, adapter=meta['adapter'], generate=settings['generate'], split_sha=settings['split_sha'],
                                       captions_sha=settings['captions_sha']), default=str))
@@ -301,8 +299,8 @@ def table4(study: Study, P: dict, captions: dict, settings: dict, files: dict, p
     if done and done.get('settings') == want: return done
     t0 = time.perf_counter()
     prompts = train_prompts(study.train, captions, per_class=T4['train_images_per_class'], seed=T4['seed'], classes=study.classes)
-    gen = generate_set(pipe, prompts, files['train_set'], steps=G['steps'], cfg=settings['generate']['cfg'], seed=T4['generate_seed'],
-                       batch_size=G['batch_size'], meta=meta, progress=False)
+    gen = generate_set(pipe, prompts, files['train_set'], SamplerSettings(steps=G['steps'], cfg=settings['generate']['cfg'],
+                       batch_size=G['batch_size']), seed=T4['generate_seed'], meta=meta, progress=False)
     records, t1 = read_generated(files['train_set']), time.perf_counter()
     model = build_classifier(C['model_id'], study.classes, image_size=C['image_size'], seed=T4['seed'])
     history = train_classifier(model, records, epochs=C['epochs'], lr=C['lr'], batch_size=C['batch_size'], seed=T4['seed'],
@@ -329,7 +327,7 @@ def save_grid(study: Study, images: list, labels: list, path: Path) -> None:
 def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> tuple[dict, bool]:
     "Fine-tune, generate and measure one (preset, training seed), resuming whatever is done; (result, whether it was already finished)."
     from medart.data import sha256_of, write_json_atomic
-    from medart.generate import generate_set, read_generated
+    from medart.generate import SamplerSettings, generate_set, read_generated
     from medart.lora import load_adapters
     from medart.models import load_pipeline
     P, captions, train_settings, settings = run_settings(study, preset, seed, steps)
@@ -345,8 +343,8 @@ def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> t
     load_adapters(pipe, adapter, merge=True)  # as the generate stage: merged into the weights
     meta = dict(preset=preset, training_seed=seed, adapter=sha256_of(adapter / 'medart_lora.safetensors')[:16])
     G = P['generate']
-    gen = generate_set(pipe, study.prompts(captions), files['images'], steps=G['steps'], cfg=settings['generate']['cfg'], seed=P['seed'],
-                       batch_size=G['batch_size'], meta=meta, progress=False)
+    gen = generate_set(pipe, study.prompts(captions), files['images'], SamplerSettings(steps=G['steps'], cfg=settings['generate']['cfg'],
+                       batch_size=G['batch_size']), seed=P['seed'], meta=meta, progress=False)
     records, t2 = read_generated(files['images']), time.perf_counter()
     measures, feature_s, images, labels = measure_set(study, P, records)
     save_grid(study, images, labels, files['grid'])

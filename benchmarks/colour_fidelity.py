@@ -53,7 +53,7 @@ def main():
     import torch
     from torchvision.transforms.functional import pil_to_tensor
     from medart.config import load_params
-    from medart.data import prepare_split, split_files, get_dataset, load_image
+    from medart.data import DataSettings, prepare_split, split_files, get_dataset, load_image
     from medart.captions import caption_dataset, load_captions
     from medart.vsg import make_captioner
     from medart.models import load_pipeline
@@ -65,8 +65,7 @@ def main():
     os.chdir(ROOT)
     P = load_params('params.yaml', profile='tiny', dataset='synth-endo')
     out = Path(args.out); out.mkdir(parents=True, exist_ok=True)
-    manifest = prepare_split('synth-endo', out / 'split.json', synth_root=out / 'synth', seed=0,
-                             synth_images_per_class=args.images_per_class, synth_size=P['synth']['size'])
+    manifest = prepare_split('synth-endo', out / 'split.json', DataSettings(synth_root=out / 'synth', synth_images_per_class=args.images_per_class, synth_size=P['synth']['size']), seed=0)
     records = split_files(manifest, 'train')
     spec = get_dataset('synth-endo')
     tok = AutoTokenizer.from_pretrained(P['models']['tiny_base'], subfolder='tokenizer')

@@ -37,7 +37,7 @@ def main(argv=None):
     claims = importlib.util.module_from_spec(spec); spec.loader.exec_module(claims)  # its Study: split, classifier, prompts
     from medart.checks import class_accuracy, colour_distance
     from medart.data import load_image
-    from medart.generate import generate_set, read_generated
+    from medart.generate import SamplerSettings, generate_set, read_generated
     from medart.models import load_pipeline
     from medart.train import TrainSettings, cached_latents, fit
     study = claims.Study(per_class=12, fid=False)
@@ -60,8 +60,8 @@ def main(argv=None):
         shutil.copytree(ROOT / P['models']['tiny_base'], args.save_base, dirs_exist_ok=True)
         pipe.transformer.save_pretrained(args.save_base / 'transformer')
     folder = args.out / f'images-{args.steps}'
-    generate_set(pipe, study.prompts(captions), folder, steps=P['generate']['steps'], cfg=P['generate']['cfg'], seed=P['seed'],
-                 batch_size=16, progress=False)
+    generate_set(pipe, study.prompts(captions), folder, SamplerSettings(steps=P['generate']['steps'], cfg=P['generate']['cfg'],
+                 batch_size=16), seed=P['seed'], progress=False)
     records = read_generated(folder)
     images, labels = [load_image(r['path'], study.image_size) for r in records], [r['label'] for r in records]
     acc = class_accuracy(study.classifier, images, labels)

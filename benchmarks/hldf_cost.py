@@ -51,7 +51,7 @@ def setup(args):
     from transformers.utils import logging as tlog
     from medart.tiny.families import build_tiny_pipeline
     from medart.sampling import encode_prompts
-    from medart.hldf import hldf_loss
+    from medart.hldf import HldfSettings, hldf_loss
     for lib in (dlog, tlog): lib.set_verbosity_error()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -87,7 +87,7 @@ def setup(args):
         opt.step()
 
     def hldf_event(**kw):
-        loss, _ = hldf_loss(pipe, captions, real, 0, steps=args.steps, cfg=PAPER_CFG, **kw)
+        loss, _ = hldf_loss(pipe, captions, real, 0, HldfSettings(steps=args.steps, cfg=PAPER_CFG, **kw))
         loss.backward()
         opt.zero_grad(set_to_none=True)
 

@@ -25,7 +25,7 @@ from diffusers.utils.torch_utils import randn_tensor
 from transformers.models.clip.modeling_clip import CLIPAttention
 
 from .config import PAPER_CFG, PAPER_SAMPLER_STEPS
-from .families import DIT_S_8, Family, TrainPlan, id2label, pipe_state, quiet, vae_factor
+from .families import DIT_S_8, Family, Revisions, TrainPlan, id2label, pipe_state, quiet, vae_factor
 from .io import linear_seed, local_model_folder, model_source, model_unavailable, revision_kwargs
 from .lora import base_fingerprint, check_base, has_lora, lora_module_names
 from .sampling import decode_latents, fresh_scheduler
@@ -351,25 +351,25 @@ def baseline_pipeline(weights, vae=None, model=None, device='cpu', dtype=torch.f
     load_baseline_weights(pipe, weights)
     return pipe
 
-def _start(name, profile, base=None, model=None, classes=None, resolution=512, seed=0, device='cpu', base_revision=None,
-           model_revision=None, dtype=torch.float32):
+def _start(name, profile, base=None, model=None, classes=None, resolution=512, seed=0, device='cpu',
+           dtype=torch.float32, revisions: Revisions = Revisions()):
     """The pipeline the train stage trains: tiny, a random tiny model of its real classes on the tiny base's VAE
-    (`base`/vae); else the pretrained `model` (at `model_revision`, in `dtype`)."""
+    (`base`/vae); else the pretrained `model` (at `revisions.model`, in `dtype`)."""
     if profile == 'tiny':
         pipe = build_tiny_baseline(name, seed=seed, resolution=resolution,
                                    vae=AutoencoderKL.from_pretrained(Path(base) / 'vae'), classes=classes)
         return pipe.to(device), f"tiny {name} on {base}/vae"
     # the frozen weights in `dtype` (medart.families.weight_dtype of train.mixed_precision), as for PixArt-α; LoRA stays
     # fp32
-    pipe = load_baseline(name, model, classes, resolution, dtype=dtype, device=device, revision=model_revision)
+    pipe = load_baseline(name, model, classes, resolution, dtype=dtype, device=device, revision=revisions.model)
     return pipe, baseline_info(pipe)['base']
 
-def _trained(profile, base=None, adapter=None, model=None, device='cpu', base_revision=None, model_revision=None,
-             dtype=torch.float32):
-    """The trained baseline in `adapter` (tiny: on `base`/vae, else at `model_revision`, in `dtype`); its base and
+def _trained(profile, base=None, adapter=None, model=None, device='cpu', dtype=torch.float32,
+             revisions: Revisions = Revisions()):
+    """The trained baseline in `adapter` (tiny: on `base`/vae, else at `revisions.model`, in `dtype`); its base and
     resolution."""
     pipe = baseline_pipeline(adapter, vae=Path(base) / 'vae' if base else None, model=model, device=device,
-                             revision=model_revision, dtype=dtype)
+                             revision=revisions.model, dtype=dtype)
     info = baseline_info(pipe)
     return pipe, info['base'], info['resolution']
 

@@ -11,12 +11,13 @@ import os
 import re
 import time
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
-from .config import PAPER_MAX_TOKENS, PAPER_MIN_TOKENS
+from .config import PAPER_MAX_TOKENS, PAPER_MIN_TOKENS, SCHEMA
 from .data import DatasetSpec, load_image
 from .io import linear_seed, local_model_folder, model_source, model_unavailable, revision_kwargs, settings_hash
 from .tiny.measure import COLOUR_NAMES
@@ -25,7 +26,7 @@ from .vsg import Captioner, caption_batch, required_opening, vsg_prompt
 # %% auto #0
 __all__ = ['SIMPLIFY_PATHS', 'count_tokens', 'feature_words', 'sentence_score', 'split_sentences', 'shorten_sentences',
            'T5Simplifier', 'load_simplifier', 'model_available', 'tiny_simplifier', 'fit_length', 'CaptionStore',
-           'load_captions', 'caption_fingerprint', 'balanced_subset', 'summarize', 'caption_dataset']
+           'load_captions', 'caption_fingerprint', 'balanced_subset', 'summarize', 'CaptionSettings', 'caption_dataset']
 
 # %% ../nbs/05b_captions.ipynb #6aca996d
 def count_tokens(texts, tokenizer) -> list[int]:
@@ -244,15 +245,25 @@ def summarize(rows) -> dict:
                 tokens_before=dict(mean=float(sum(before) / max(len(rows), 1)), max=max(before, default=0)),
                 tokens=dict(mean=float(sum(after) / max(len(rows), 1)), max=max(after, default=0)))
 
+@dataclass(frozen=True)
+class CaptionSettings:
+    """How the VSG captions a set: SCHEMA's `caption.batch_size`, `caption.max_retries`, and the T5 length range
+    `caption.min_tokens`-`caption.max_tokens` of a caption (the paper's 90-120 by default)."""
+    batch_size: int = SCHEMA['caption']['batch_size'].default
+    max_retries: int = SCHEMA['caption']['max_retries'].default
+    max_tokens: int = SCHEMA['caption']['max_tokens'].default
+    min_tokens: int = SCHEMA['caption']['min_tokens'].default
+
 def caption_dataset(records, spec: DatasetSpec, captioner: Captioner, store, tokenizer, simplifier=None,
-                    batch_size: int = 4, max_retries: int = 3, max_tokens: int = PAPER_MAX_TOKENS,
-                    min_tokens: int = PAPER_MIN_TOKENS, seed: int = 0,
-                    limit: int = 0, progress: bool = True, on_batch=None) -> dict:
-    """Caption the images of `records` (path, label, sha256) with `captioner` into the JSONL `store`, resuming where a
-    previous run stopped; returns what was done. `on_batch(i, rows)` is called after batch `i` is stored."""
+                    settings: CaptionSettings = CaptionSettings(), seed: int = 0, progress: bool = True,
+                    on_batch=None) -> dict:
+    """Caption the images of `records` (path, label, sha256; `balanced_subset` for a part) with `captioner` into the
+    JSONL `store`, resuming where a previous run stopped; returns what was done. `on_batch(i, rows)` is called after
+    batch `i` is stored."""
+    batch_size, max_retries, max_tokens, min_tokens = (settings.batch_size, settings.max_retries, settings.max_tokens,
+                                                       settings.min_tokens)
     store = store if isinstance(store, CaptionStore) else CaptionStore(store)
     fp = caption_fingerprint(captioner, tokenizer, simplifier, max_tokens, min_tokens, max_retries, seed)
-    records = balanced_subset(records, limit)
     prompt = {c: vsg_prompt(spec, c) for c in {r['label'] for r in records}}
     rows, info = store.read()
     have = {r['key']: r for r in rows}

@@ -146,13 +146,15 @@ def _train_epoch(model, data: tuple, optimizer, scheduler, epoch: int, settings:
         logits = model(pixel_values=xb, interpolate_pos_encoding=interp).logits
         loss = F.cross_entropy(logits.float(), yb)
         if not torch.isfinite(loss):
-            raise FloatingPointError(f"non-finite loss in epoch {epoch + 1}, batch {i}: lower classify.lr in params.yaml")
+            raise FloatingPointError(f"non-finite loss in epoch {epoch + 1}, batch {i}: lower classify.lr in "
+                                     "params.yaml")
         optimizer.zero_grad(set_to_none=True); loss.backward(); optimizer.step(); scheduler.step()
         total += loss.item() * len(idx); correct += (logits.argmax(1) == yb).sum().item()
         bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)  # at the next refresh only: no log line per batch
     row = dict(epoch=epoch + 1, loss=total / n, accuracy=correct / n, seconds=round(time.time() - t0, 2))
     if progress:
-        print(f"epoch {epoch + 1}/{settings['epochs']}: loss {row['loss']:.4f}, training accuracy {row['accuracy']:.3f} "
+        print(f"epoch {epoch + 1}/{settings['epochs']}: loss {row['loss']:.4f}, "
+              f"training accuracy {row['accuracy']:.3f} "
               f"({row['seconds']:.1f} s)")
     return row
 

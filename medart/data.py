@@ -12,7 +12,7 @@ import os
 import string
 import warnings
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ from tqdm import tqdm  # text bars: they show in logs and papermill-executed not
 
 # fetch and tiny.synth import nothing above medart.io: the registry below takes Kvasir's classes and the synthetic sets'
 # from them
+from .config import SCHEMA
 from .fetch import KVASIR_V2
 from .io import CLASS_RULE, NAME_RULE, class_rng, name_problem, sha256_file, write_json_atomic
 from .tiny.synth import SYNTH_SETS
@@ -31,7 +32,7 @@ __all__ = ['ENDOSCOPIC_FEATURES', 'DERMOSCOPIC_FEATURES', 'IMAGE_SUFFIXES', 'CAP
            'DEEP_COST', 'sha256_of', 'DatasetSpec', 'article', 'caption_template_problem', 'simple_caption',
            'DatasetError', 'spec_from_dict', 'load_registry', 'get_dataset', 'ImageProblem', 'ImageTooLargeError',
            'open_image', 'check_image', 'load_image', 'dataset_root', 'scan_dataset', 'problems_table', 'split_records',
-           'empty_classes', 'prepare_split', 'read_split', 'split_files']
+           'empty_classes', 'DataSettings', 'prepare_split', 'read_split', 'split_files']
 
 # %% ../nbs/01_data.ipynb #b07b1bf0
 ENDOSCOPIC_FEATURES = ("specific color, shape, surrounding mucosa, surface texture, bleeding condition, and other "
@@ -489,13 +490,34 @@ def _empty_classes_error(spec: DatasetSpec, root: Path, empty: list[str], proble
           "(`dvc exp run -S data.allow_empty_classes=true`)." + (f"\n{problems_table(related[:10])}" if related
                                                                  else ''))
 
-def prepare_split(dataset: str, out, data_root='data', synth_root='runs/synth', registry_path=None,
-                  test_fraction: float = 0.2,
-                  seed: int = 0, min_side: int = 64, synth_images_per_class: int = 200, synth_size: int = 64,
-                  allow_empty_classes: bool = False, max_pixels: int = MAX_PIXELS) -> dict:
-    """Prepare `dataset`: synthesise it if procedural, scan, check (images above `max_pixels` are skipped undecoded),
-    split, write the manifest `out`; return the manifest. A declared class without a usable image stops it
-    (`DatasetError` with the fix) unless `allow_empty_classes`."""
+def _schema_default(section: str, key: str):
+    return SCHEMA[section][key].default  # the one place a default is written: medart.config.SCHEMA
+
+@dataclass(frozen=True)
+class DataSettings:
+    """Where the data are and how they are checked and split: SCHEMA's `data` section, and `synth` for the procedural
+    sets (every default SCHEMA's; `DataSettings.from_params(P)` from a resolved params file)."""
+    root: str = _schema_default('data', 'root')
+    registry: str | None = _schema_default('data', 'registry')
+    synth_root: str = _schema_default('data', 'synth_root')
+    test_fraction: float = _schema_default('data', 'test_fraction')
+    min_side: int = _schema_default('data', 'min_side')
+    allow_empty_classes: bool = _schema_default('data', 'allow_empty_classes')
+    max_pixels: int = _schema_default('data', 'max_pixels')
+    synth_images_per_class: int = _schema_default('synth', 'images_per_class')
+    synth_size: int = _schema_default('synth', 'size')
+
+    @classmethod
+    def from_params(cls, P: dict) -> DataSettings:
+        "The settings of a resolved params file's `data` and `synth` sections."
+        return cls(**P['data'], synth_images_per_class=P['synth']['images_per_class'], synth_size=P['synth']['size'])
+
+def prepare_split(dataset: str, out, settings: DataSettings = DataSettings(), seed: int = 0) -> dict:
+    """Prepare `dataset`: synthesise it if procedural, scan, check (images above `settings.max_pixels` are skipped
+    undecoded), split with `seed`, write the manifest `out`; return the manifest. A declared class without a usable
+    image stops it (`DatasetError` with the fix) unless `settings.allow_empty_classes`."""
+    (data_root, registry_path, synth_root, test_fraction, min_side, allow_empty_classes, max_pixels,
+     synth_images_per_class, synth_size) = astuple(settings)  # in field order
     spec = get_dataset(dataset, registry_path)
     root = dataset_root(spec, data_root, synth_root)
     if spec.synthetic:

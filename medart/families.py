@@ -10,10 +10,18 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 # %% auto #0
-__all__ = ['STATE_ATTR', 'DIT_S_8', 'TrainPlan', 'Family', 'PipeState', 'pipe_state', 'id2label', 'vae_factor', 'weight_dtype',
-           'quiet']
+__all__ = ['STATE_ATTR', 'DIT_S_8', 'Revisions', 'TrainPlan', 'Family', 'PipeState', 'pipe_state', 'id2label', 'vae_factor',
+           'weight_dtype', 'quiet']
 
 # %% ../nbs/04a_families.ipynb #ecfc5aa8
+@dataclass(frozen=True)
+class Revisions:
+    """The hub revisions (branch, tag or commit) a family's `start` and `trained` pin its weights to: `base`, PixArt-α's
+    (`models.pixart_revision`), and `model`, a baseline's (`models.baseline_revision`); '' or None: the hub's default
+    branch, and a local folder ignores them."""
+    base: str | None = None
+    model: str | None = None
+
 @dataclass
 class TrainPlan:
     """What a family's `prepare` hands `medart.train.finetune`: adapters are in, the conditions per record, and what
@@ -47,11 +55,10 @@ class Family:
     prepare: Callable             # (pipe, records, captions, train, seed) -> TrainPlan (injects the adapters)
     save: Callable                # (pipe, folder, params) -> folder: what training changed
     load_weights: Callable        # (pipe, folder) -> metadata: load what `save` wrote
-    start: Callable               # (profile, base, model, classes, resolution, seed, device, base_revision,
-                                  # model_revision, dtype) -> (pipeline to train, its name); the revisions pin hub ids
-                                  # (models.pixart_revision, models.baseline_revision); dtype: the pretrained weights'
-                                  # (`weight_dtype(train.mixed_precision)`)
-    trained: Callable             # (profile, base, adapter, model, device, base_revision, model_revision, dtype) ->
+    start: Callable               # (profile, base, model, classes, resolution, seed, device, dtype, revisions) ->
+                                  # (pipeline to train, its name); `revisions` (a `Revisions`) pins hub ids; dtype: the
+                                  # pretrained weights' (`weight_dtype(train.mixed_precision)`)
+    trained: Callable             # (profile, base, adapter, model, device, dtype, revisions) ->
                                   # (trained pipeline, base name, resolution)
     # (pipe, conditions, generators, steps, cfg, max_tokens) -> PIL images, one per condition
     sample: Callable

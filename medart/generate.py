@@ -10,6 +10,7 @@ import os
 import re
 import textwrap
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -17,14 +18,15 @@ import torch
 from PIL import Image, PngImagePlugin
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
-from .config import PAPER_CFG, PAPER_MAX_TOKENS, PAPER_SAMPLER_STEPS
+from .config import PAPER_CFG, PAPER_MAX_TOKENS, PAPER_SAMPLER_STEPS, SCHEMA
 # class_counts: medart.generate.class_counts still works
 from .io import CLASS_RULE, class_counts, class_rng, derive_seed, name_problem, write_atomic
 from .registry import family_of
 
 # %% auto #0
 __all__ = ['TRAIN_SEED_OFFSET', 'MANIFEST', 'GenerateError', 'eval_prompts', 'train_prompts', 'image_seed', 'shard',
-           'process_rank', 'set_rows', 'render', 'generate_set', 'read_generated', 'grid_rows', 'comparison_grid']
+           'process_rank', 'set_rows', 'render', 'SamplerSettings', 'generate_set', 'read_generated', 'grid_rows',
+           'comparison_grid']
 
 # %% ../nbs/11_generate.ipynb #c42491d5
 class GenerateError(RuntimeError):
@@ -158,10 +160,22 @@ def _read_manifest(out_dir):
     return [json.loads(l) for l in path.read_text().splitlines() if l.strip()] if path.exists() else None
 
 # %% ../nbs/11_generate.ipynb #4ee52e16
-def generate_set(pipe, prompts, out_dir, steps=PAPER_SAMPLER_STEPS, cfg=PAPER_CFG, seed=0, batch_size=8, meta=None,
-                 rank=0, world=1, max_tokens=PAPER_MAX_TOKENS, progress=True, callback: Callable | None = None) -> dict:
-    "Generate one PNG per prompt into `out_dir/<label>/<index>.png` (this process's shard), resumable; a summary dict."
+@dataclass(frozen=True)
+class SamplerSettings:
+    """How a set is sampled: DPM-Solver++ `steps` and `cfg` (SCHEMA's `generate.steps`, `generate.cfg`: the paper's),
+    images per `batch_size`, and the T5 token limit of the prompts (SCHEMA's `train.max_tokens`)."""
+    steps: int = SCHEMA['generate']['steps'].default
+    cfg: float = SCHEMA['generate']['cfg'].default
+    batch_size: int = SCHEMA['generate']['batch_size'].default
+    max_tokens: int = SCHEMA['train']['max_tokens'].default
+
+def generate_set(pipe, prompts, out_dir, sampler: SamplerSettings = SamplerSettings(), seed=0, meta=None,
+                 shard_of: tuple[int, int] = (0, 1), progress=True, callback: Callable | None = None) -> dict:
+    """Generate one PNG per prompt into `out_dir/<label>/<index>.png` (process `shard_of` = (rank, world)'s share),
+    resumable; a summary dict."""
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
+    steps, cfg, batch_size, max_tokens = sampler.steps, sampler.cfg, sampler.batch_size, sampler.max_tokens
+    rank, world = shard_of
     rows = set_rows(prompts, seed, steps, cfg, meta)
     if len({r['file'] for r in rows}) != len(rows): raise ValueError('prompts must have distinct (label, index) pairs')
     if _read_manifest(out_dir) not in (None, rows):  # a set with other prompts or settings: its manifest is stale now

@@ -14,6 +14,7 @@ import torch
 from .config import stage_params
 from .captions import load_captions
 from .data import read_split, split_files
+from .families import Revisions
 from .io import write_json_atomic
 from .paths import RunPaths
 
@@ -40,7 +41,7 @@ def stage_inputs(dataset: str, method: str, params_path='params.yaml', runs_dir=
     model = P['models']['pixart'] if P['profile'] == 'full' else P['models']['tiny_base']
     classes = manifest.get('classes') or sorted({r['label'] for r in records})
     # the hub revisions the family's `start` pins its weights to (PixArt-α: models.pixart; a baseline: models.baseline)
-    revisions = dict(base_revision=P['models']['pixart_revision'], model_revision=P['models']['baseline_revision'])
+    revisions = Revisions(base=P['models']['pixart_revision'], model=P['models']['baseline_revision'])
     return dict(P=P, T=T, record=record, records=records, classes=classes, captions=captions, model=model, store=store,
                 seed=P['seed'], out=paths.out, revisions=revisions)
 
@@ -61,7 +62,7 @@ def train_stage(dataset: str, method: str, params_path='params.yaml', runs_dir='
     pipe, base = family.start(P['profile'], base=inp['model'], model=P['models']['baseline'] or None,
                               classes=inp['classes'],
                               resolution=T['resolution'], seed=inp['seed'], device=str(state.device),
-                              dtype=weight_dtype(T['mixed_precision']), **inp['revisions'])
+                              dtype=weight_dtype(T['mixed_precision']), revisions=inp['revisions'])
     report = finetune(pipe, inp['records'], inp['captions'], out, T, seed=inp['seed'], steps=steps,
                       cache_dir=RunPaths(dataset, method, runs_dir).latents,
                       progress=progress and state.is_main_process,

@@ -26,6 +26,7 @@ from torch_fidelity.utils import create_feature_extractor, get_featuresdict_from
 from transformers import AutoModelForImageClassification
 
 from .classify import load_classifier, preprocessing_of
+from .config import SCHEMA
 from .data import load_image
 from .inception import INCEPTION, inception_weights
 from .io import (ModelUnavailableError, class_counts, class_rng, fmt, local_model_folder, model_unavailable,
@@ -35,8 +36,8 @@ from .paths import RunPaths
 # %% auto #0
 __all__ = ['DOMAIN_NETWORKS', 'RESIZE', 'SCORES', 'Network', 'inception_network', 'DomainFeatures', 'register_domain',
            'domain_network', 'ImageSet', 'features', 'metric_names', 'safe_kid_subset_size', 'frechet_distance',
-           'distances', 'per_class_fd', 'compare', 'summarize_seeds', 'stratified_halves', 'protocol', 'evaluate_sets',
-           'real_vs_real', 'floor_mismatch', 'metrics_table', 'metrics_figure', 'evaluate_scores']
+           'distances', 'per_class_fd', 'compare', 'summarize_seeds', 'stratified_halves', 'protocol', 'MetricSettings',
+           'evaluate_sets', 'real_vs_real', 'floor_mismatch', 'metrics_table', 'metrics_figure', 'evaluate_scores']
 
 # %% ../nbs/12_metrics.ipynb #a1e0c047
 @dataclass
@@ -368,10 +369,16 @@ def protocol(networks, image_size: int, n_real, n_fake, sets, kid_subset_size: i
 
 def _labels(records): return [r['label'] for r in records]
 
-def evaluate_sets(real_records, fake_sets: dict, networks, image_size: int, kid_subset_size: int = 1000,
-                  kid_subsets: int = 100,
-                  per_class_min: int = 50, seed: int = 0, device=None, progress: bool = False,
-                  real_features=None) -> dict:
+@dataclass(frozen=True)
+class MetricSettings:
+    """How a comparison is measured beyond its networks and image side: SCHEMA's `evaluate.kid_subset_size`,
+    `evaluate.kid_subsets` and `evaluate.per_class_min` (their defaults SCHEMA's)."""
+    kid_subset_size: int = SCHEMA['evaluate']['kid_subset_size'].default
+    kid_subsets: int = SCHEMA['evaluate']['kid_subsets'].default
+    per_class_min: int = SCHEMA['evaluate']['per_class_min'].default
+
+def evaluate_sets(real_records, fake_sets: dict, networks, image_size: int, settings: MetricSettings = MetricSettings(),
+                  seed: int = 0, device=None, progress: bool = False, real_features=None) -> dict:
     """Every metric of each generated set ({name: records}, one per generation seed) against the real records,
     summarized over the sets (`summarize_seeds`), with the `protocol`. Real features are extracted once (or passed as
     `real_features`)."""
@@ -379,13 +386,14 @@ def evaluate_sets(real_records, fake_sets: dict, networks, image_size: int, kid_
     real = real_features or features(real_records, networks, image_size, device=device, progress=progress)
     results = {name: compare(real, features(recs, networks, image_size, device=device, progress=progress),
                              _labels(real_records),
-                             _labels(recs), kid_subset_size, kid_subsets, per_class_min, seed)
+                             _labels(recs), settings.kid_subset_size, settings.kid_subsets, settings.per_class_min,
+                             seed)
                for name, recs in fake_sets.items()}
     n_fake = {name: len(recs) for name, recs in fake_sets.items()}
-    k = min(safe_kid_subset_size(kid_subset_size, len(real_records), n) for n in n_fake.values())
+    k = min(safe_kid_subset_size(settings.kid_subset_size, len(real_records), n) for n in n_fake.values())
     return summarize_seeds(results) | dict(protocol=protocol(
-        networks, image_size, len(real_records), n_fake, fake_sets, k, kid_subsets, per_class_min,
-        kid_subset_size_requested=kid_subset_size,
+        networks, image_size, len(real_records), n_fake, fake_sets, k, settings.kid_subsets, settings.per_class_min,
+        kid_subset_size_requested=settings.kid_subset_size,
         comparison='real test split vs each generated set', kid_rng_seed=seed))
 
 _FLOOR_NOTE = ("the real-vs-real floor's halves come from the real test split only: never an image of the training "
@@ -394,9 +402,9 @@ _FLOOR_NOTE = ("the real-vs-real floor's halves come from the real test split on
                "floor is measured at "
                "about half the N of the generated comparison; FD's bias is larger at smaller N, so the floor errs high")
 
-def real_vs_real(real_records, networks, image_size: int, seeds=(0,), n: int = 0, kid_subset_size: int = 1000,
-                 kid_subsets: int = 100,
-                 per_class_min: int = 50, device=None, progress: bool = False, real_features=None) -> dict:
+def real_vs_real(real_records, networks, image_size: int, seeds=(0,), n: int = 0,
+                 settings: MetricSettings = MetricSettings(), device=None, progress: bool = False,
+                 real_features=None) -> dict:
     """The floor of every metric: two disjoint halves of the real *test* split (`stratified_halves`, each cut to `n`
     images when n > 0 and it is larger) compared like a generated set, once per seed, summarized. Records of another
     split are refused."""
@@ -414,11 +422,12 @@ def real_vs_real(real_records, networks, image_size: int, seeds=(0,), n: int = 0
         a, b = stratified_halves(labels, s, n)
         results[f"halves-s{s}"] = compare({k: v[a] for k, v in real.items()}, {k: v[b] for k, v in real.items()},
                                           [labels[i] for i in a],
-                                          [labels[i] for i in b], kid_subset_size, kid_subsets, per_class_min, s)
+                                          [labels[i] for i in b], settings.kid_subset_size, settings.kid_subsets,
+                                          settings.per_class_min, s)
     return summarize_seeds(results) | dict(protocol=protocol(
-        networks, image_size, len(a), len(b), results, safe_kid_subset_size(kid_subset_size, len(a), len(b)),
-        kid_subsets, per_class_min,
-        kid_subset_size_requested=kid_subset_size,
+        networks, image_size, len(a), len(b), results, safe_kid_subset_size(settings.kid_subset_size, len(a), len(b)),
+        settings.kid_subsets, settings.per_class_min,
+        kid_subset_size_requested=settings.kid_subset_size,
         comparison='two disjoint halves of the real test split, stratified per class',
         floor_note=_FLOOR_NOTE, pool=len(real_records), pool_split='test',
         half_size=len(stratified_halves(labels, seeds[0])[0]), seeds=list(seeds)))

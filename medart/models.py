@@ -14,7 +14,7 @@ import torch
 from diffusers import PixArtAlphaPipeline
 
 from .config import PAPER_CFG, PAPER_MAX_TOKENS, PAPER_SAMPLER_STEPS
-from .families import Family, TrainPlan, pipe_state
+from .families import Family, Revisions, TrainPlan, pipe_state
 from .lora import add_lora, load_adapters, lora_kwargs, save_adapters
 from .sampling import decode_latents, encode_prompts, text_latents
 from .tiny.families import build_tiny_pipeline
@@ -144,17 +144,17 @@ def _prepare(pipe, records, captions, train, seed=0) -> TrainPlan:
     processes = PartialState(cpu=not torch.cuda.is_available()).num_processes
     return TrainPlan(conditions, summary, params=dict(processes=processes))
 
-def _start(profile, base=None, model=None, classes=None, resolution=None, seed=0, device='cpu', base_revision=None,
-           model_revision=None, dtype=torch.float32):
-    """The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or hub id at `base_revision`) in
+def _start(profile, base=None, model=None, classes=None, resolution=None, seed=0, device='cpu', dtype=torch.float32,
+           revisions: Revisions = Revisions()):
+    """The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or hub id at `revisions.base`) in
     `dtype`; its name."""
-    return load_pipeline(profile, model=base, device=device, revision=base_revision, dtype=dtype), base
+    return load_pipeline(profile, model=base, device=device, revision=revisions.base, dtype=dtype), base
 
-def _trained(profile, base=None, adapter=None, model=None, device='cpu', base_revision=None, model_revision=None,
-             dtype=torch.float32):
-    """The pipeline the generate stage samples: `base` (at `base_revision`, in `dtype`) with `adapter` merged; name,
+def _trained(profile, base=None, adapter=None, model=None, device='cpu', dtype=torch.float32,
+             revisions: Revisions = Revisions()):
+    """The pipeline the generate stage samples: `base` (at `revisions.base`, in `dtype`) with `adapter` merged; name,
     resolution."""
-    pipe = load_pipeline(profile, model=base, device=device, revision=base_revision, dtype=dtype)
+    pipe = load_pipeline(profile, model=base, device=device, revision=revisions.base, dtype=dtype)
     load_adapters(pipe, adapter, merge=True)  # merged into the weights: plain layers, faster sampling
     return pipe, base, model_summary(pipe)['resolution']
 

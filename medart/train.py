@@ -291,8 +291,8 @@ def _schema_default(key: str):
 
 @dataclasses.dataclass(frozen=True)
 class TrainSettings:
-    """What `fit` trains with: the run's length, seed and warm-up, and the optimisation keys of SCHEMA's `train` section,
-    whose defaults are SCHEMA's (`from_train` takes a stage's resolved section)."""
+    """What `fit` trains with: the run's length, seed and warm-up, and the optimisation keys of SCHEMA's `train`
+    section, whose defaults are SCHEMA's (`from_train` takes a stage's resolved section)."""
     steps: int
     seed: int = 0
     warmup_steps: int = 0  # linear warm-up of the learning rate: the tiny base's pretraining; the study has none
@@ -320,7 +320,8 @@ class TrainSettings:
 
 @dataclasses.dataclass
 class TrainingRun:
-    "One `fit` run, set up: the pipeline, its family, the Accelerator and what it prepared (trainable modules, optimizer, schedule)."
+    """One `fit` run, set up: the pipeline, its family, the Accelerator and what it prepared (trainable modules,
+    optimizer, schedule)."""
     pipe: object
     family: object
     acc: object
@@ -413,7 +414,7 @@ def start_logging(run: TrainingRun, out_dir: Path, start: int, prior: list, colu
     if acc.log_with: acc.init_trackers('train', config=_hparams(hparams), init_kwargs=run.init_kwargs)
     times = collections.deque(maxlen=11)  # the last step times: steps/s over ten steps
     if acc.is_main_process:
-        for r in prior: _log_row(acc, r, times, tracked)  # a resumed run's tracker shows the steps before the resume too
+        for r in prior: _log_row(acc, r, times, tracked)  # a resumed run's tracker shows the earlier steps too
         for cb in callbacks:
             if hasattr(cb, 'on_start'): cb.on_start(start, acc)
     name = 'loss.csv' if acc.process_index == 0 else f'loss.rank{acc.process_index}.csv'  # each process its own losses
@@ -449,7 +450,7 @@ def fit(pipe, conditions: list, latents: dict, out_dir, settings: TrainSettings,
             done = step + 1
             if run.acc.is_main_process:
                 _log_row(run.acc, row, times, tracked)
-                for cb in callbacks: cb(done, run.acc)  # e.g. ValidationImages; before the checkpoint: a resume redoes it
+                for cb in callbacks: cb(done, run.acc)  # e.g. ValidationImages, before the checkpoint: redone on resume
             if done % settings.checkpoint_every == 0 or done == settings.steps: state.save(done, history)
     finally:
         fh.close()
@@ -495,19 +496,16 @@ HLDF_SEED_KEY = 0x41D7  # an HLDF event's sampling noise: seeded_generator(seed,
 def hldf_hook(pipe, records: list[dict], train: dict, resolution: int, seed: int = 0) -> Callable:
     """The `extra_loss` hook of `fit` that adds the HLDF colour loss on every `train['hldf_every']`-th step (any family
     with a differentiable sampler); its log columns are in `hook.columns`, those a tracker plots in `hook.tracked`."""
-    from medart.hldf import hldf_due, hldf_loss
-    family = family_of(pipe)
+    from medart.hldf import HldfSettings, hldf_due, hldf_loss
+    family, settings = family_of(pipe), HldfSettings.from_train(train)
     if family.sample_latents is None:
         raise ValueError(f"{family.name} has no differentiable sampler, which HLDF needs: set train.hldf: false for "
                          "this method")
     def hook(step, idx, caps):
         if not hldf_due(step + 1, train['hldf_every']): return None
         real = (image_tensor([records[i]['path'] for i in idx], resolution) + 1) / 2
-        loss, logs = hldf_loss(pipe, caps, real, generator=seeded_generator(seed, step, HLDF_SEED_KEY),
-                               steps=train['hldf_steps'], cfg=train['hldf_cfg'],
-                               weight=train['hldf_weight'], reduction=train['hldf_reduction'],
-                               backprop_last_k=train['hldf_backprop_last_k'],
-                               checkpoint=True, max_tokens=train['max_tokens'], sampler=family.sample_latents)
+        loss, logs = hldf_loss(pipe, caps, real, seeded_generator(seed, step, HLDF_SEED_KEY), settings,
+                               checkpoint=True, sampler=family.sample_latents)
         return dict(loss=loss, **logs)
     hook.columns, hook.tracked = ('colour_loss', 'mean_gap', 'std_gap', 'hldf_forward_s'), ('colour_loss',)
     return hook

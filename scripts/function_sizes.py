@@ -3,18 +3,10 @@
     python scripts/function_sizes.py [--max-lines 60] [--max-params 10] [--all]
 
 A function's length is its source lines from `def` to its last line, decorators and docstring included; its parameters are
-every name in its signature (self, cls, *args and **kwargs included). Exits 1 when a function breaks a limit, except
-those in KNOWN, a ratchet: each is still to be split (issue 30), and the script also fails when one of them no longer
-breaks a limit, so that its entry is removed and the list only shrinks. `make test` runs it.
+every name in its signature (self, cls, *args and **kwargs included). Exits 1 when a function breaks a limit.
+`make test` runs it.
 """
 import argparse, ast, pathlib, sys
-
-
-KNOWN = {  # module: function, still over a limit (issue 30); remove an entry when its function is split
-    'medart/baselines.py:_start', 'medart/captions.py:caption_dataset', 'medart/data.py:prepare_split',
-    'medart/generate.py:generate_set', 'medart/hldf.py:hldf_loss', 'medart/metrics.py:evaluate_sets',
-    'medart/metrics.py:real_vs_real', 'medart/tiny/base.py:pretrain_base', 'medart/tiny/measure.py:measure',
-}
 
 
 def functions(path):
@@ -38,7 +30,7 @@ def main(argv=None):
     p.add_argument('--max-params', type=int, default=10); p.add_argument('--all', action='store_true', help='list every function')
     args = p.parse_args(argv)
     over_all, count = [], 0
-    for path in sorted(pathlib.Path(args.root).rglob('*.py')):
+    for path in sorted(pathlib.Path(args.root).rglob('*.py')):  # medart/tiny/ included
         if path.name.startswith('_'): continue
         for name, line, n_lines, n_params in functions(path):
             count += 1
@@ -46,12 +38,9 @@ def main(argv=None):
             if over or args.all:
                 print(f'{path}:{line}  {name}  {n_lines} lines  {n_params} params' + ('  <- over' if over else ''))
             over_all += [f'{path}:{name}'] if over else []
-    new, fixed = sorted(set(over_all) - KNOWN), sorted(KNOWN - set(over_all))
-    print(f'{count} functions in {args.root}/, {len(over_all)} over {args.max_lines} lines or {args.max_params} parameters '
-          f'({len(over_all) - len(new)} of them known, still to be split)')
-    for name in new: print(f'NEW: {name} is over a limit: split it (one screen, at most {args.max_params} parameters)')
-    for name in fixed: print(f'FIXED: {name} is within the limits now: remove it from KNOWN in {__file__}')
-    return 1 if new or fixed else 0
+    print(f'{count} functions in {args.root}/, {len(over_all)} over {args.max_lines} lines or {args.max_params} parameters')
+    for name in over_all: print(f'OVER: {name}: split it (one screen, at most {args.max_params} parameters)')
+    return 1 if over_all else 0
 
 
 if __name__ == '__main__': sys.exit(main())

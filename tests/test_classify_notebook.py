@@ -23,14 +23,14 @@ BIN = Path(sys.executable).parent
 def test_classify_notebook_real_and_generated(tmp_path):
     import torch
     from medart.classify import load_classifier, predict
-    from medart.data import prepare_split, split_files
-    from medart.generate import generate_set, train_prompts
+    from medart.data import DataSettings, prepare_split, split_files
+    from medart.generate import SamplerSettings, generate_set, train_prompts
     from medart.tiny.families import build_tiny_pipeline
     torch.set_num_threads(1)
     params = read_yaml((ROOT / 'params.yaml').read_text())
     (tmp_path / 'params.yaml').write_text(yaml.safe_dump(params, sort_keys=False))
     runs = tmp_path / 'runs'
-    split = prepare_split('synth-endo', runs / 'synth-endo' / 'split.json', synth_root=tmp_path / 'synth', synth_images_per_class=10)
+    split = prepare_split('synth-endo', runs / 'synth-endo' / 'split.json', DataSettings(synth_root=tmp_path / 'synth', synth_images_per_class=10))
     classes, test = split['classes'], split_files(split, 'test')
     common = dict(params_path=tmp_path / 'params.yaml', runs_dir=runs, dataset='synth-endo')
 
@@ -59,8 +59,8 @@ def test_classify_notebook_real_and_generated(tmp_path):
     train = split_files(split, 'train')
     captions = {r['sha256']: f"An endoscopic image of {r['label'].replace('-', ' ')}" for r in train}
     prompts = train_prompts(train, captions, per_class=2, seed=0, classes=classes)
-    generate_set(pipe, prompts, runs / 'synth-endo' / 'med-art' / 'images' / 'train', steps=2, cfg=4.5, seed=10_000,
-                 batch_size=16, progress=False)
+    generate_set(pipe, prompts, runs / 'synth-endo' / 'med-art' / 'images' / 'train',
+                 SamplerSettings(steps=2, cfg=4.5, batch_size=16), seed=10_000, progress=False)
     papermill('classify.ipynb', tmp_path / 'med-art.ipynb', method='med-art', epochs=1, **common)
     out = runs / 'synth-endo' / 'med-art'
     res = json.loads((out / 'classify.json').read_text())

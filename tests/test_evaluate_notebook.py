@@ -29,7 +29,7 @@ def make_study(tmp_path):
     "A split (20 images per class), a saved tiny classifier as runs/<ds>/real/classifier, two fake evaluation sets of med-art."
     import torch
     from medart.classify import build_classifier, save_classifier
-    from medart.data import load_image, prepare_split, split_files
+    from medart.data import DataSettings, load_image, prepare_split, split_files
     from medart.generate import _finish, _save_png, class_counts, set_rows
     torch.set_num_threads(1)
     params = read_yaml((ROOT / 'params.yaml').read_text())
@@ -38,7 +38,7 @@ def make_study(tmp_path):
     params.get('profiles', {}).get('tiny', {}).get('generate', {}).pop('seeds', None)
     (tmp_path / 'params.yaml').write_text(yaml.safe_dump(params, sort_keys=False))
     runs = tmp_path / 'runs'
-    split = prepare_split('synth-endo', runs / 'synth-endo' / 'split.json', synth_root=tmp_path / 'synth', synth_images_per_class=20)
+    split = prepare_split('synth-endo', runs / 'synth-endo' / 'split.json', DataSettings(synth_root=tmp_path / 'synth', synth_images_per_class=20))
     classes = split['classes']
     save_classifier(build_classifier('tiny', classes, image_size=64, seed=0, hidden_size=32, num_hidden_layers=2,
                                      num_attention_heads=2, intermediate_size=64), runs / 'synth-endo' / 'real' / 'classifier')

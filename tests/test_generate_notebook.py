@@ -24,7 +24,7 @@ def make_study(tmp_path):
     "A prepared split (10 images per class), describe-backend captions, a tiny base and LoRA adapters for med-art."
     import torch
     from medart.captions import CaptionStore
-    from medart.data import prepare_split, split_files
+    from medart.data import DataSettings, prepare_split, split_files
     from medart.lora import add_lora, perturb_lora, save_adapters
     from medart.models import load_pipeline
     from medart.tiny.families import build_tiny_pipeline
@@ -35,8 +35,7 @@ def make_study(tmp_path):
     params['models']['tiny_base'] = str(base)
     (tmp_path / 'params.yaml').write_text(yaml.safe_dump(params, sort_keys=False))
     runs = tmp_path / 'runs'
-    split = prepare_split('synth-endo', runs / 'synth-endo' / 'split.json', synth_root=tmp_path / 'synth',
-                          synth_images_per_class=10)
+    split = prepare_split('synth-endo', runs / 'synth-endo' / 'split.json', DataSettings(synth_root=tmp_path / 'synth', synth_images_per_class=10))
     CaptionStore(runs / 'synth-endo' / 'captions' / 'describe.jsonl').append(
         [dict(key=r['sha256'], caption=f"An endoscopic image of {r['label'].replace('-', ' ')}, image {i}.")
          for i, r in enumerate(split_files(split, 'train'))])

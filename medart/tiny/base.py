@@ -5,11 +5,13 @@
 # %% ../../nbs/10_tiny_base.ipynb #0f7499d7
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.util
 import json
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm  # text bars: they show in logs and papermill-executed notebooks, widgets do not
 
+from ..config import SCHEMA
 from ..io import seeded_generator, settings_hash, write_json_atomic
 from .families import build_tiny_pipeline
 from .synth import SYNTH_SETS, SYNTH_VERSION, render_image
@@ -24,7 +27,8 @@ from .synth_base import render_base_image
 from ..train import TrainSettings, batch_indices, encode_latents, fit
 
 # %% auto #0
-__all__ = ['to_tensor', 'base_images', 'psnr', 'reconstruct', 'train_vae', 'set_scaling_factor', 'trained_vae', 'pretrain_base']
+__all__ = ['to_tensor', 'base_images', 'psnr', 'reconstruct', 'train_vae', 'set_scaling_factor', 'trained_vae', 'BaseSettings',
+           'pretrain_base']
 
 # %% ../../nbs/10_tiny_base.ipynb #e4dbd8bc
 def to_tensor(images) -> torch.Tensor:
@@ -109,12 +113,31 @@ def _tensor_hash(t: torch.Tensor) -> str:
     return hashlib.sha256(t.detach().contiguous().numpy().tobytes()).hexdigest()[:16]
 
 # %% ../../nbs/10_tiny_base.ipynb #116a700c
-def pretrain_base(out_dir, n_images: int = 2000, size: int = 64, vae_steps: int = 600, vae_batch_size: int = 16,
-                  vae_lr: float = 1e-3, dit_steps: int = 2600, dit_batch_size: int = 32, dit_lr: float = 1e-3,
-                  warmup_steps: int = 100, lr_schedule: str = 'constant', caption_dropout: float = 0.1, seed: int = 0,
-                  progress: bool = True) -> dict:
-    """Train the tiny base (VAE, then DiT with a frozen random T5) on synth-base and save it to out_dir/pipeline;
-    returns the report."""
+def _base_default(key: str):
+    return SCHEMA['base'][key].default  # the one place a default is written: medart.config.SCHEMA
+
+@dataclass(frozen=True)
+class BaseSettings:
+    """The tiny base's first pretraining: SCHEMA's `base` section (its defaults SCHEMA's; `BaseSettings(**P['base'])`
+    from a resolved params file)."""
+    seed: int = _base_default('seed')
+    n_images: int = _base_default('n_images')
+    size: int = _base_default('size')
+    vae_steps: int = _base_default('vae_steps')
+    vae_batch_size: int = _base_default('vae_batch_size')
+    vae_lr: float = _base_default('vae_lr')
+    dit_steps: int = _base_default('dit_steps')
+    dit_batch_size: int = _base_default('dit_batch_size')
+    dit_lr: float = _base_default('dit_lr')
+    warmup_steps: int = _base_default('warmup_steps')
+    lr_schedule: str = _base_default('lr_schedule')
+    caption_dropout: float = _base_default('caption_dropout')
+
+def pretrain_base(out_dir, settings: BaseSettings = BaseSettings(), progress: bool = True) -> dict:
+    """Train the tiny base (VAE, then DiT with a frozen random T5) on synth-base with `settings` and save it to
+    out_dir/pipeline; returns the report."""
+    (seed, n_images, size, vae_steps, vae_batch_size, vae_lr, dit_steps, dit_batch_size, dit_lr, warmup_steps,
+     lr_schedule, caption_dropout) = dataclasses.astuple(settings)  # in field order
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     torch.manual_seed(seed)

@@ -257,6 +257,33 @@ def _radial_folds(folds, ok, cx, cy, area, bins=48):
 # %% ../../nbs/05c_tiny_measure.ipynb #782db96f
 _DARK = ('black', 'dark brown', 'dark red')
 
+def _dark_opening(lab, fov, folds, dmask, size: int) -> dict | None:
+    "A dark opening (lumen, orifice): compact, very dark, inside the field; its place, size and radial folds, or None."
+    n_fov = fov.sum()
+    lbl, comps = components(ndi.binary_opening(fov & (lab[..., 0] < 16), disk(1)), max(4, 0.002 * n_fov))
+    for c in comps:
+        m = lbl == c
+        mx, my, el, _, _ = moments(*np.nonzero(m)[::-1])
+        med = np.median(lab[m], 0)
+        if (el < 2.5 and m.sum() < 0.3 * n_fov and m.sum() / convex_area(m) > 0.6
+                and colour_name(med) in _DARK and med[2] > -5):  # not a dark blue (dye)
+            return dict(area=float(m.sum() / n_fov), x=mx / size, y=my / size, elongation=el, mask=m,
+                        radial_folds=_radial_folds(folds, fov & ~ndi.binary_dilation(dmask, disk(1)), mx, my, m.sum()))
+    return None
+
+def _locate_marks(lines: list, dots: list, labels: dict, inside, centre, size: int) -> None:
+    """Where each line and dot is (in place): inside the finding `inside`, at its edge, or elsewhere; on a line or not;
+    pointing away from `centre` (radial) or not."""
+    on_line = np.zeros(inside.shape, bool)  # a dot on or beside a line is a piece of it (a streak's darker core)
+    for l in lines: on_line |= labels[l['kind']] == l['id']
+    _place(lines + dots, labels, dict(inside=inside, near=ndi.binary_dilation(inside, disk(_px(8, size))),
+                                      on_line=ndi.binary_dilation(on_line, disk(_px(3, size)))))
+    for it in lines + dots:
+        it['where'] = 'inside' if it.pop('inside') > 0.5 else 'edge' if it.pop('near') > 0.5 else 'elsewhere'
+        it.pop('near', None); it['on_line'] = it['on_line'] > 0; del it['id']
+        v = np.array([it['x'] - centre[0], it['y'] - centre[1]])
+        it['radial'] = bool(np.linalg.norm(v) > 0.05 and abs(v @ it['axis']) / np.linalg.norm(v) > 0.8)
+
 def measure(image, size: int | None = None, endoscopic: bool = True) -> dict:
     """Measure the visual features of `image` (PIL or array), analysed at `size` px (default: 64 for small images,
     else 96). `endoscopic`: look for a dark opening, and do not count folds and shadows as findings."""
@@ -280,20 +307,7 @@ def measure(image, size: int | None = None, endoscopic: bool = True) -> dict:
     skip = (labels['dark'] > 0) | (labels['light'] > 0)
     out = dict(size=size, threshold=float(thr), tissue=colour_name(model[best]), tissue_L=float(model[best][0]),
                tissue_spread=spread, folds=float(folds[tissue if tissue.sum() > 20 else fov].std()))
-    # a dark opening (lumen, orifice): compact, very dark, inside the field
-    opening = None
-    if endoscopic:
-        lbl, comps = components(ndi.binary_opening(fov & (L < 16), disk(1)), max(4, 0.002 * n_fov))
-        for c in comps:
-            m = lbl == c
-            mx, my, el, _, _ = moments(*np.nonzero(m)[::-1])
-            med = np.median(lab[m], 0)
-            if (el < 2.5 and m.sum() < 0.3 * n_fov and m.sum() / convex_area(m) > 0.6
-                    and colour_name(med) in _DARK and med[2] > -5):  # not a dark blue (dye)
-                opening = dict(area=float(m.sum() / n_fov), x=mx / size, y=my / size, elongation=el, mask=m,
-                               radial_folds=_radial_folds(folds, fov & ~ndi.binary_dilation(dmask, disk(1)), mx, my,
-                                                          m.sum()))
-                break
+    opening = _dark_opening(lab, fov, folds, dmask, size) if endoscopic else None
     # the finding: the largest wide part of what differs (the opening is described on its own)
     bulk = ndi.binary_opening(dmask, disk(_px(2, size)))
     if opening: bulk &= ~ndi.binary_dilation(opening['mask'], disk(1))
@@ -310,15 +324,7 @@ def measure(image, size: int | None = None, endoscopic: bool = True) -> dict:
     # thin and small things: inside the finding, at its edge, or elsewhere; lines pointing away from the centre
     centre = ((opening['x'], opening['y']) if opening else (lesion['x'], lesion['y']) if lesion else (0.5, 0.5))
     inside = lesion['mask'] if lesion else np.zeros_like(fov)
-    on_line = np.zeros_like(fov)  # a dot on or beside a line is a piece of it (a streak's darker core)
-    for l in lines: on_line |= labels[l['kind']] == l['id']
-    _place(lines + dots, labels, dict(inside=inside, near=ndi.binary_dilation(inside, disk(_px(8, size))),
-                                      on_line=ndi.binary_dilation(on_line, disk(_px(3, size)))))
-    for it in lines + dots:
-        it['where'] = 'inside' if it.pop('inside') > 0.5 else 'edge' if it.pop('near') > 0.5 else 'elsewhere'
-        it.pop('near', None); it['on_line'] = it['on_line'] > 0; del it['id']
-        v = np.array([it['x'] - centre[0], it['y'] - centre[1]])
-        it['radial'] = bool(np.linalg.norm(v) > 0.05 and abs(v @ it['axis']) / np.linalg.norm(v) > 0.8)
+    _locate_marks(lines, dots, labels, inside, centre, size)
     out.update(opening=opening, lesion=lesion, patches=patches, lines=lines, dots=dots)
     # possible blood: compact dark red spots, not pieces of a line, not inside a red finding (its darker parts)
     red_finding = lesion is not None and lesion['colours'][0]['name'] in ('red', 'dark red', 'pink')

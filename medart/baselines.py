@@ -5,7 +5,8 @@
 # %% ../nbs/14_baselines.ipynb #651571bb
 from __future__ import annotations
 
-import copy, functools, hashlib, json, logging
+import copy, hashlib, json, logging
+from abc import abstractmethod
 from pathlib import Path
 
 import torch
@@ -37,6 +38,7 @@ _log = logging.getLogger(__name__)
 __all__ = ['FULL_DENOISER_CAPTION_DROPOUT', 'BASELINES', 'attention_targets', 'clip_targets', 'baseline_lora_targets',
            'add_baseline_lora', 'trainable_summary', 'sample_baseline_latents', 'baseline_generate', 'save_baseline',
            'load_baseline_weights', 'prepare_baseline', 'baseline_pipeline', 'build_tiny_baseline', 'load_baseline',
+           'Baseline', 'StableDiffusion14', 'StableDiffusion15', 'StableDiffusionXL', 'HunyuanDiT', 'FastDiT',
            'baseline_info', 'baseline_spec']
 
 # %% ../nbs/14_baselines.ipynb #d7368076
@@ -351,27 +353,6 @@ def baseline_pipeline(weights, vae=None, model=None, device='cpu', dtype=torch.f
     load_baseline_weights(pipe, weights)
     return pipe
 
-def _start(name, profile, base=None, model=None, classes=None, resolution=512, seed=0, device='cpu',
-           dtype=torch.float32, revisions: Revisions = Revisions()):
-    """The pipeline the train stage trains: tiny, a random tiny model of its real classes on the tiny base's VAE
-    (`base`/vae); else the pretrained `model` (at `revisions.model`, in `dtype`)."""
-    if profile == 'tiny':
-        pipe = build_tiny_baseline(name, seed=seed, resolution=resolution,
-                                   vae=AutoencoderKL.from_pretrained(Path(base) / 'vae'), classes=classes)
-        return pipe.to(device), f"tiny {name} on {base}/vae"
-    # the frozen weights in `dtype` (medart.families.weight_dtype of train.mixed_precision), as for PixArt-α; LoRA stays
-    # fp32
-    pipe = load_baseline(name, model, classes, resolution, dtype=dtype, device=device, revision=revisions.model)
-    return pipe, baseline_info(pipe)['base']
-
-def _trained(profile, base=None, adapter=None, model=None, device='cpu', dtype=torch.float32,
-             revisions: Revisions = Revisions()):
-    """The trained baseline in `adapter` (tiny: on `base`/vae, else at `revisions.model`, in `dtype`); its base and
-    resolution."""
-    pipe = baseline_pipeline(adapter, vae=Path(base) / 'vae' if base else None, model=model, device=device,
-                             revision=revisions.model, dtype=dtype)
-    info = baseline_info(pipe)
-    return pipe, info['base'], info['resolution']
 
 # %% ../nbs/14_baselines.ipynb #eb474d74
 def _disable_label_dropout(pipe):
@@ -399,7 +380,7 @@ def build_tiny_baseline(name, seed=0, resolution=64, vae=None, classes=None):
         raise ValueError(f'resolution {resolution} must be a multiple of {8 * f} (VAE factor {f} x 8)')
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(linear_seed(seed, spec.seed_offset, stride=1000))
-        pipe = _RAW[name]['build_tiny'](vae, resolution // f, classes)
+        pipe = spec.tiny(vae, resolution // f, classes)
     return _finish(pipe, name, 'tiny', classes, {'seed': seed, 'resolution': resolution})
 
 def load_baseline(name, model=None, classes=None, resolution=512, dtype=torch.float32, device='cpu', revision=None,
@@ -409,7 +390,7 @@ def load_baseline(name, model=None, classes=None, resolution=512, dtype=torch.fl
     spec = baseline_spec(name)
     model = model or spec.hub_id
     if spec.conditioning == 'label': id2label(classes)  # fail before any download
-    try: pipe = _RAW[name]['load'](str(model), dtype, classes, resolution, **revision_kwargs(model, revision), **kw)
+    try: pipe = spec.pretrained(str(model), dtype, classes, resolution, **revision_kwargs(model, revision), **kw)
     except (OSError, ValueError) as e:
         # `models.baseline` is set per method (its preset) in params.yaml
         at = f' --revision {revision}' if revision_kwargs(model, revision) else ''
@@ -420,41 +401,118 @@ def load_baseline(name, model=None, classes=None, resolution=512, dtype=torch.fl
     return pipe
 
 # %% ../nbs/14_baselines.ipynb #5e8b1a48
-def _entry(name, hub_id, doc, denoiser, text_encoders, build_tiny, load, encode, predict, **kw):
-    """A baseline's `Family`: its own build/load/encode/predict, the training, weights and sampling every baseline
-    shares."""
-    return Family(name, hub_id, doc, denoiser, text_encoders, build_tiny=functools.partial(build_tiny_baseline, name),
-                  load=functools.partial(load_baseline, name),
-                  encode=encode, predict=predict, prepare=prepare_baseline, save=save_baseline,
-                  load_weights=load_baseline_weights,
-                  start=functools.partial(_start, name), trained=_trained, sample=baseline_generate,
-                  weights_file='baseline.json', **kw)
+class Baseline(Family):
+    """A Table 2 baseline. Each subclass brings its own tiny model (`tiny`), pretrained pipeline (`pretrained`),
+    condition encoding and denoiser call; the LoRA set-up, the weights and the CFG sampler are shared here."""
+    weights_file = 'baseline.json'
 
-_SD = dict(denoiser='unet', text_encoders=('text_encoder',), build_tiny=tiny_sd, load=_load_sd, encode=_sd_encode,
-           predict=_sd_predict)
-_SPECS = [
-    dict(name='sd-v1-4', hub_id='CompVis/stable-diffusion-v1-4',
-         doc="Stable Diffusion 1.4: UNet + CLIP ViT-L/14 text encoder", **_SD),
-    dict(name='sd-v1-5', hub_id='stable-diffusion-v1-5/stable-diffusion-v1-5',
-         doc="Stable Diffusion 1.5: as 1.4, trained longer", seed_offset=1, **_SD),
-    dict(name='sdxl', hub_id='stabilityai/stable-diffusion-xl-base-1.0',
-         doc="SDXL base: UNet, two CLIP text encoders, size conditioning",
-         denoiser='unet', text_encoders=('text_encoder', 'text_encoder_2'), build_tiny=tiny_sdxl, load=_load_sdxl,
-         encode=_sdxl_encode,
-         predict=_sdxl_predict),
-    dict(name='hunyuan-dit', hub_id='Tencent-Hunyuan/HunyuanDiT-Diffusers',
-         doc="Hunyuan-DiT: DiT with bilingual CLIP + mT5; LoRA on the DiT only (paper sec. 3)",
-         denoiser='transformer', text_encoders=(), build_tiny=tiny_hunyuan, load=_load_hunyuan, encode=_hunyuan_encode,
-         predict=_hunyuan_predict),
-    dict(name='fast-dit', hub_id='facebook/DiT-XL-2-256',
-         doc="Fast-DiT: class-conditional DiT-S/8 trained from scratch (VAE and noise schedule from the DiT release)",
-         denoiser='transformer', text_encoders=(), build_tiny=tiny_dit, load=_load_dit, encode=_dit_encode,
-         predict=_dit_predict,
-         conditioning='label', seed_offset=2),
-]
-# the family's own tiny builder and loader: what `build_tiny_baseline` and `load_baseline` call
-_RAW = {s['name']: s for s in _SPECS}
-BASELINES = {s['name']: _entry(**s) for s in _SPECS}
+    @abstractmethod
+    def tiny(self, vae, latent: int, classes=None):
+        "A random tiny pipeline of the real classes on `vae` for `latent`² latents (`build_tiny` seeds, finishes it)."
+
+    @abstractmethod
+    def pretrained(self, model_id: str, dtype, classes=None, resolution=512, **kw):
+        "The pretrained pipeline from `model_id` (`load` adds the error, the state and what was loaded)."
+
+    def build_tiny(self, seed=0, resolution=64, vae=None, classes=None):
+        "`build_tiny_baseline`: seeded, on the tiny base's `vae`."
+        return build_tiny_baseline(self.name, seed, resolution, vae, classes)
+
+    def load(self, model=None, classes=None, resolution=512, dtype=torch.float32, device='cpu', **kw):
+        "`load_baseline`: from `model` (default `hub_id`)."
+        return load_baseline(self.name, model, classes, resolution, dtype=dtype, device=device, **kw)
+
+    def start(self, profile, base=None, model=None, classes=None, resolution=512, seed=0, device='cpu',
+              dtype=torch.float32, revisions: Revisions = Revisions()):
+        """The pipeline the train stage trains: tiny, a random tiny model of its real classes on the tiny base's VAE
+        (`base`/vae); else the pretrained `model` (at `revisions.model`, in `dtype`)."""
+        if profile == 'tiny':
+            pipe = self.build_tiny(seed, resolution, AutoencoderKL.from_pretrained(Path(base) / 'vae'), classes)
+            return pipe.to(device), f"tiny {self.name} on {base}/vae"
+        # the frozen weights in `dtype` (medart.families.weight_dtype of train.mixed_precision), as for PixArt-α; LoRA
+        # stays fp32
+        pipe = self.load(model, classes, resolution, dtype=dtype, device=device, revision=revisions.model)
+        return pipe, baseline_info(pipe)['base']
+
+    def trained(self, profile, base=None, adapter=None, model=None, device='cpu', dtype=torch.float32,
+                revisions: Revisions = Revisions()):
+        """The trained baseline in `adapter` (tiny: on `base`/vae, else at `revisions.model`, in `dtype`); its base and
+        resolution."""
+        pipe = baseline_pipeline(adapter, vae=Path(base) / 'vae' if base else None, model=model, device=device,
+                                 revision=revisions.model, dtype=dtype)
+        info = baseline_info(pipe)
+        return pipe, info['base'], info['resolution']
+
+    def prepare(self, pipe, records, captions, train, seed=0) -> TrainPlan:
+        "`prepare_baseline`: LoRA with Med-Art's rank and alpha, the baselines' own caption dropout."
+        return prepare_baseline(pipe, records, captions, train, seed)
+
+    def save(self, pipe, folder, params=None):
+        "`save_baseline`: LoRA folders, or the whole denoiser, and baseline.json."
+        return save_baseline(pipe, folder, params)
+
+    def load_weights(self, pipe, folder) -> dict:
+        "`load_baseline_weights`."
+        return load_baseline_weights(pipe, folder)
+
+    def sample(self, pipe, conditions, generators, steps=PAPER_SAMPLER_STEPS, cfg=PAPER_CFG, max_tokens=None) -> list:
+        "`baseline_generate`: the one CFG sampler of every baseline."
+        return baseline_generate(pipe, conditions, generators, steps, cfg, max_tokens)
+
+class StableDiffusion14(Baseline):
+    "Stable Diffusion 1.4: a UNet on CLIP ViT-L/14."
+    name, hub_id = 'sd-v1-4', 'CompVis/stable-diffusion-v1-4'
+    doc = "Stable Diffusion 1.4: UNet + CLIP ViT-L/14 text encoder"
+    denoiser, text_encoders = 'unet', ('text_encoder',)
+    def tiny(self, vae, latent, classes=None): return tiny_sd(vae, latent, classes)
+    def pretrained(self, model_id, dtype, classes=None, resolution=512, **kw):
+        return _load_sd(model_id, dtype, classes, resolution, **kw)
+    def encode(self, pipe, conditions, resolution, max_tokens=None, modules=None):
+        return _sd_encode(pipe, conditions, resolution, max_tokens, modules)
+    def predict(self, pipe, denoiser, noisy, t, cond): return _sd_predict(pipe, denoiser, noisy, t, cond)
+
+class StableDiffusion15(StableDiffusion14):
+    "Stable Diffusion 1.5: 1.4's architecture, trained longer (tiny: another seed)."
+    name, hub_id = 'sd-v1-5', 'stable-diffusion-v1-5/stable-diffusion-v1-5'
+    doc, seed_offset = "Stable Diffusion 1.5: as 1.4, trained longer", 1
+
+class StableDiffusionXL(Baseline):
+    "SDXL base: a UNet on two CLIP text encoders, with size conditioning."
+    name, hub_id = 'sdxl', 'stabilityai/stable-diffusion-xl-base-1.0'
+    doc = "SDXL base: UNet, two CLIP text encoders, size conditioning"
+    denoiser, text_encoders = 'unet', ('text_encoder', 'text_encoder_2')
+    def tiny(self, vae, latent, classes=None): return tiny_sdxl(vae, latent, classes)
+    def pretrained(self, model_id, dtype, classes=None, resolution=512, **kw):
+        return _load_sdxl(model_id, dtype, classes, resolution, **kw)
+    def encode(self, pipe, conditions, resolution, max_tokens=None, modules=None):
+        return _sdxl_encode(pipe, conditions, resolution, max_tokens, modules)
+    def predict(self, pipe, denoiser, noisy, t, cond): return _sdxl_predict(pipe, denoiser, noisy, t, cond)
+
+class HunyuanDiT(Baseline):
+    "Hunyuan-DiT: a DiT on a bilingual CLIP and mT5; LoRA on the DiT only (paper sec. 3)."
+    name, hub_id = 'hunyuan-dit', 'Tencent-Hunyuan/HunyuanDiT-Diffusers'
+    doc = "Hunyuan-DiT: DiT with bilingual CLIP + mT5; LoRA on the DiT only (paper sec. 3)"
+    def tiny(self, vae, latent, classes=None): return tiny_hunyuan(vae, latent, classes)
+    def pretrained(self, model_id, dtype, classes=None, resolution=512, **kw):
+        return _load_hunyuan(model_id, dtype, classes, resolution, **kw)
+    def encode(self, pipe, conditions, resolution, max_tokens=None, modules=None):
+        return _hunyuan_encode(pipe, conditions, resolution, max_tokens, modules)
+    def predict(self, pipe, denoiser, noisy, t, cond): return _hunyuan_predict(pipe, denoiser, noisy, t, cond)
+
+class FastDiT(Baseline):
+    "Fast-DiT: a class-conditional DiT-S/8 trained from scratch (VAE and noise schedule from the DiT release)."
+    name, hub_id = 'fast-dit', 'facebook/DiT-XL-2-256'
+    doc = "Fast-DiT: class-conditional DiT-S/8 trained from scratch (VAE and noise schedule from the DiT release)"
+    conditioning, seed_offset = 'label', 2
+    def tiny(self, vae, latent, classes=None): return tiny_dit(vae, latent, classes)
+    def pretrained(self, model_id, dtype, classes=None, resolution=512, **kw):
+        return _load_dit(model_id, dtype, classes, resolution, **kw)
+    def encode(self, pipe, conditions, resolution, max_tokens=None, modules=None):
+        return _dit_encode(pipe, conditions, resolution, max_tokens, modules)
+    def predict(self, pipe, denoiser, noisy, t, cond): return _dit_predict(pipe, denoiser, noisy, t, cond)
+
+BASELINES = {f.name: f for f in (StableDiffusion14(), StableDiffusion15(), StableDiffusionXL(), HunyuanDiT(),
+                                  FastDiT())}
 
 def baseline_info(pipe):
     """None for a pipeline of another kind (PixArt-α); for a baseline's: its name, base, init (seed, resolution) and

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import contextlib, logging
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -35,43 +36,70 @@ class TrainPlan:
     params: dict = field(default_factory=dict)   # extra entries of the saved weights' `params`
     report: dict = field(default_factory=dict)   # extra entries of the train report
 
-@dataclass(frozen=True)
-class Family:
+class Family(ABC):
     """One model family: how to get its pipeline, turn conditions into its input, call its denoiser, adapt and train it,
-    keep its weights and sample it. `medart.registry.FAMILIES` holds one per family (PixArt-α and the five baselines of
-    Table 2); training (`medart.train.fit`, `finetune`), generation (`medart.generate.render`) and the stage notebooks
-    only use these fields."""
-    name: str
-    hub_id: str
+    keep its weights and sample it. One subclass per family, the way diffusers keeps one pipeline per file
+    (`medart.models.PixArtAlpha`; `medart.baselines`: the five of Table 2), one instance of each in
+    `medart.registry.FAMILIES`. Training (`medart.train`), generation (`medart.generate.render`) and the stage notebooks
+    use only what is declared here."""
+    name: str                     # the family's name in params.yaml (`train.family`)
+    hub_id: str                   # its pretrained weights on the hub (the full profile's default)
     doc: str
-    denoiser: str                 # the denoising network's component: 'transformer' or 'unet'
-    text_encoders: tuple          # components adapted with LoRA besides the denoiser
-    # (seed, resolution, vae, classes) -> a randomly initialised tiny pipeline of the real classes
-    build_tiny: Callable
-    # (model, classes, resolution, dtype, device) -> the pretrained pipeline (hub id or folder)
-    load: Callable
-    encode: Callable              # (pipe, conditions, resolution, max_tokens, modules) -> dict of batched tensors
-    predict: Callable             # (pipe, denoiser, noisy, t, cond) -> the model's prediction (noise, or v)
-    prepare: Callable             # (pipe, records, captions, train, seed) -> TrainPlan (injects the adapters)
-    save: Callable                # (pipe, folder, params) -> folder: what training changed
-    load_weights: Callable        # (pipe, folder) -> metadata: load what `save` wrote
-    start: Callable               # (profile, base, model, classes, resolution, seed, device, dtype, revisions) ->
-                                  # (pipeline to train, its name); `revisions` (a `Revisions`) pins hub ids; dtype: the
-                                  # pretrained weights' (`weight_dtype(train.mixed_precision)`)
-    trained: Callable             # (profile, base, adapter, model, device, dtype, revisions) ->
-                                  # (trained pipeline, base name, resolution)
-    # (pipe, conditions, generators, steps, cfg, max_tokens) -> PIL images, one per condition
-    sample: Callable
+    denoiser: str = 'transformer'  # the denoising network's component: 'transformer' or 'unet'
+    text_encoders: tuple = ()     # components adapted with LoRA besides the denoiser
     weights_file: str             # the file under adapter/ whose hash names the trained weights
-    # (pipe, conditions, generator, steps, cfg, backprop_last_k, checkpoint, max_tokens) ->
-    sample_latents: Callable | None = None
-                                            # latents, differentiably: what HLDF needs; None where the family has none
     conditioning: str = 'text'    # 'text' (captions) or 'label' (class names)
-    # a dropped caption: '' for PixArt-α's T5, None (the family's unconditional input) for the others
-    null: object = None
+    null: object = None           # a dropped caption: '' for PixArt-α's T5, None (the family's unconditional input)
     multi_process: bool = False   # whether `fit` may run it under accelerate launch in several processes
-    # tiny profile: SD 1.4 and 1.5 share an architecture, so their random inits differ by seed
-    seed_offset: int = 0
+    seed_offset: int = 0          # tiny profile: SD 1.4 and 1.5 share an architecture, so their inits differ by seed
+    # (parts, captions, generator, steps, cfg, backprop_last_k, checkpoint, max_tokens) -> latents, differentiably:
+    # what HLDF needs; a family that has one defines this method, the others leave it None
+    sample_latents: Callable | None = None
+
+    def __repr__(self): return f"<{type(self).__name__} {self.name!r}>"
+
+    @abstractmethod
+    def build_tiny(self, seed=0, resolution=64, vae=None, classes=None):
+        "A randomly initialised tiny pipeline of the family's real classes (seeded), on `vae` if the family takes one."
+
+    @abstractmethod
+    def load(self, model=None, classes=None, resolution=512, dtype=None, device='cpu', **kw):
+        "The pretrained pipeline from `model` (hub id or folder; default `hub_id`), in `dtype` on `device`."
+
+    @abstractmethod
+    def start(self, profile, base=None, model=None, classes=None, resolution=512, seed=0, device='cpu', dtype=None,
+              revisions: Revisions = Revisions()) -> tuple:
+        """The pipeline the train stage trains and its name: tiny (from `base`) or pretrained (`model`), its frozen
+        weights in `dtype` (`weight_dtype(train.mixed_precision)`), pinned to `revisions`."""
+
+    @abstractmethod
+    def trained(self, profile, base=None, adapter=None, model=None, device='cpu', dtype=None,
+                revisions: Revisions = Revisions()) -> tuple:
+        "The pipeline the generate stage samples: the base with the weights of `adapter`; (pipe, base, resolution)."
+
+    @abstractmethod
+    def encode(self, pipe, conditions, resolution, max_tokens=None, modules=None) -> dict:
+        "The batched model input of `conditions` (through `modules`' text encoders when given: those being trained)."
+
+    @abstractmethod
+    def predict(self, pipe, denoiser, noisy, t, cond):
+        "The model's prediction (noise, or v) for `noisy` latents at timesteps `t` under `cond` (from `encode`)."
+
+    @abstractmethod
+    def prepare(self, pipe, records, captions, train, seed=0) -> TrainPlan:
+        "Inject the adapters `train` asks for; the `TrainPlan` (conditions and what differs for this family)."
+
+    @abstractmethod
+    def save(self, pipe, folder, params=None):
+        "Write what training changed to `folder` (with `params` in its metadata); the folder."
+
+    @abstractmethod
+    def load_weights(self, pipe, folder) -> dict:
+        "Load what `save` wrote into `pipe`; the metadata."
+
+    @abstractmethod
+    def sample(self, pipe, conditions, generators, steps=None, cfg=None, max_tokens=None) -> list:
+        "PIL images, one per condition, image i from `generators[i]`."
 
     def condition(self, record: dict, captions: dict):
         "The condition of a training record or manifest row: its class name (label families), else its caption."

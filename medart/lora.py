@@ -146,7 +146,7 @@ def lora_configs(pipe, preset='med-art', rank=8, alpha=8, dropout=0.0, dora=Fals
 
 def lora_kwargs(train):
     "The `add_lora` options from the `train` section of the params (`lora_rank`, `lora_alpha`, ...)."
-    return dict(preset=train.get('lora_preset', 'med-art'), rank=train['lora_rank'], alpha=train['lora_alpha'],
+    return dict(preset=train['lora_preset'], rank=train['lora_rank'], alpha=train['lora_alpha'],
                 dropout=train['lora_dropout'], dora=train['dora'], t5_lora=train['t5_lora'])
 
 # %% ../nbs/06_lora.ipynb #b207eccd

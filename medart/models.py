@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['PIXART_ID', 'PIXART_ALPHA', 'count_parameters', 'model_summary', 'uses_resolution_binning', 'predict_noise',
-           'pixart_encode', 'pixart_predict', 'pixart_sample', 'load_pixart', 'load_pipeline']
+           'pixart_encode', 'pixart_predict', 'pixart_sample', 'load_pixart', 'load_pipeline', 'PixArtAlpha']
 
 # %% ../nbs/04_models.ipynb #2f3d77bc
 import os
@@ -135,38 +135,69 @@ def load_pipeline(profile='tiny', model=None, seed=0, resolution=64, dtype=torch
     return pipe if dtype == torch.float32 else pipe.to(dtype=dtype)
 
 # %% ../nbs/04_models.ipynb #aae0b78b
-def _prepare(pipe, records, captions, train, seed=0) -> TrainPlan:
-    "Med-Art's set-up: the records' captions, LoRA (or DoRA) on the DiT and T5 as the `train` section's preset says."
-    from accelerate import PartialState
-    conditions = PIXART_ALPHA.conditions(records, captions)
-    summary = add_lora(pipe, **lora_kwargs(train), seed=seed)
-    # one, or one of several under accelerate launch
-    processes = PartialState(cpu=not torch.cuda.is_available()).num_processes
-    return TrainPlan(conditions, summary, params=dict(processes=processes))
+class PixArtAlpha(Family):
+    "PixArt-α, Med-Art's base: a DiT on T5 v1.1 and the SD VAE; LoRA (or DoRA) on DiT and T5, and HLDF."
+    name, hub_id = 'pixart-alpha', PIXART_ID
+    doc = "PixArt-α: a DiT on T5 v1.1, Med-Art's base; LoRA on DiT and T5, HLDF"
+    denoiser, text_encoders, weights_file = 'transformer', ('text_encoder',), 'medart_lora.safetensors'
+    null, multi_process = '', True  # a dropped caption is the empty prompt, as PixArt-α's own CFG branch
 
-def _start(profile, base=None, model=None, classes=None, resolution=None, seed=0, device='cpu', dtype=torch.float32,
-           revisions: Revisions = Revisions()):
-    """The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or hub id at `revisions.base`) in
-    `dtype`; its name."""
-    return load_pipeline(profile, model=base, device=device, revision=revisions.base, dtype=dtype), base
+    def build_tiny(self, seed=0, resolution=64, vae=None, classes=None):
+        "`build_tiny_pipeline`: the tiny profile's PixArt-α of the real classes (it brings its own VAE)."
+        return build_tiny_pipeline(seed=seed, resolution=resolution)
 
-def _trained(profile, base=None, adapter=None, model=None, device='cpu', dtype=torch.float32,
-             revisions: Revisions = Revisions()):
-    """The pipeline the generate stage samples: `base` (at `revisions.base`, in `dtype`) with `adapter` merged; name,
-    resolution."""
-    pipe = load_pipeline(profile, model=base, device=device, revision=revisions.base, dtype=dtype)
-    load_adapters(pipe, adapter, merge=True)  # merged into the weights: plain layers, faster sampling
-    return pipe, base, model_summary(pipe)['resolution']
+    def load(self, model=None, classes=None, resolution=512, dtype=torch.float32, device='cpu', **kw):
+        "`load_pixart`: the pretrained pipeline from `model` (default the hub's PixArt-XL-2-512x512)."
+        return load_pixart(model or PIXART_ID, dtype, device, **kw)
 
-PIXART_ALPHA = Family(
-    'pixart-alpha', PIXART_ID, "PixArt-α: a DiT on T5 v1.1, Med-Art's base; LoRA on DiT and T5, HLDF", 'transformer',
-    ('text_encoder',),
-    build_tiny=lambda seed=0, resolution=64, vae=None, classes=None:
-        build_tiny_pipeline(seed=seed, resolution=resolution),
-    load=lambda model=None, classes=None, resolution=512, dtype=torch.float32, device='cpu', **kw:
-        load_pixart(model or PIXART_ID, dtype, device, **kw),
-    encode=pixart_encode, predict=pixart_predict, prepare=_prepare,
-    save=lambda pipe, out, params=None: save_adapters(pipe, out, params=params),
-    load_weights=load_adapters, start=_start, trained=_trained, sample=pixart_sample,
-    weights_file='medart_lora.safetensors',
-    sample_latents=text_latents, null='', multi_process=True)
+    def start(self, profile, base=None, model=None, classes=None, resolution=None, seed=0, device='cpu',
+              dtype=torch.float32, revisions: Revisions = Revisions()):
+        """The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or hub id at `revisions.base`) in
+        `dtype`; its name."""
+        return load_pipeline(profile, model=base, device=device, revision=revisions.base, dtype=dtype), base
+
+    def trained(self, profile, base=None, adapter=None, model=None, device='cpu', dtype=torch.float32,
+                revisions: Revisions = Revisions()):
+        """The pipeline the generate stage samples: `base` (at `revisions.base`, in `dtype`) with `adapter` merged;
+        name, resolution."""
+        pipe = load_pipeline(profile, model=base, device=device, revision=revisions.base, dtype=dtype)
+        load_adapters(pipe, adapter, merge=True)  # merged into the weights: plain layers, faster sampling
+        return pipe, base, model_summary(pipe)['resolution']
+
+    def encode(self, pipe, conditions, resolution=None, max_tokens=PAPER_MAX_TOKENS, modules=None) -> dict:
+        "`pixart_encode`: T5 embeddings and mask."
+        return pixart_encode(pipe, conditions, resolution, max_tokens, modules)
+
+    def predict(self, pipe, denoiser, noisy, t, cond):
+        "`pixart_predict`: the DiT's noise prediction."
+        return pixart_predict(pipe, denoiser, noisy, t, cond)
+
+    def prepare(self, pipe, records, captions, train, seed=0) -> TrainPlan:
+        "Med-Art's set-up: the records' captions, LoRA (or DoRA) on DiT and T5 as the `train` section's preset says."
+        from accelerate import PartialState
+        conditions = self.conditions(records, captions)
+        summary = add_lora(pipe, **lora_kwargs(train), seed=seed)
+        # one, or one of several under accelerate launch
+        processes = PartialState(cpu=not torch.cuda.is_available()).num_processes
+        return TrainPlan(conditions, summary, params=dict(processes=processes))
+
+    def save(self, pipe, folder, params=None):
+        "`save_adapters`: the LoRA weights, their settings and a model card."
+        return save_adapters(pipe, folder, params=params)
+
+    def load_weights(self, pipe, folder) -> dict:
+        "`load_adapters`: the adapters back into `pipe`."
+        return load_adapters(pipe, folder)
+
+    def sample(self, pipe, conditions, generators, steps=PAPER_SAMPLER_STEPS, cfg=PAPER_CFG,
+               max_tokens=PAPER_MAX_TOKENS) -> list:
+        "`pixart_sample`: through the pipeline, DPM-Solver++ and CFG."
+        return pixart_sample(pipe, conditions, generators, steps, cfg, max_tokens)
+
+    def sample_latents(self, parts, captions, generator, steps=PAPER_SAMPLER_STEPS, cfg=PAPER_CFG,
+                       backprop_last_k=None, checkpoint=True, max_tokens=PAPER_MAX_TOKENS):
+        "`text_latents`: DPM-Solver++ with CFG, differentiable in its last K steps (HLDF)."
+        return text_latents(parts, captions, generator, steps=steps, cfg=cfg, backprop_last_k=backprop_last_k,
+                            checkpoint=checkpoint, max_tokens=max_tokens)
+
+PIXART_ALPHA = PixArtAlpha()

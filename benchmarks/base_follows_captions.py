@@ -58,7 +58,7 @@ def main(argv=None):
     from medart.tiny.structures import render_structures_image
     from medart.config import PAPER_CFG, PAPER_SAMPLER_STEPS
     from medart.io import write_atomic, write_json_atomic
-    from medart.models import load_pipeline
+    from medart.models import PIXART_ALPHA
     from medart.sampling import decode_latents, text_latents
     from medart.stage_io import cpu_threads
     from medart.tiny.describe import describe
@@ -67,7 +67,7 @@ def main(argv=None):
         sys.exit(f"{args.base} holds no saved pipeline (model_index.json): pass a base such as runs/base/pipeline")
     if not args.captions.exists():
         sys.exit(f"{args.captions} is missing: run the study's caption stage first (dvc repro caption)")
-    pipe = load_pipeline('tiny', model=str(args.base))
+    pipe, _ = PIXART_ALPHA.start('tiny', base=str(args.base))
     parts = dict(tokenizer=pipe.tokenizer, text_encoder=pipe.text_encoder, transformer=pipe.transformer, scheduler=pipe.scheduler)
     real = [render_structures_image(200000 + i, 64, 0) for i in range(max(8, args.n))]
     own = [describe(im, 'A photograph', 'endoscopic', 64) for im in real]

@@ -73,7 +73,7 @@ def main(argv=None):
     import torch
     from medart.config import load_params
     from medart.data import write_json_atomic
-    from medart.models import load_pipeline
+    from medart.models import PIXART_ALPHA
     from medart.stage_io import cpu_threads
     from medart.tiny.base import base_images
     from medart.tiny.structures import describer_captions, structures_images
@@ -82,7 +82,7 @@ def main(argv=None):
     P = load_params(ROOT / 'params.yaml', profile='tiny')
     B, base = P['base'], args.start or P['models']['tiny_base']
     n_images = args.n_images or B['n_images']
-    pipe = load_pipeline('tiny', model=str(ROOT / base))
+    pipe, _ = PIXART_ALPHA.start('tiny', base=str(ROOT / base))
     if args.images == 'primitives':  # no shape captions to keep: render only the structure images
         images = structures_images(n_images, B['size'], 0)
     else:

@@ -24,13 +24,15 @@ Each run keeps its folder --out/<preset>/seed<k>/: adapter/ and train.json (trai
 classifier-set/ and classify.json (Table 4), result.json (every measure). Each part is kept when its settings are unchanged, so a
 run resumes across sessions: training from its checkpoints, generation image by image, the classifier epoch by epoch; a result
 written by an older version of this script (fewer measures) is measured anew from the same adapter and images, and only what is
-missing is generated and trained. After every run the aggregate is rewritten: --results/miniature-claims.json (per preset the
+missing is generated and trained. Run folders are ignored by git and lost with the machine, so each finished result is also kept
+as --results/claims-runs/<preset>-seed<k>.json (commit them as runs finish): a run whose kept result has the same settings counts
+as finished in a later session, in the tables too. After every run the aggregate is rewritten: --results/miniature-claims.json (per preset the
 mean ± std and per-seed values of every measure, the settings, the runtime; per claim row the paired differences, the 95 % t
 interval, the p-value, Holm's correction and the verdict: medart.claims, whose RULE is the protocol) and
 --results/miniature-claims.md (medart.claims.render_claims_markdown: the tables, the verdicts, what each claim's verdict can mean).
 Needs the split, the describe captions and the real classifier: `dvc repro classify_real` (make claims runs it).
 --variant NAME=PRESET:key=value[,key=value] adds a preset NAME: PRESET with the train stage's notebook parameters changed
-(validated as `papermill nbs/train.ipynb -p key value` is, by medart.config.stage_params). Each claim row whose claimed-better
+(validated as `papermill nbs/train.ipynb -p key value` is, by medart.params_files.notebook_overrides). Each claim row whose claimed-better
 preset is PRESET is repeated with NAME in its place, in a table of its own: variants never enter the claims' verdicts.
 --cfg X generates at guidance scale X instead of generate.cfg, from the same adapters (trained only where missing): its images,
 classifier set, grid and results get a -cfgX suffix beside the default ones, and its tables need a --results of their own, e.g.
@@ -56,6 +58,8 @@ SEEDS = 5  # training seeds per preset (0 .. SEEDS-1): the protocol's paired tes
 EVAL_MEASURES = ['class_accuracy', 'spread_ratio', 'colour_distance', 'colour_histogram', 'saturation', 'real_saturation',
                  'saturation_gap', 'domain_fd', 'fid', 'kid']
 TABLE4_MEASURES = ['f1', 'bacc', 'auc']
+# in every run's settings: a run made before the package had one seed rule (medart.io.derive_seed; issue 30) is not kept
+RUN_RULES = 'one seed rule'
 
 
 # ---------------------------------------------------------------- variants
@@ -185,12 +189,11 @@ class Study:
         return pixel_array([r['path'] for r in self.test], self.P['classify']['image_size'])
 
     def params(self, preset: str) -> dict:
-        from medart.config import load_params, stage_params
-        if preset in self.variants:
-            base, overrides = self.variants[preset]
-            P = stage_params('train', DATASET, base, ROOT / 'params.yaml', PROFILE, **overrides)[0]
-        else:
-            P = load_params(ROOT / 'params.yaml', profile=PROFILE, dataset=DATASET, method=preset)
+        from medart.config import _set, load_params
+        from medart.params_files import notebook_overrides
+        base, overrides = self.variants.get(preset, (preset, {}))
+        P = load_params(ROOT / 'params.yaml', profile=PROFILE, dataset=DATASET, method=base)
+        for key, value in notebook_overrides('train', overrides).items(): _set(P, key, value)  # as the train notebook's -p
         if self.base: P['models']['tiny_base'] = self.base
         return P
 
@@ -216,6 +219,20 @@ def run_files(folder: Path, cfg: float | None, default_cfg: float) -> dict:
                 checkpoints=folder / f'classifier-checkpoints{tag}')
 
 
+def ledger_file(ledger: Path | None, preset: str, seed: int) -> Path | None:
+    """Where a finished run's result is kept in git (--results/claims-runs/<preset>-seed<k>.json): run folders live under runs/
+    (ignored by git, lost with the machine), so a claims run that spans sessions resumes from these files."""
+    return None if ledger is None else Path(ledger) / f'{preset}-seed{seed}.json'
+
+
+def ledger_result(ledger: Path | None, preset: str, seed: int, settings: dict) -> dict | None:
+    "The kept result of (preset, seed) when its settings equal `settings` (as `comparable` compares them), else None."
+    f = ledger_file(ledger, preset, seed)
+    if f is None or not f.is_file(): return None
+    kept = json.loads(f.read_text())
+    return kept if comparable(kept.get('settings') or {}) == comparable(settings) else None
+
+
 def run_settings(study: Study, preset: str, seed: int, steps: int | None) -> tuple[dict, dict, dict, dict]:
     "(params, captions, training settings, run settings) of one preset and training seed: what decides whether a finished part is kept."
     from medart.generate import TRAIN_SEED_OFFSET
@@ -233,14 +250,14 @@ def run_settings(study: Study, preset: str, seed: int, steps: int | None) -> tup
     settings = dict(train_settings, per_class=study.per_class, generate=dict(steps=G['steps'], cfg=cfg, seed=P['seed']),
                     image_size=study.image_size, fid=study.fid, kid=dict(subset_size=E['kid_subset_size'], subsets=E['kid_subsets']),
                     networks={k: dict(network=n.name, sha256=n.info.get('sha256')) for k, n in study.networks.items()},
-                    table4=table4, measures=EVAL_MEASURES + (TABLE4_MEASURES if table4 else []))
+                    table4=table4, measures=EVAL_MEASURES + (TABLE4_MEASURES if table4 else []), rules=RUN_RULES)
     return P, captions, train_settings, settings
 
 
 def train_adapter(study: Study, P: dict, captions: dict, train_settings: dict, folder: Path, out: Path) -> dict:
     "The run's adapter: kept when train.json has these settings, copied when another preset trained the same, else fine-tuned (resuming)."
     from medart.data import write_json_atomic
-    from medart.models import load_pipeline
+    from medart.models import PIXART_ALPHA
     from medart.train import finetune
     train_file, adapter = folder / 'train.json', folder / 'adapter'
     trained = json.loads(train_file.read_text()) if train_file.exists() else None
@@ -250,7 +267,7 @@ def train_adapter(study: Study, P: dict, captions: dict, train_settings: dict, f
     if trained is not None: return trained
     t0 = time.perf_counter()
     resumed = any((folder / 'checkpoints').glob('step_*'))  # finetune continues from the last checkpoint of a killed run
-    pipe = load_pipeline(PROFILE, model=str(ROOT / P['models']['tiny_base']))
+    pipe, _ = PIXART_ALPHA.start(PROFILE, base=str(ROOT / P['models']['tiny_base']))
     report = finetune(pipe, study.train, captions, folder, P['train'], seed=train_settings['seed'], steps=train_settings['steps'],
                       cache_dir=out / 'latents', progress=False, card=dict(preset=train_settings['preset'], dataset=DATASET, claims_run=True))
     trained = dict(settings=train_settings, report={k: v for k, v in report.items() if k != 'trainable'}, resumed=resumed,
@@ -324,23 +341,25 @@ def save_grid(study: Study, images: list, labels: list, path: Path) -> None:
     grid.save(tmp, format='PNG'); os.replace(tmp, path)
 
 
-def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> tuple[dict, bool]:
-    "Fine-tune, generate and measure one (preset, training seed), resuming whatever is done; (result, whether it was already finished)."
+def run(study: Study, preset: str, seed: int, steps: int | None, out: Path, ledger: Path | None = None) -> tuple[dict, bool]:
+    """Fine-tune, generate and measure one (preset, training seed), resuming whatever is done; (result, whether it was already
+    finished). A finished result is also kept in `ledger` (see `ledger_file`), and a result kept there with these settings counts
+    as finished."""
     from medart.data import sha256_of, write_json_atomic
     from medart.generate import SamplerSettings, generate_set, read_generated
-    from medart.lora import load_adapters
-    from medart.models import load_pipeline
+    from medart.models import PIXART_ALPHA
     P, captions, train_settings, settings = run_settings(study, preset, seed, steps)
     folder = out / preset / f'seed{seed}'
     files = run_files(folder, study.cfg, P['generate']['cfg'])
     old = json.loads(files['result'].read_text()) if files['result'].exists() else None
     if old and comparable(old.get('settings') or {}) == comparable(settings):
+        if ledger and not ledger_result(ledger, preset, seed, settings): write_json_atomic(ledger_file(ledger, preset, seed), old)
         return old, True
+    if kept := ledger_result(ledger, preset, seed, settings): return kept, True
     study.real_features  # the real side's one-off cost is not this run's
     trained = train_adapter(study, P, captions, train_settings, folder, out)
     t1, adapter = time.perf_counter(), folder / 'adapter'
-    pipe = load_pipeline(PROFILE, model=str(ROOT / P['models']['tiny_base']))
-    load_adapters(pipe, adapter, merge=True)  # as the generate stage: merged into the weights
+    pipe, _, _ = PIXART_ALPHA.trained(PROFILE, base=str(ROOT / P['models']['tiny_base']), adapter=adapter)  # merged, as the generate stage
     meta = dict(preset=preset, training_seed=seed, adapter=sha256_of(adapter / 'medart_lora.safetensors')[:16])
     G = P['generate']
     gen = generate_set(pipe, study.prompts(captions), files['images'], SamplerSettings(steps=G['steps'], cfg=settings['generate']['cfg'],
@@ -360,6 +379,7 @@ def run(study: Study, preset: str, seed: int, steps: int | None, out: Path) -> t
                   seconds=seconds, table4=t4 and {k: t4[k] for k in ('scores', 'n_train', 'n_test', 'seconds')},
                   networks={k: n.info for k, n in study.networks.items()}, folder=str(folder), adapter=str(adapter), grid=str(files['grid']))
     write_json_atomic(files['result'], result)
+    if ledger: write_json_atomic(ledger_file(ledger, preset, seed), result)
     return json.loads(files['result'].read_text()), False
 
 
@@ -395,13 +415,15 @@ def default_guidance() -> float:
     return float(load_params(ROOT / 'params.yaml', profile=PROFILE, dataset=DATASET)['generate']['cfg'])
 
 
-def load_results(out: Path, presets, seeds, cfg: float | None = None) -> dict:
-    "{preset: [result]} of the finished runs under `out` for these presets and seeds 0 .. seeds-1 (at guidance scale `cfg`: --cfg)."
+def load_results(out: Path, presets, seeds, cfg: float | None = None, ledger: Path | None = None) -> dict:
+    """{preset: [result]} of the finished runs under `out` for these presets and seeds 0 .. seeds-1 (at guidance scale `cfg`: --cfg);
+    a run whose folder is gone counts with its result kept in `ledger`."""
     default_cfg = default_guidance() if cfg is not None else None
     found = {}
     for p in presets:
         files = [run_files(out / p / f'seed{s}', cfg, default_cfg)['result'] for s in range(seeds)]
-        found[p] = [json.loads(f.read_text()) for f in files if f.exists()]
+        files = [f if f.exists() else ledger_file(ledger, p, s) for s, f in enumerate(files)]
+        found[p] = [json.loads(f.read_text()) for f in files if f is not None and f.exists()]
     return found
 
 
@@ -515,9 +537,10 @@ def main(argv=None):
     if clash: ap.error(f"--variant names {clash} are presets already: give the variant a name of its own")
     variant_of = {n: (b, o) for n, b, o in variants}
     if variants:
-        from medart.config import ParamsError, stage_params
+        from medart.config import ParamsError, load_params
+        from medart.params_files import notebook_overrides
         for n, b, o in variants:  # a typo in a key or value stops here, not after an hour
-            try: stage_params('train', DATASET, b, ROOT / 'params.yaml', PROFILE, **o)
+            try: load_params(ROOT / 'params.yaml', profile=PROFILE, dataset=DATASET, method=b); notebook_overrides('train', o)
             except ParamsError as e: ap.error(f"--variant {n}: {e}")
         args.presets = list(dict.fromkeys([*args.presets, *variant_of]))
     if args.seeds < 1 or args.per_class < 2: ap.error('--seeds must be >= 1 and --per-class >= 2 (a spread needs two images)')
@@ -547,10 +570,10 @@ def main(argv=None):
         # seed-major: every preset gets its first seed before any gets a second, so a run cut short still compares them all
         todo = worker_share([(p, s) for s in range(args.seeds) for p in args.presets], args.worker)
         for i, (preset, seed) in enumerate(todo, 1):
-            result, skipped = run(study, preset, seed, args.steps, args.out)
+            result, skipped = run(study, preset, seed, args.steps, args.out, args.results / 'claims-runs')
             print(report_line(i, len(todo), preset, seed, result, skipped, (time.perf_counter() - t_all) / 60), flush=True)
-            write_aggregate(args, load_results(args.out, args.presets, args.seeds, args.cfg), variant_of)
-    doc = write_aggregate(args, load_results(args.out, args.presets, args.seeds, args.cfg), variant_of)
+            write_aggregate(args, load_results(args.out, args.presets, args.seeds, args.cfg, args.results / 'claims-runs'), variant_of)
+    doc = write_aggregate(args, load_results(args.out, args.presets, args.seeds, args.cfg, args.results / 'claims-runs'), variant_of)
     if not doc['presets']: raise SystemExit(f"no finished runs under {args.out} for {args.presets}: run without --aggregate-only first")
     print('\n' + render_claims_markdown(doc))
     print(f"wrote {Path(args.results) / 'miniature-claims.json'} and {Path(args.results) / 'miniature-claims.md'}")

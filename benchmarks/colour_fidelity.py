@@ -56,7 +56,7 @@ def main():
     from medart.data import DataSettings, prepare_split, split_files, get_dataset, load_image
     from medart.captions import caption_dataset, load_captions
     from medart.vsg import make_captioner
-    from medart.models import load_pipeline
+    from medart.models import PIXART_ALPHA
     from medart.registry import sample_images
     from medart.train import finetune
     from transformers import AutoTokenizer
@@ -89,11 +89,11 @@ def main():
     def score(pipe):
         gen = to_t(sample_images(pipe, prompts, steps=G['steps'], cfg=G['cfg'], seed=10_000))
         return {c: colour_distance(gen[[i for i, l in enumerate(labels) if l == c]], real[c]) for c in spec.classes}
-    base = score(load_pipeline('tiny', model=P['models']['tiny_base']))
+    base = score(PIXART_ALPHA.start('tiny', base=P['models']['tiny_base'])[0])
     for seed in range(args.seeds):
         res = {'base': base}
         for name, T in runs.items():
-            pipe = load_pipeline('tiny', model=P['models']['tiny_base'])
+            pipe, _ = PIXART_ALPHA.start('tiny', base=P['models']['tiny_base'])
             folder = out / f"seed{seed}" / name.replace(' ', '-').replace('=', '')
             t0 = time.perf_counter()
             rep = finetune(pipe, records, captions, folder, T, seed=seed, steps=args.steps or None, cache_dir=out / 'latents', progress=False)

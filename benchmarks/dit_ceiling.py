@@ -38,12 +38,12 @@ def main(argv=None):
     from medart.checks import class_accuracy, colour_distance
     from medart.data import load_image
     from medart.generate import SamplerSettings, generate_set, read_generated
-    from medart.models import load_pipeline
+    from medart.models import PIXART_ALPHA
     from medart.train import TrainSettings, cached_latents, fit
     study = claims.Study(per_class=12, fid=False)
     P = study.params('pixart-alpha')
     captions = claims.caption_store(P, study.train)
-    pipe = load_pipeline('tiny', model=str(ROOT / P['models']['tiny_base']))
+    pipe, _ = PIXART_ALPHA.start('tiny', base=str(ROOT / P['models']['tiny_base']))
     size = P['train']['resolution']
     latents = cached_latents(pipe.vae, study.train, size, args.out / 'cache')
     pipe.transformer.requires_grad_(True); pipe.text_encoder.requires_grad_(False); pipe.vae.requires_grad_(False)

@@ -22,7 +22,7 @@ __all__ = ['PAPER_SAMPLER_STEPS', 'PAPER_CFG', 'PAPER_MAX_TOKENS', 'PAPER_MIN_TO
            'STAGE_PARAMS', 'NOTEBOOK_ALIASES', 'Param', 'Int', 'Float', 'Choice', 'Bool', 'Str', 'Names', 'iter_schema',
            'default_params', 'get_key', 'ParamsError', 'validate_params', 'user_values', 'resolve_params', 'repo_root',
            'read_yaml', 'read_params', 'load_params', 'stage_keys', 'params_record', 'notebook_keys',
-           'caption_backends', 'stage_params']
+           'caption_backends']
 
 # %% ../nbs/00_config.ipynb #94d1e7e2
 @dataclass(frozen=True)
@@ -535,29 +535,3 @@ def caption_backends(raw: dict, dataset: str | None = None, profile: str | None 
     methods = resolve_params(raw, profile, dataset, source=source)[0]['methods']
     return list(dict.fromkeys(resolve_params(raw, profile, dataset, m,
                                              source)[0]['caption']['backend'] for m in methods))
-
-def stage_params(stage: str, dataset: str | None = None, method: str | None = None, params_path='params.yaml',
-                 profile: str | None = None, **overrides) -> tuple[dict, dict]:
-    """A stage notebook's parameters, `(P, record)`: `params_path` resolved for `dataset`, `method` and `profile` (None:
-    params.yaml's), then `overrides`, the notebook's own parameters by `notebook_keys(stage)` name (None: keep
-    params.yaml's value), validated. `record` is `params_record` (an override reads 'notebook parameter'). The caption
-    stage also gets `P['caption_backends']`."""
-    names = notebook_keys(stage)
-    unknown = [n for n in overrides if n not in names]
-    if unknown:
-        raise ParamsError(f"nbs/{stage}.ipynb: unknown notebook parameter(s) {unknown}; the {stage} stage reads "
-                          f"{sorted(names)} "
-                          f"(`-p name value`; None keeps params.yaml's value)")
-    given = {n: v for n, v in overrides.items() if v is not None}
-    known = dict(iter_schema())
-    problems = [f"{n} = {v!r}: {err} ({names[n]}: {known[names[n]].doc})" for n, v in given.items()
-                if (err := known[names[n]].check(v))]
-    if problems: raise ParamsError(f"nbs/{stage}.ipynb: invalid notebook parameter(s):\n  - " + "\n  - ".join(problems))
-    raw = read_params(params_path)
-    P, origin = resolve_params(raw, profile, dataset, method, str(params_path))
-    for n, v in given.items():
-        _set(P, names[n], v); origin[names[n]] = 'notebook parameter'
-    if stage == 'caption':  # one caption store per backend: the one given, else each the study's methods use
-        P['caption_backends'] = [given['backend']] if 'backend' in given else caption_backends(raw, dataset, profile,
-                                                                                               str(params_path))
-    return P, params_record((P, origin), stage)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from .config import stage_params
+from .params_files import stage_params
 from .captions import load_captions
 from .data import read_split, split_files
 from .families import Revisions
@@ -27,7 +27,8 @@ def stage_inputs(dataset: str, method: str, params_path='params.yaml', runs_dir=
     """What the train stage of (`dataset`, `method`) reads: params `P` and their `record`, train section `T` (with
     `overrides`, the notebook's train parameters), records, captions, base model, seed, out dir. None (a seed, an
     override) keeps params.yaml's value."""
-    P, record = stage_params('train', dataset, method, params_path, profile, **{'seed': seed, **(overrides or {})})
+    P, record = stage_params('train', dataset, method, params_path, profile, runs_dir,
+                             **{'seed': seed, **(overrides or {})})
     T = P['train']
     paths = RunPaths(dataset, method, runs_dir)
     split = paths.split

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['PIXART_ID', 'PIXART_ALPHA', 'count_parameters', 'model_summary', 'uses_resolution_binning', 'predict_noise',
-           'pixart_encode', 'pixart_predict', 'pixart_sample', 'load_pixart', 'load_pipeline', 'PixArtAlpha']
+           'pixart_encode', 'pixart_predict', 'pixart_sample', 'load_pixart', 'PixArtAlpha']
 
 # %% ../nbs/04_models.ipynb #2f3d77bc
 import os
@@ -125,8 +125,8 @@ def load_pixart(model=PIXART_ID, dtype=torch.float32, device='cpu', revision=Non
     return pipe.to(device)
 
 # %% ../nbs/04_models.ipynb #8fb0dec4
-def load_pipeline(profile='tiny', model=None, seed=0, resolution=64, dtype=torch.float32, device='cpu', revision=None,
-                  **kw):
+def _load_pipeline(profile='tiny', model=None, seed=0, resolution=64, dtype=torch.float32, device='cpu', revision=None,
+                   **kw):
     "The pipeline for `profile` ('tiny' or 'full'); `model` is a hub id (pinned to `revision`) or a saved folder."
     if profile == 'full': return load_pixart(model or PIXART_ID, dtype=dtype, device=device, revision=revision, **kw)
     if profile != 'tiny': raise ValueError(f"unknown profile {profile!r}: use 'tiny' or 'full'")
@@ -154,13 +154,13 @@ class PixArtAlpha(Family):
               dtype=torch.float32, revisions: Revisions = Revisions()):
         """The pipeline the train stage fine-tunes: `base` (the tiny base's folder, or hub id at `revisions.base`) in
         `dtype`; its name."""
-        return load_pipeline(profile, model=base, device=device, revision=revisions.base, dtype=dtype), base
+        return _load_pipeline(profile, model=base, device=device, revision=revisions.base, dtype=dtype), base
 
     def trained(self, profile, base=None, adapter=None, model=None, device='cpu', dtype=torch.float32,
                 revisions: Revisions = Revisions()):
         """The pipeline the generate stage samples: `base` (at `revisions.base`, in `dtype`) with `adapter` merged;
         name, resolution."""
-        pipe = load_pipeline(profile, model=base, device=device, revision=revisions.base, dtype=dtype)
+        pipe = _load_pipeline(profile, model=base, device=device, revision=revisions.base, dtype=dtype)
         load_adapters(pipe, adapter, merge=True)  # merged into the weights: plain layers, faster sampling
         return pipe, base, model_summary(pipe)['resolution']
 

@@ -5,20 +5,21 @@
 # %% ../nbs/00c_params_files.ipynb #94846626
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 from pathlib import Path
 
 import yaml
 
-from .config import (PRESET_SECTIONS, ParamsError, caption_backends, get_key, iter_schema, params_record,
-                           read_params, read_yaml,
-                           resolve_params)
+from .config import (PRESET_SECTIONS, ParamsError, _set, caption_backends, get_key, iter_schema,
+                           notebook_keys, params_record, read_params, read_yaml, resolve_params)
 from .io import path_under, write_atomic
 
 # %% auto #0
-__all__ = ['TINY_WHY', 'FINDINGS_PAGE', 'DVC_STAGES', 'params_yaml', 'explain_params', 'render_params_yaml', 'stage_params_path',
-           'stage_files', 'write_stage_params', 'main']
+__all__ = ['TINY_WHY', 'FINDINGS_PAGE', 'DVC_STAGES', 'SOURCE_FILE', 'params_yaml', 'explain_params', 'render_params_yaml',
+           'stage_params_path', 'stage_doc', 'stage_files', 'write_stage_params', 'params_file_stage',
+           'stage_files_current', 'read_stage_file', 'notebook_overrides', 'stage_params', 'main']
 
 # %% ../nbs/00c_params_files.ipynb #91fe3225
 # Why the tiny profile departs from the default (the paper's value): one line per key, written beside the key in
@@ -129,24 +130,38 @@ def stage_params_path(stage: str, dataset: str | None = None, method: str | None
     parts = [stage] + [p for p in (dataset, method) if p is not None]
     return path_under(root, *parts[:-1], parts[-1] + '.json')  # names are checked identifiers; this is the second guard
 
+def stage_doc(raw: dict, name: str, dataset: str | None = None, method: str | None = None, profile: str | None = None,
+              entry: dict | None = None, source: str = 'params.yaml') -> dict:
+    """The parameter file of dvc.yaml stage `name` for (`dataset`, `method`) under `profile` (None: params.yaml's):
+    each key the stage reads with its value and where it came from (`params_record`); the caption stage's backends and
+    the dataset's registry `entry` where the stage reads them."""
+    stage, _, reads_entry = DVC_STAGES.get(name, (name, False, False))
+    doc = dict(stage=name, **{k: v for k, v in (('dataset', dataset), ('method', method)) if v is not None},
+               params=params_record(resolve_params(raw, profile, dataset, method, source), stage))
+    if stage == 'caption': doc['caption_backends'] = caption_backends(raw, dataset, profile, source)
+    if reads_entry: doc['dataset_entry'] = entry
+    return doc
+
 def stage_files(raw: dict, entries: dict | None = None, source: str = 'params.yaml') -> dict[Path, dict]:
     """Validate `raw` for every stage instance of the study and return `{stage_params_path: contents}`; `entries` maps
     each dataset to its registry entry (a dict), which the stages that read it get in their file."""
     P = resolve_params(raw, source=source)[0]
-    values = lambda stage, **kw: {k: r['value'] for k, r in params_record(resolve_params(raw, source=source, **kw),
-                                                                          stage).items()}
     # the two stages of the committed tiny base
-    files = {stage_params_path(s): dict(stage=s, params=values(s)) for s in ('base', 'base_structures')}
+    files = {stage_params_path(s): stage_doc(raw, s, source=source) for s in ('base', 'base_structures')}
     for d in P['datasets']:
-        for name, (stage, per_method, reads_entry) in DVC_STAGES.items():
+        for name, (_, per_method, _) in DVC_STAGES.items():
             for m in (P['methods'] if per_method else [None]):
-                doc = dict(stage=name, dataset=d, **({'method': m} if m else {}),
-                           params=values(stage, dataset=d, method=m))
-                # one store per backend of the study
-                if name == 'caption': doc['caption_backends'] = caption_backends(raw, d, source=source)
-                if reads_entry: doc['dataset_entry'] = (entries or {}).get(d)
-                files[stage_params_path(name, d, m)] = doc
+                files[stage_params_path(name, d, m)] = stage_doc(raw, name, d, m, entry=(entries or {}).get(d),
+                                                                 source=source)
     return files
+
+# %% ../nbs/00c_params_files.ipynb #a9ca20f7
+SOURCE_FILE = 'source.json'  # in the params folder: the sha256 of the params.yaml and registries its files come from
+
+def _sha256(path) -> str | None:
+    "The sha256 of the file at `path`, None when there is none."
+    path = Path(path)
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 def _write_if_changed(path: Path, text: str) -> bool:
     "Write `text` to `path` atomically unless it already holds it; whether it changed."
@@ -155,18 +170,93 @@ def _write_if_changed(path: Path, text: str) -> bool:
     write_atomic(path, text)
     return True
 
-def write_stage_params(params_path='params.yaml', out_dir='runs/params') -> dict[Path, bool]:
-    """The `params` stage: validate `params_path` and the study's datasets, write every stage's resolved file under
-    `out_dir`; `{path: changed}`."""
+def _dataset_entries(raw: dict, datasets, source: str) -> tuple[dict, list]:
+    "`({dataset: registry entry as a dict}, [registry files read])` for `datasets`."
     from dataclasses import asdict
     from medart.data import get_dataset  # here, not at the top: the rest of this module needs only yaml
+    entries, registries = {}, []
+    for d in datasets:
+        registry = resolve_params(raw, dataset=d, source=source)[0]['data']['registry']
+        entries[d] = asdict(get_dataset(d, registry))
+        if registry and registry not in registries: registries.append(registry)
+    return entries, registries
+
+def write_stage_params(params_path='params.yaml', out_dir='runs/params') -> dict[Path, bool]:
+    """The `params` stage: validate `params_path` and the study's datasets, write every stage's resolved file under
+    `out_dir`; `{path: changed}`. Files it does not write (another profile's, a method outside the study, both written
+    on demand by `stage_params`) are removed: they may be stale now."""
     raw = read_params(params_path)
     P = resolve_params(raw, source=str(params_path))[0]
-    entries = {d: asdict(get_dataset(d, resolve_params(raw, dataset=d, source=str(params_path))[0]['data']['registry']))
-               for d in P['datasets']}
-    files = stage_files(raw, entries, str(params_path))
-    return {p: _write_if_changed(Path(out_dir) / p.relative_to('runs/params'),
-                                 json.dumps(doc, indent=1) + '\n') for p, doc in files.items()}
+    entries, registries = _dataset_entries(raw, P['datasets'], str(params_path))
+    files = {Path(out_dir) / p.relative_to('runs/params'): doc
+             for p, doc in stage_files(raw, entries, str(params_path)).items()}
+    written = {p: _write_if_changed(p, json.dumps(doc, indent=1) + '\n') for p, doc in files.items()}
+    for f in Path(out_dir).rglob('*.json'):
+        if f not in files and f.name != SOURCE_FILE: f.unlink()
+    stamp = dict(params_sha256=_sha256(params_path), registries={str(r): _sha256(r) for r in registries})
+    _write_if_changed(Path(out_dir) / SOURCE_FILE, json.dumps(stamp, indent=1) + '\n')
+    return {Path('runs/params') / p.relative_to(out_dir): c for p, c in written.items()}
+
+# %% ../nbs/00c_params_files.ipynb #82bbe793
+def params_file_stage(stage: str, method: str | None) -> str:
+    """The dvc.yaml stage whose parameter file stage notebook `stage` reads: without a method, `classify` and `evaluate`
+    are the real split's stages (`classify_real`, `evaluate_real`)."""
+    return f'{stage}_real' if stage in ('classify', 'evaluate') and method is None else stage
+
+def stage_files_current(params_path, root) -> bool:
+    "Whether `root` holds the files `write_stage_params` writes from `params_path` and its registries as they are."
+    stamp = Path(root) / SOURCE_FILE
+    if not stamp.is_file(): return False
+    s = json.loads(stamp.read_text())
+    return s.get('params_sha256') == _sha256(params_path) and all(_sha256(r) == h for r, h in s['registries'].items())
+
+def read_stage_file(stage: str, dataset=None, method=None, params_path='params.yaml', profile=None,
+                    runs_dir='runs') -> dict:
+    """The parameter file of a stage notebook's instance, as the `params` stage wrote it under `runs_dir/params`. A run
+    by hand writes what is missing through the same functions: the study's files when `params_path` changed since
+    (`write_stage_params`), and an instance of its own (another `profile`, a method outside the study) beside them."""
+    root = Path(runs_dir) / 'params'
+    if not stage_files_current(params_path, root): write_stage_params(params_path, root)
+    name = params_file_stage(stage, method)
+    if profile is not None:  # another profile than params.yaml's: a folder of its own; the study's files stay
+        if err := dict(iter_schema())['profile'].check(profile): raise ParamsError(f"profile = {profile!r}: {err}")
+    path = stage_params_path(name, dataset, method, root / f'profile-{profile}' if profile else root)
+    if not path.is_file():
+        raw = read_params(params_path)
+        entry = (_dataset_entries(raw, [dataset], str(params_path))[0][dataset]
+                 if DVC_STAGES.get(name, (0, 0, False))[2] else None)
+        write_atomic(path, json.dumps(stage_doc(raw, name, dataset, method, profile, entry, str(params_path)),
+                                      indent=1) + '\n')
+    return json.loads(path.read_text())
+
+def notebook_overrides(stage: str, overrides: dict) -> dict:
+    "`{dotted key: value}` of a stage notebook's parameters that are set (not None), each checked against SCHEMA."
+    names = notebook_keys(stage)
+    unknown = [n for n in overrides if n not in names]
+    if unknown:
+        raise ParamsError(f"nbs/{stage}.ipynb: unknown notebook parameter(s) {unknown}; the {stage} stage reads "
+                          f"{sorted(names)} (`-p name value`; None keeps params.yaml's value)")
+    given = {n: v for n, v in overrides.items() if v is not None}
+    known = dict(iter_schema())
+    problems = [f"{n} = {v!r}: {err} ({names[n]}: {known[names[n]].doc})" for n, v in given.items()
+                if (err := known[names[n]].check(v))]
+    if problems: raise ParamsError(f"nbs/{stage}.ipynb: invalid notebook parameter(s):\n  - " + "\n  - ".join(problems))
+    return {names[n]: v for n, v in given.items()}
+
+def stage_params(stage: str, dataset: str | None = None, method: str | None = None, params_path='params.yaml',
+                 profile: str | None = None, runs_dir='runs', **overrides) -> tuple[dict, dict]:
+    """A stage notebook's parameters, `(P, record)`: its file from the `params` stage (`read_stage_file`), then
+    `overrides`, the notebook's own parameters by `notebook_keys(stage)` name (None: keep params.yaml's value),
+    validated. `P` holds exactly the keys the stage reads (`STAGE_PARAMS`); `record` is `{key: {'value', 'from'}}` (an
+    override reads 'notebook parameter'). The caption stage also gets `P['caption_backends']`."""
+    given = notebook_overrides(stage, overrides)
+    doc = read_stage_file(stage, dataset, method, params_path, profile, runs_dir)
+    record = doc['params'] | {k: {'value': v, 'from': 'notebook parameter'} for k, v in given.items()}
+    P = {}
+    for key, r in record.items(): _set(P, key, r['value'])
+    if stage == 'caption':  # one caption store per backend: the one given, else each the study's methods use
+        P['caption_backends'] = [given['caption.backend']] if 'caption.backend' in given else doc['caption_backends']
+    return P, record
 
 # %% ../nbs/00c_params_files.ipynb #ae0061d3
 def main(argv=None) -> int:

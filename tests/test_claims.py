@@ -168,3 +168,24 @@ def test_worker_share_splits_the_runs():
     for bad in ('2/2', 'x', '1'):
         with pytest.raises(ValueError, match='--worker'): claims.worker_share(todo, bad)
     assert claims.command_line(['--seeds', '5', '--jobs', '1', '--worker', '0/2']) == 'python benchmarks/claims.py --seeds 5'
+
+
+def test_a_kept_result_counts_when_its_run_folder_is_gone(tmp_path):
+    """Run folders (runs/claims, ignored by git) are lost with the machine; the result kept in --results/claims-runs/ counts as the
+    finished run in a later session, but only with the same settings."""
+    ledger, out = tmp_path / 'claims-runs', tmp_path / 'runs'
+    settings = dict(preset='med-art', seed=1, train=dict(hldf=True, hldf_weight=0.05), base_sha='abc', rules=claims.RUN_RULES)
+    result = dict(preset='med-art', seed=1, settings=settings, measures=dict(fid=200.0))
+    assert claims.ledger_result(ledger, 'med-art', 1, settings) is None  # nothing kept yet
+    path = claims.ledger_file(ledger, 'med-art', 1)
+    path.parent.mkdir(parents=True); path.write_text(json.dumps(result))
+    assert path == ledger / 'med-art-seed1.json'
+    assert claims.ledger_result(ledger, 'med-art', 1, settings) == result
+    assert claims.ledger_result(ledger, 'med-art', 1, dict(settings, base_sha='def')) is None  # another base: run again
+    assert claims.ledger_result(ledger, 'med-art', 1, {k: v for k, v in settings.items() if k != 'rules'}) is None  # older rules
+    assert claims.ledger_result(None, 'med-art', 1, settings) is None
+    found = claims.load_results(out, ['med-art'], 2, ledger=ledger)  # seed 1 kept, seed 0 never run, no run folder at all
+    assert found == {'med-art': [result]}
+    folder = out / 'med-art' / 'seed1'; folder.mkdir(parents=True)
+    (folder / 'result.json').write_text(json.dumps(dict(result, measures=dict(fid=199.0))))
+    assert claims.load_results(out, ['med-art'], 2, ledger=ledger)['med-art'][0]['measures']['fid'] == 199.0  # the folder first

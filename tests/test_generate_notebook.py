@@ -26,7 +26,7 @@ def make_study(tmp_path):
     from medart.captions import CaptionStore
     from medart.data import DataSettings, prepare_split, split_files
     from medart.lora import add_lora, perturb_lora, save_adapters
-    from medart.models import load_pipeline
+    from medart.models import PIXART_ALPHA
     from medart.tiny.families import build_tiny_pipeline
     torch.set_num_threads(1)
     params = read_yaml((ROOT / 'params.yaml').read_text())
@@ -39,7 +39,7 @@ def make_study(tmp_path):
     CaptionStore(runs / 'synth-endo' / 'captions' / 'describe.jsonl').append(
         [dict(key=r['sha256'], caption=f"An endoscopic image of {r['label'].replace('-', ' ')}, image {i}.")
          for i, r in enumerate(split_files(split, 'train'))])
-    pipe = load_pipeline('tiny', model=base)
+    pipe, _ = PIXART_ALPHA.start('tiny', base=base)
     add_lora(pipe, rank=4)
     perturb_lora(pipe.transformer)
     save_adapters(pipe, runs / 'synth-endo' / 'med-art' / 'adapter', base=str(base))

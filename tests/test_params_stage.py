@@ -61,7 +61,7 @@ def test_params_stage_guards_outputs_and_reruns_exactly_what_changed(tmp_path):
     override(tmp_path, ['train.lr=0.0001'])
     assert ran(dvc(tmp_path, 'repro')) == {'params', 'train@a-med-art', 'train@b-med-art'}
     train = json.loads((tmp_path / 'runs/a/med-art/train.json').read_text())
-    assert train['params']['train.lr'] == 0.0001
+    assert train['params']['train.lr'] == {'value': 0.0001, 'from': 'params.yaml'}
 
     # editing one dataset's registry entry re-runs that dataset's stages only
     (tmp_path / 'datasets.yaml').write_text(ENTRY.format(name='a', modality='dermoscopic') + ENTRY.format(name='b', modality='fundus'))
@@ -112,6 +112,6 @@ def test_the_study_seed_does_not_reach_the_committed_base():
     for stage in ('base', 'base_structures'):
         path = stage_params_path(stage).as_posix()
         assert reseeded[path] == study[path], stage
-        assert base_reseeded[path] != study[path] and base_reseeded[path]['params']['base.seed'] == 3, stage
+        assert base_reseeded[path] != study[path] and base_reseeded[path]['params']['base.seed']['value'] == 3, stage
     train = stage_params_path('train', raw['datasets'][0], raw['methods'][0]).as_posix()
-    assert reseeded[train]['params']['seed'] == 3 and reseeded[train] != study[train]  # the study's seed still reaches training
+    assert reseeded[train]['params']['seed']['value'] == 3 and reseeded[train] != study[train]  # the study's seed still reaches training

@@ -1,5 +1,5 @@
 """The parameters cell of every stage notebook: None is its only "unset" value, and the notebook resolves its parameters with one
-`medart.config.stage_params` call (the train stage through `medart.launch.stage_inputs`), which accepts each name it passes."""
+`medart.params_files.stage_params` call (which reads the `params` stage's file for its instance) (the train stage through `medart.launch.stage_inputs`), which accepts each name it passes."""
 import ast
 import json
 from pathlib import Path
@@ -48,7 +48,7 @@ def test_none_is_the_only_unset_value(stage):
 @pytest.mark.parametrize('stage', STAGES)
 def test_one_resolution_through_stage_params(stage):
     for old in ('resolve_params', 'load_params', 'params_record', 'read_params'):
-        assert not calls(stage, old), f"nbs/{stage}.ipynb resolves by hand with {old}; call medart.config.stage_params once"
+        assert not calls(stage, old), f"nbs/{stage}.ipynb resolves by hand with {old}; call medart.params_files.stage_params once"
     if stage == 'train':  # stage_inputs resolves with stage_params, for the notebook and every launched process alike
         assert len(calls(stage, 'stage_inputs')) == 1
         return

@@ -27,7 +27,7 @@ from transformers.models.clip.modeling_clip import CLIPAttention
 
 from .config import PAPER_CFG, PAPER_SAMPLER_STEPS
 from .families import DIT_S_8, Family, Revisions, TrainPlan, id2label, pipe_state, quiet, vae_factor
-from .io import linear_seed, local_model_folder, model_source, model_unavailable, revision_kwargs
+from .io import derive_seed, local_model_folder, model_source, model_unavailable, revision_kwargs
 from .lora import base_fingerprint, check_base, has_lora, lora_module_names
 from .sampling import decode_latents, fresh_scheduler
 from .tiny.families import tiny_dit, tiny_hunyuan, tiny_sd, tiny_sdxl
@@ -379,7 +379,7 @@ def build_tiny_baseline(name, seed=0, resolution=64, vae=None, classes=None):
     if resolution % (8 * f):
         raise ValueError(f'resolution {resolution} must be a multiple of {8 * f} (VAE factor {f} x 8)')
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(linear_seed(seed, spec.seed_offset, stride=1000))
+        torch.manual_seed(derive_seed(seed, spec.seed_offset))
         pipe = spec.tiny(vae, resolution // f, classes)
     return _finish(pipe, name, 'tiny', classes, {'seed': seed, 'resolution': resolution})
 

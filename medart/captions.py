@@ -19,7 +19,7 @@ from tqdm import tqdm  # text bars: they show in logs and papermill-executed not
 
 from .config import PAPER_MAX_TOKENS, PAPER_MIN_TOKENS, SCHEMA
 from .data import DatasetSpec, load_image
-from .io import linear_seed, local_model_folder, model_source, model_unavailable, revision_kwargs, settings_hash
+from .io import derive_seed, local_model_folder, model_source, model_unavailable, revision_kwargs, settings_hash
 from .tiny.measure import COLOUR_NAMES
 from .vsg import Captioner, caption_batch, required_opening, vsg_prompt
 
@@ -273,8 +273,7 @@ def caption_dataset(records, spec: DatasetSpec, captioner: Captioner, store, tok
     with tqdm(total=len(todo), unit='img', desc=f"{captioner.name} captions", disable=not (progress and todo)) as bar:
         for i, b in enumerate(range(0, len(todo), batch_size)):
             batch, t = todo[b:b + batch_size], time.time()
-            # == (seed * 1_000_003 + sha prefix) % 2**31
-            bseed = linear_seed(int(batch[0]['sha256'][:8], 16), seed, stride=1_000_003, modulo=2 ** 31)
+            bseed = derive_seed(seed, batch[0]['sha256'])  # the batch's first image names its VLM sampling seed
             answers = caption_batch(captioner, [load_image(r['path']) for r in batch],
                                     [prompt[r['label']] for r in batch],
                                     bseed, max_retries)

@@ -13,7 +13,7 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['Writer', 'NAME_RULE', 'CLASS_RULE', 'write_atomic', 'write_json_atomic', 'sha256_file', 'settings_hash',
-           'class_counts', 'seed_sequence', 'derive_seed', 'numpy_rng', 'class_rng', 'seeded_generator', 'linear_seed',
+           'class_counts', 'seed_sequence', 'derive_seed', 'numpy_rng', 'class_rng', 'seeded_generator',
            'UnsafeFileError', 'load_torch_file', 'ModelUnavailableError', 'hub_offline', 'local_model_folder',
            'model_unavailable', 'revision_kwargs', 'model_source', 'fmt', 'MarkdownText', 'md_escape', 'name_problem',
            'path_under']
@@ -102,16 +102,6 @@ def seeded_generator(*keys):
     "A CPU `torch.Generator` seeded from `keys`, e.g. `(seed, step)`; the same keys always give the same stream."
     import torch  # here: the rest of this module needs no torch
     return torch.Generator('cpu').manual_seed(derive_seed(*keys))
-
-def linear_seed(seed: int, index: int = 0, stride: int = 1, modulo: int | None = None) -> int:
-    """`seed + stride * index` (mod `modulo`): the old linear mix, kept where its values are part of committed results;
-    new code uses `derive_seed`."""
-    # Used by: models.generate (image i: seed + i), lora's check images (seed + i), baselines' tiny builders
-    # (seed + 1000 * seed_offset), the VSG retry seeds (seed + 1_000_003 * attempt) and the caption batches
-    # (sha-prefix + 1_000_003 * seed, mod 2**31). Unlike `derive_seed` these collide: (s, i + 1) == (s + 1, i) at stride
-    # 1.
-    s = int(seed) + int(stride) * int(index)
-    return s % modulo if modulo else s
 
 # %% ../nbs/00a_io.ipynb #7ed5e3c4
 class UnsafeFileError(RuntimeError):

@@ -24,7 +24,7 @@ from peft.tuners.tuners_utils import BaseTunerLayer, check_target_module_exists
 
 from .config import PAPER_CFG, PAPER_SAMPLER_STEPS
 from .families import pipe_state
-from .io import linear_seed, md_escape
+from .io import derive_seed, md_escape
 
 _log = logging.getLogger(__name__)
 
@@ -165,7 +165,7 @@ def add_lora(pipe, preset='med-art', rank=8, alpha=8, dropout=0.0, dora=False, t
         model = getattr(pipe, comp)
         # peft draws A from the global RNG: seed it, so the init is the seed's, not the session's history
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(linear_seed(seed, i))
+            torch.manual_seed(derive_seed(seed, i))
             inject_adapter_in_model(cfg, model)
         cast_adapter_dtype(model, 'default')  # bf16/fp16 -> fp32, adapters only
         for n, p in model.named_parameters(): p.requires_grad_('lora_' in n)

@@ -10,6 +10,7 @@ import contextlib, copy, functools, importlib, json
 import torch
 
 from .families import DIT_S_8
+from .io import derive_seed
 
 # %% auto #0
 __all__ = ['REAL_MODELS', 'LLAMA3_SPECIALS', 'QWEN2_SPECIALS', 'CHAT_TEMPLATES', 'real_config', 'model_class', 'fill_random_',
@@ -350,9 +351,11 @@ def real_pixart(dit_layers: int | None = None, t5_layers: int | None = None, sam
     sched = model_class('pixart-scheduler').from_config(real_config('pixart-scheduler'))
     dit = {} if sample_size is None else dict(sample_size=sample_size)
     pipe = PixArtAlphaPipeline(
-        tokenizer=t5_tokenizer(), text_encoder=build_model('t5-v1_1-xxl', t5_layers, dtype, seed, tile),
-        vae=build_model('pixart-vae', vae_layers, torch.float32, seed + 1, tile),
-        transformer=build_model('pixart-transformer', dit_layers, torch.float32, seed + 2, tile, **dit),
+        tokenizer=t5_tokenizer(),
+        text_encoder=build_model('t5-v1_1-xxl', t5_layers, dtype, derive_seed(seed, 'text_encoder'), tile),
+        vae=build_model('pixart-vae', vae_layers, torch.float32, derive_seed(seed, 'vae'), tile),
+        transformer=build_model('pixart-transformer', dit_layers, torch.float32, derive_seed(seed, 'transformer'), tile,
+                                      **dit),
         scheduler=sched)
     pipe.set_progress_bar_config(disable=True)
     return pipe
@@ -413,9 +416,9 @@ def real_baseline(name: str, layers=None, resolution: int = 512, classes=None, d
     from medart.baselines import _finish
     from medart.tiny import families as tiny
     parts = _BASELINE_PARTS[name]
-    built = {c: build_model(m, layers if c != 'vae' else None, dtype, seed + i, tile,
+    built = {c: build_model(m, layers if c != 'vae' else None, dtype, derive_seed(seed, c), tile,
                             **(dict(sample_size=resolution // 8) if c in ('unet', 'transformer') else {}))
-             for i, (c, m) in enumerate(parts.items())}
+             for c, m in parts.items()}
     # the tiny builders assemble the same pipeline classes from components: swap the real ones in
     pipe = getattr(tiny, dict(sd='tiny_sd', sdxl='tiny_sdxl', hunyuan='tiny_hunyuan',
                               fast='tiny_dit')[name.split('-')[0]])(

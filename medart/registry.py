@@ -5,13 +5,12 @@
 # %% ../nbs/04d_registry.ipynb #ae65d9f4
 from __future__ import annotations
 
-import torch
 from diffusers import PixArtAlphaPipeline
 
 from .config import PAPER_CFG, PAPER_MAX_TOKENS, PAPER_SAMPLER_STEPS
 from .baselines import BASELINES
 from .families import Family, pipe_state
-from .io import linear_seed
+from .io import seeded_generator
 from .models import PIXART_ALPHA
 
 # %% auto #0
@@ -38,12 +37,12 @@ def family_of(pipe) -> Family:
 def sample_images(pipe, conditions, steps=PAPER_SAMPLER_STEPS, cfg=PAPER_CFG, seed=0, batch_size=8,
                   max_tokens=PAPER_MAX_TOKENS) -> list:
     """Images of `conditions` (captions; Fast-DiT: class names) by the pipeline's family; image i from a CPU generator
-    seeded `seed + i`."""
+    `seeded_generator(seed, i)`."""
     family = family_of(pipe)
     conditions = [conditions] if isinstance(conditions, str) else list(conditions)
     images = []
     for start in range(0, len(conditions), batch_size):
         chunk = conditions[start:start + batch_size]
-        generators = [torch.Generator('cpu').manual_seed(linear_seed(seed, start + j)) for j in range(len(chunk))]
+        generators = [seeded_generator(seed, start + j) for j in range(len(chunk))]
         images += family.sample(pipe, chunk, generators, steps, cfg, max_tokens=max_tokens)
     return images

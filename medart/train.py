@@ -31,20 +31,25 @@ from .families import pipe_state, vae_factor
 from .registry import family_of, sample_images
 
 # %% auto #0
-__all__ = ['REPORT_TO', 'TRACKED', 'TRAINING_MODULES', 'LOG_COLUMNS', 'HLDF_SEED_KEY', 'WATCH_KEYS', 'seed_global_rng',
-           'image_tensor', 'module_fingerprint', 'encode_latents', 'cached_latents', 'training_scheduler',
-           'diffusion_loss', 'steps_per_epoch', 'batch_indices', 'trainable_state', 'tracker_kwargs', 'tracked_values',
-           'log_image', 'validation_records', 'ValidationImages', 'NonFiniteLossError', 'run_fingerprint',
-           'training_code', 'training_code_sha', 'grad_norm', 'average_gradients', 'unsynchronised', 'TrainSettings',
-           'TrainingRun', 'start_run', 'train_step', 'start_logging', 'fit', 'training_steps', 'check_hldf_fires',
-           'enable_gradient_checkpointing', 'hldf_hook', 'validation_callbacks', 'finetune']
+__all__ = ['DROPOUT_SEED_KEY', 'BATCH_ORDER_SEED_KEY', 'REPORT_TO', 'TRACKED', 'TRAINING_MODULES', 'LOG_COLUMNS', 'HLDF_SEED_KEY',
+           'WATCH_KEYS', 'seed_global_rng', 'image_tensor', 'module_fingerprint', 'encode_latents', 'cached_latents',
+           'training_scheduler', 'diffusion_loss', 'steps_per_epoch', 'batch_indices', 'trainable_state',
+           'tracker_kwargs', 'tracked_values', 'log_image', 'validation_records', 'ValidationImages',
+           'NonFiniteLossError', 'run_fingerprint', 'training_code', 'training_code_sha', 'grad_norm',
+           'average_gradients', 'unsynchronised', 'TrainSettings', 'TrainingRun', 'start_run', 'train_step',
+           'start_logging', 'fit', 'training_steps', 'check_hldf_fires', 'enable_gradient_checkpointing', 'hldf_hook',
+           'validation_callbacks', 'finetune']
 
 # %% ../nbs/09_train.ipynb #87da40db
+# the purpose keys of training's seeds (medart.io.derive_seed(seed, ..., KEY)): one stream per purpose
+DROPOUT_SEED_KEY = 0x5EED  # the global RNG of a step (dropout)
+BATCH_ORDER_SEED_KEY = 1_000_003  # an epoch's permutation of the training images
+
 def seed_global_rng(*keys: int) -> int:
     "Seed torch's global RNG (CPU and every GPU) from integers, e.g. `(seed, step, rank)`; the seed used."
     # Dropout layers take no generator: they draw from the global RNG (T5 v1.1 and BERT train with dropout 0.1). Seeding
     # it per step from the run's seed makes a run repeat exactly and a resumed run continue as if never stopped.
-    s = seeded_generator(*keys, 0x5EED).initial_seed()
+    s = seeded_generator(*keys, DROPOUT_SEED_KEY).initial_seed()
     torch.manual_seed(s)
     return s
 
@@ -114,7 +119,7 @@ def batch_indices(step: int, n_images: int, batch_size: int, seed: int = 0) -> l
     "Image indices of training step `step`: a seeded permutation per epoch, so any step can be recomputed alone."
     spe = steps_per_epoch(n_images, batch_size)
     epoch, i = divmod(step, spe)
-    perm = torch.randperm(n_images, generator=seeded_generator(seed, 1_000_003, epoch))
+    perm = torch.randperm(n_images, generator=seeded_generator(seed, BATCH_ORDER_SEED_KEY, epoch))
     return perm[i * batch_size:(i + 1) * batch_size].tolist()
 
 def trainable_state(modules: dict) -> dict:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from .data import DatasetSpec, article
-from .io import linear_seed, local_model_folder, model_source, model_unavailable, revision_kwargs
+from .io import derive_seed, local_model_folder, model_source, model_unavailable, revision_kwargs
 from .tiny.describe import DESCRIBE_VERSION, describe
 from .tiny.vlm import build_tiny_vlm
 
@@ -222,7 +222,7 @@ def caption_batch(captioner: Captioner, images, prompts, seed: int = 0, max_retr
     results, todo = [None] * len(prompts), list(range(len(prompts)))
     for attempt in range(max_retries + 1):
         answers = captioner([images[i] for i in todo], [prompts[i] for i in todo],
-                            seed=linear_seed(seed, attempt, stride=1_000_003))
+                            seed=derive_seed(seed, attempt))
         again = []
         for i, raw in zip(todo, answers):
             text, flags = clean_answer(raw, openings[i])

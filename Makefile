@@ -2,8 +2,9 @@
 #   make study   set up, then run the study (dvc repro) on the embedded offline default; print where outputs are
 #   make test    set up, then run every check CI runs
 #   make claims  set up, then the claims run of the miniature (benchmarks/claims.py: 7 presets x 5 training seeds, several hours
-#                on 2 cores; resumable: run it again after an interruption) -> results/miniature-claims.{json,md}, then the
-#                findings page nbs/findings/claims.ipynb re-rendered from them (make claims-page)
+#                on 2 cores; resumable: run it again after an interruption) -> results/miniature-claims.{json,md} and the
+#                guidance-scale tables results/claims-cfg/cfg{1,2,3}/ (each adapter generated again at CFG 1, 2 and 3), then
+#                the findings page nbs/findings/claims.ipynb re-rendered from them (make claims-page)
 #   make docs    re-execute the pages that read results/ (nbs/index.ipynb, nbs/findings/, nbs/guide/), then make readme
 SHELL := /bin/bash
 VENV  ?= .venv

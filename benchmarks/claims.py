@@ -34,15 +34,21 @@ Needs the split, the describe captions and the real classifier: `dvc repro class
 --variant NAME=PRESET:key=value[,key=value] adds a preset NAME: PRESET with the train stage's notebook parameters changed
 (validated as `papermill nbs/train.ipynb -p key value` is, by medart.params_files.notebook_overrides). Each claim row whose claimed-better
 preset is PRESET is repeated with NAME in its place, in a table of its own: variants never enter the claims' verdicts.
+--also-cfg X [X ...] (default 1 2 3): after each run, its adapter generates the same evaluation set at these guidance scales
+too, measured as above but without Table 4 (whose classifier set and classifier cost more than the generation); their images,
+grid and result get a -cfgX suffix in the run's folder, their kept results go to --results/claims-cfg/cfgX/claims-runs/ and
+their tables to --results/claims-cfg/cfgX/. Doing it while the adapter is there means no adapter is kept in git or trained twice.
+--finished-only runs only what is finished and still has its adapter (the --also-cfg passes of runs that a claims run in another
+process has finished; nothing is trained).
 --cfg X generates at guidance scale X instead of generate.cfg, from the same adapters (trained only where missing): its images,
 classifier set, grid and results get a -cfgX suffix beside the default ones, and its tables need a --results of their own, e.g.
-make claims CLAIMS_ARGS='--cfg 2 --results results/claims-cfg/cfg2'.
+make claims CLAIMS_ARGS='--cfg 2 --results /tmp/cfg2' (with Table 4, unlike --also-cfg).
 --jobs N runs N runs at once, each in a process of its own on cores/N threads (on 2 cores, --jobs 2: two single-thread runs;
 the gain is measured in the README, under *How long it takes*).
 --base DIR fine-tunes another pretrained tiny pipeline (e.g. one saved by benchmarks/dit_ceiling.py --save-base) instead of
 models.tiny_base; its runs need an --out of their own.
 """
-import argparse, functools, json, os, shutil, subprocess, sys, time
+import argparse, copy, functools, json, os, shutil, subprocess, sys, time
 from pathlib import Path
 
 os.environ.setdefault('HF_HUB_OFFLINE', '1')
@@ -60,6 +66,8 @@ EVAL_MEASURES = ['class_accuracy', 'spread_ratio', 'colour_distance', 'colour_hi
 TABLE4_MEASURES = ['f1', 'bacc', 'auc']
 # in every run's settings: a run made before the package had one seed rule (medart.io.derive_seed; issue 30) is not kept
 RUN_RULES = 'one seed rule'
+# --also-cfg's default: the guidance-scale tables (results/claims-cfg/), generated from every run's adapter while it is there
+ALSO_CFG = [1.0, 2.0, 3.0]
 
 
 # ---------------------------------------------------------------- variants
@@ -254,6 +262,57 @@ def run_settings(study: Study, preset: str, seed: int, steps: int | None) -> tup
     return P, captions, train_settings, settings
 
 
+def finished_result(study: Study, preset: str, seed: int, steps: int | None, out: Path, ledger: Path | None) -> dict | None:
+    """The finished result of (preset, seed) at the study's guidance scale (`study.cfg`): its folder's result.json when its settings
+    are this run's, else the one kept in `ledger` with these settings, else None."""
+    P, _, _, settings = run_settings(study, preset, seed, steps)
+    file = run_files(out / preset / f'seed{seed}', study.cfg, P['generate']['cfg'])['result']
+    old = json.loads(file.read_text()) if file.exists() else None
+    if old and comparable(old.get('settings') or {}) == comparable(settings): return old
+    return ledger_result(ledger, preset, seed, settings)
+
+
+def has_adapter(out: Path, preset: str, seed: int) -> bool:
+    "Whether the run folder of (preset, seed) holds a finished adapter (train.json and the LoRA weights; whatever its settings)."
+    folder = out / preset / f'seed{seed}'
+    return (folder / 'train.json').is_file() and (folder / 'adapter' / 'medart_lora.safetensors').is_file()
+
+
+def at_scale(study: Study, cfg: float) -> Study:
+    """The study generating at guidance scale `cfg` without Table 4 (--also-cfg): a shallow copy, sharing the networks, the real
+    features and the caption stores; the real features are computed first so that every copy shares them."""
+    study.real_features
+    other = copy.copy(study)
+    other.cfg, other.table4 = float(cfg), False
+    return other
+
+
+def other_scales(also_cfg: list[float], cfg: float | None) -> list[float]:
+    "The --also-cfg scales to run: each once, never the study's own (that is the run itself), none with --cfg (a pass of its own)."
+    if any(x <= 0 for x in also_cfg): raise ValueError(f'--also-cfg {also_cfg}: guidance scales must be > 0')
+    return [] if cfg is not None else [float(x) for x in dict.fromkeys(also_cfg) if float(x) != default_guidance()]
+
+
+def scale_results(results: Path, cfg: float) -> Path:
+    "Where the tables of the runs at guidance scale `cfg` go (--also-cfg): --results/claims-cfg/cfgX."
+    return Path(results) / 'claims-cfg' / f'cfg{float(cfg):g}'
+
+
+def run_other_scales(study: Study, args, preset: str, seed: int, variants: dict) -> None:
+    """--also-cfg: the finished run's adapter generated and measured at each of these guidance scales too (no Table 4, nothing
+    trained while the adapter is there), its tables rewritten under --results/claims-cfg/cfgX."""
+    for cfg in args.also_cfg:
+        res = scale_results(args.results, cfg)
+        t0 = time.perf_counter()
+        result, skipped = run(at_scale(study, cfg), preset, seed, args.steps, args.out, res / 'claims-runs')
+        m = result['measures']
+        print(f"    {preset} seed {seed} at CFG {cfg:g}: " + ('already done' if skipped else f'{time.perf_counter() - t0:.0f} s')
+              + f" | class accuracy {m['class_accuracy']:.3f}, colour distance {m['colour_distance']:.4f}, domain FD "
+              f"{m['domain_fd']:.3g}" + (f", FID {m['fid']:.1f}" if m.get('fid') is not None else ''), flush=True)
+        scale_args = argparse.Namespace(**{**vars(args), 'cfg': float(cfg), 'results': res, 'table4': False, 'also_cfg': []})
+        write_aggregate(scale_args, load_results(args.out, args.presets, args.seeds, cfg, res / 'claims-runs'), variants)
+
+
 def train_adapter(study: Study, P: dict, captions: dict, train_settings: dict, folder: Path, out: Path) -> dict:
     "The run's adapter: kept when train.json has these settings, copied when another preset trained the same, else fine-tuned (resuming)."
     from medart.data import write_json_atomic
@@ -352,10 +411,9 @@ def run(study: Study, preset: str, seed: int, steps: int | None, out: Path, ledg
     folder = out / preset / f'seed{seed}'
     files = run_files(folder, study.cfg, P['generate']['cfg'])
     old = json.loads(files['result'].read_text()) if files['result'].exists() else None
-    if old and comparable(old.get('settings') or {}) == comparable(settings):
-        if ledger and not ledger_result(ledger, preset, seed, settings): write_json_atomic(ledger_file(ledger, preset, seed), old)
-        return old, True
-    if kept := ledger_result(ledger, preset, seed, settings): return kept, True
+    if done := finished_result(study, preset, seed, steps, out, ledger):
+        if ledger and not ledger_result(ledger, preset, seed, settings): write_json_atomic(ledger_file(ledger, preset, seed), done)
+        return done, True
     study.real_features  # the real side's one-off cost is not this run's
     trained = train_adapter(study, P, captions, train_settings, folder, out)
     t1, adapter = time.perf_counter(), folder / 'adapter'
@@ -514,6 +572,12 @@ def main(argv=None):
     ap.add_argument('--results', type=Path, default=ROOT / 'results', help='where the claims table goes (default results/ of the repository)')
     ap.add_argument('--base', help='fine-tune this pretrained tiny pipeline (a folder) instead of models.tiny_base; needs its own --out')
     ap.add_argument('--cfg', type=float, help="generate at this guidance scale instead of generate.cfg (from the same adapters); needs its own --results")
+    ap.add_argument('--also-cfg', type=float, nargs='*', default=ALSO_CFG, metavar='X',
+                    help=f"after each run, generate and measure its adapter at these guidance scales too, without Table 4 (default "
+                         f"{' '.join(f'{x:g}' for x in ALSO_CFG)}; tables in --results/claims-cfg/cfgX; --also-cfg alone: none; not with --cfg)")
+    ap.add_argument('--finished-only', action='store_true',
+                    help='only the runs whose result is finished and whose adapter is in its folder (the --also-cfg passes of a claims '
+                         'run going on in another process); the others are skipped, not trained')
     ap.add_argument('--aggregate-only', action='store_true', help='only rewrite the tables from the finished runs under --out')
     ap.add_argument('--from-json', type=Path, metavar='FILE',
                     help="only aggregate a claims results file's per-seed values anew with this protocol into --results (no run folders)")
@@ -554,6 +618,8 @@ def main(argv=None):
     if args.base and not (Path(args.base) / 'model_index.json').is_file(): ap.error(f'--base {args.base}: no model_index.json there (a saved pipeline folder)')
     if args.cfg is not None and args.cfg != default_guidance() and here(args.results) == Path('results'):
         ap.error(f'--cfg {args.cfg:g} needs a --results of its own (e.g. results/claims-cfg/cfg{args.cfg:g}): results/ holds the table at generate.cfg')
+    try: args.also_cfg = other_scales(args.also_cfg, args.cfg)
+    except ValueError as e: ap.error(str(e))
     if args.jobs > 1 and not args.aggregate_only:
         run_workers(list(sys.argv[1:] if argv is None else argv), args.jobs)  # from the caller's folder: paths mean what they meant
         args.aggregate_only = True  # the workers ran every run: only the tables are left
@@ -570,11 +636,21 @@ def main(argv=None):
         # seed-major: every preset gets its first seed before any gets a second, so a run cut short still compares them all
         todo = worker_share([(p, s) for s in range(args.seeds) for p in args.presets], args.worker)
         for i, (preset, seed) in enumerate(todo, 1):
+            if args.finished_only and not (finished_result(study, preset, seed, args.steps, args.out, args.results / 'claims-runs')
+                                           and has_adapter(args.out, preset, seed)):
+                print(f"[{i}/{len(todo)}] {preset} seed {seed}: not finished here yet (--finished-only): skipped", flush=True)
+                continue
             result, skipped = run(study, preset, seed, args.steps, args.out, args.results / 'claims-runs')
             print(report_line(i, len(todo), preset, seed, result, skipped, (time.perf_counter() - t_all) / 60), flush=True)
             write_aggregate(args, load_results(args.out, args.presets, args.seeds, args.cfg, args.results / 'claims-runs'), variant_of)
+            run_other_scales(study, args, preset, seed, variant_of)
     doc = write_aggregate(args, load_results(args.out, args.presets, args.seeds, args.cfg, args.results / 'claims-runs'), variant_of)
     if not doc['presets']: raise SystemExit(f"no finished runs under {args.out} for {args.presets}: run without --aggregate-only first")
+    for cfg in args.also_cfg:  # the other scales' tables too (after --jobs workers, or with --aggregate-only)
+        res = scale_results(args.results, cfg)
+        scale_args = argparse.Namespace(**{**vars(args), 'cfg': float(cfg), 'results': res, 'table4': False, 'also_cfg': []})
+        if found := load_results(args.out, args.presets, args.seeds, cfg, res / 'claims-runs'):
+            if any(found.values()): write_aggregate(scale_args, found, variant_of)
     print('\n' + render_claims_markdown(doc))
     print(f"wrote {Path(args.results) / 'miniature-claims.json'} and {Path(args.results) / 'miniature-claims.md'}")
     return doc

@@ -189,3 +189,35 @@ def test_a_kept_result_counts_when_its_run_folder_is_gone(tmp_path):
     folder = out / 'med-art' / 'seed1'; folder.mkdir(parents=True)
     (folder / 'result.json').write_text(json.dumps(dict(result, measures=dict(fid=199.0))))
     assert claims.load_results(out, ['med-art'], 2, ledger=ledger)['med-art'][0]['measures']['fid'] == 199.0  # the folder first
+
+
+def test_other_scales_are_run_from_the_finished_adapter(tmp_path):
+    """--also-cfg: each scale once, never the study's own, none beside --cfg; a copy of the study at that scale without Table 4
+    that shares the real features; its tables under --results/claims-cfg/cfgX; --finished-only needs the adapter in its folder."""
+    study_cfg = claims.default_guidance()
+    assert claims.other_scales([1, 2, 2.0, study_cfg], None) == [1.0, 2.0]
+    assert claims.other_scales([1, 2], 3.0) == []
+    with pytest.raises(ValueError, match='must be > 0'):
+        claims.other_scales([0], None)
+    assert claims.scale_results(Path('results'), 2.0) == Path('results/claims-cfg/cfg2')
+    assert claims.scale_results(Path('results'), 2.5) == Path('results/claims-cfg/cfg2.5')
+
+    class Fake:  # what at_scale touches of a claims.Study
+        cfg, table4, computed = None, True, 0
+        @property
+        def real_features(self):
+            Fake.computed += 1
+            self.__dict__.setdefault('_features', {'fid': 'features'})
+            return self._features
+    study = Fake()
+    other = claims.at_scale(study, 2)
+    assert (other.cfg, other.table4) == (2.0, False) and (study.cfg, study.table4) == (None, True)  # the study is left as it was
+    assert other._features is study._features  # computed once, before the copy: every scale shares them
+
+    assert not claims.has_adapter(tmp_path, 'med-art', 0)
+    folder = tmp_path / 'med-art' / 'seed0'
+    (folder / 'adapter').mkdir(parents=True)
+    (folder / 'adapter' / 'medart_lora.safetensors').write_bytes(b'w')
+    assert not claims.has_adapter(tmp_path, 'med-art', 0)  # training not finished: no train.json yet
+    (folder / 'train.json').write_text('{}')
+    assert claims.has_adapter(tmp_path, 'med-art', 0)

@@ -69,16 +69,28 @@ def verdict(d: dict, row: str) -> str:
     if str(row) in (d.get('verdicts') or {}): return d['verdicts'][str(row)]
     raise KeyError(f"no claim row {row!r}; the file has {[c.get('row') for c in d.get('claims') or []]}")
 
+def _paired(c: dict) -> str:
+    """A claim row's paired difference (claimed-better − other, over the seeds both presets have): its mean and the
+    Holm-corrected 95 % interval, each rounded once to 3 significant digits; a non-inferiority row names its
+    margin θ0."""
+    if c.get('mean') is None or not c.get('ci_holm'): return '—'
+    lo, hi = c['ci_holm']
+    margin = f" (θ0 {c['theta0']:+.3g})" if c.get('test') == 'non-inferiority' and c.get('theta0') else ''
+    # MarkdownText: markdown_table would escape the brackets, and '] (' is no link in Markdown
+    return MarkdownText(f"{c['mean']:.3g} [{lo:.3g}, {hi:.3g}]{margin}")
+
 def verdicts_table(d: dict) -> str:
     """Each claim row of a claims-run result: the claim, the claimed-better and the other preset's mean ± std, the
-    verdict."""
+    paired difference with its Holm-corrected 95 % interval, the Holm-corrected p-value, the verdict."""
     rows = []
     for c in d.get('claims') or []:
         dg = DIGITS.get(c.get('measure'), 3)
         v = c.get('verdict', '—')
         rows.append([str(c.get('row', c.get('claim', ''))), c.get('text', ''),
-                     f"{ms(c.get('better_stats'), dg)} vs {ms(c.get('other_stats'), dg)}", _bold_verdict(v)])
-    return markdown_table(['row', 'claim', 'claimed better vs other', 'verdict'], rows)
+                     f"{ms(c.get('better_stats'), dg)} vs {ms(c.get('other_stats'), dg)}", _paired(c),
+                     '—' if c.get('p_holm') is None else f"{c['p_holm']:.2g}", _bold_verdict(v)])
+    return markdown_table(['row', 'claim', 'claimed better vs other (mean ± SD)',
+                           'paired difference (Holm 95 % CI)', 'Holm p', 'verdict'], rows)
 
 # %% ../nbs/19_findings.ipynb #442265d1
 def across_table(results: dict, presets=None, measures=None, names: dict | None = None,

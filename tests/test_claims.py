@@ -221,3 +221,23 @@ def test_other_scales_are_run_from_the_finished_adapter(tmp_path):
     assert not claims.has_adapter(tmp_path, 'med-art', 0)  # training not finished: no train.json yet
     (folder / 'train.json').write_text('{}')
     assert claims.has_adapter(tmp_path, 'med-art', 0)
+
+
+def test_readme_claims_numbers_are_the_json_rounded_once():
+    """The README's claims section is nbs/index.ipynb's output from results/miniature-claims.json: a sample of its numbers, each
+    the json's float rounded once (the paired difference and Holm interval to 3 significant digits, Holm p to 2), and its
+    count of seeds and tested rows."""
+    doc = json.loads((ROOT / 'results' / 'miniature-claims.json').read_text())
+    readme = (ROOT / 'README.md').read_text()
+    section = readme.split('## The claims run')[1].split('\n## ')[0]
+    tested = [r for r in doc['claims'] if r.get('p_holm') is not None]
+    assert tested, 'the results file has no tested row'
+    for r in tested[:: max(1, len(tested) // 6)]:
+        line = next((ln for ln in section.splitlines() if ln.startswith(f"| {r['row']} | {r['text']} |")), None)
+        assert line, f"row {r['row']} is not in the README's claims table: run `make docs`"
+        lo, hi = r['ci_holm']
+        assert f"| {r['mean']:.3g} [{lo:.3g}, {hi:.3g}]" in line, line
+        assert f"| {r['p_holm']:.2g} |" in line, line
+    seeds = sorted({len(s['seeds']) for s in doc['presets'].values()})
+    assert f"x {'-'.join(map(str, dict.fromkeys([seeds[0], seeds[-1]])))} training seeds" in section
+    assert f"Holm over the table's {len(tested)} tested rows" in section

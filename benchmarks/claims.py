@@ -503,6 +503,13 @@ def write_tables(results_dir: Path, doc: dict) -> dict:
     return doc
 
 
+def recorded_args(args) -> dict:
+    "The options a results file records: a --jobs worker ('--jobs 1 --worker k/N') records its parent's --jobs N."
+    rec = {k: v for k, v in vars(args).items() if k not in ('aggregate_only', 'from_json', 'worker')}
+    if getattr(args, 'worker', None): rec['jobs'] = int(args.worker.split('/')[1])
+    return rec
+
+
 def write_aggregate(args, results: dict, variants: dict | None = None) -> dict:
     "Write the claims document of the finished runs under --results."
     real_sat = [r['measures']['real_saturation'] for rs in results.values() for r in rs]
@@ -510,7 +517,7 @@ def write_aggregate(args, results: dict, variants: dict | None = None) -> dict:
                     command=command_line(), commit=git_commit(), written=time.strftime('%Y-%m-%d %H:%M'), out=str(args.out),
                     real_saturation=real_sat[0] if real_sat else None,
                     generate_cfg=args.cfg if args.cfg is not None else default_guidance(),
-                    args={k: v for k, v in vars(args).items() if k not in ('aggregate_only', 'from_json')})
+                    args=recorded_args(args))
     return write_tables(args.results, doc)
 
 

@@ -168,6 +168,10 @@ def test_worker_share_splits_the_runs():
     for bad in ('2/2', 'x', '1'):
         with pytest.raises(ValueError, match='--worker'): claims.worker_share(todo, bad)
     assert claims.command_line(['--seeds', '5', '--jobs', '1', '--worker', '0/2']) == 'python benchmarks/claims.py --seeds 5'
+    import argparse
+    worker = argparse.Namespace(seeds=5, jobs=1, worker='1/2', aggregate_only=False, from_json=None)
+    assert claims.recorded_args(worker) == dict(seeds=5, jobs=2)  # a worker records its parent's --jobs
+    assert claims.recorded_args(argparse.Namespace(seeds=5, jobs=1, worker=None)) == dict(seeds=5, jobs=1)
 
 
 def test_a_kept_result_counts_when_its_run_folder_is_gone(tmp_path):

@@ -29,8 +29,9 @@ study: setup
 	@$(BIN)/python scripts/outputs.py
 
 # the split, the captions and the real-trained classifier first (nothing to do when the study has run); CLAIMS_ARGS passes
-# options, e.g. make claims CLAIMS_ARGS='--presets med-art pixart-alpha --seeds 2' (see python benchmarks/claims.py --help)
-CLAIMS_ARGS ?=
+# options, e.g. make claims CLAIMS_ARGS='--jobs 2 --presets med-art pixart-alpha --seeds 2' (see python benchmarks/claims.py
+# --help); the default runs two single-thread runs at a time, as the committed runs were made (threads change rounding)
+CLAIMS_ARGS ?= --jobs 2
 claims: setup
 	@mkdir -p data
 	$(BIN)/dvc repro classify_real

@@ -43,8 +43,8 @@ process has finished; nothing is trained).
 --cfg X generates at guidance scale X instead of generate.cfg, from the same adapters (trained only where missing): its images,
 classifier set, grid and results get a -cfgX suffix beside the default ones, and its tables need a --results of their own, e.g.
 make claims CLAIMS_ARGS='--cfg 2 --results /tmp/cfg2' (with Table 4, unlike --also-cfg).
---jobs N runs N runs at once, each in a process of its own on cores/N threads (on 2 cores, --jobs 2: two single-thread runs;
-the gain is measured in the README, under *How long it takes*).
+--jobs N runs N runs at once, each in a process of its own on cores/N threads (on 2 cores, --jobs 2: two single-thread runs,
+as `make claims` runs them and as the committed runs were made; the thread count changes floating-point rounding).
 --base DIR fine-tunes another pretrained tiny pipeline (e.g. one saved by benchmarks/dit_ceiling.py --save-base) instead of
 models.tiny_base; its runs need an --out of their own.
 """

@@ -14,8 +14,8 @@ from .report import markdown_table  # the tables the study's report prints
 
 # %% auto #0
 __all__ = ['MEASURES', 'DIGITS', 'STUDY_ROWS', 'NAMES', 'result_path', 'read_result', 'stat', 'ms', 'measures_table', 'verdict',
-           'verdicts_table', 'across_table', 'verdicts_across', 'study_value', 'study_table', 'departures', 'duration',
-           'show', 'show_image']
+           'paired_difference', 'verdicts_table', 'across_table', 'verdicts_across', 'study_value', 'study_table',
+           'departures', 'duration', 'show', 'show_image']
 
 # %% ../nbs/19_findings.ipynb #74b148a4
 def result_path(path) -> Path:
@@ -33,10 +33,11 @@ def read_result(path) -> dict:
 
 # %% ../nbs/19_findings.ipynb #58b8c855
 MEASURES = {'class_accuracy': 'class accuracy ↑', 'spread_ratio': 'spread ratio',
-            'colour_distance': 'colour distance ↓',
-            'saturation': 'saturation', 'domain_fd': 'domain FD ↓', 'fid': 'FID ↓'}
-DIGITS = {'class_accuracy': 3, 'spread_ratio': 2, 'colour_distance': 3, 'saturation': 2, 'domain_fd': 1, 'fid': 0,
-          'kid': 3, 'f1': 3, 'bacc': 3, 'auc': 3}
+            'colour_distance': 'colour distance ↓', 'colour_histogram': 'colour histogram ↓',
+            'saturation': 'saturation', 'saturation_gap': 'saturation gap ↓', 'domain_fd': 'domain FD ↓', 'fid': 'FID ↓',
+            'kid': 'KID ↓', 'f1': 'Table 4 F1 ↑', 'bacc': 'Table 4 BACC ↑', 'auc': 'Table 4 AUC ↑'}
+DIGITS = {'class_accuracy': 3, 'spread_ratio': 2, 'colour_distance': 3, 'colour_histogram': 3, 'saturation': 2,
+          'saturation_gap': 3, 'domain_fd': 1, 'fid': 0, 'kid': 3, 'f1': 3, 'bacc': 3, 'auc': 3}
 
 def stat(d: dict, preset: str, measure: str) -> dict | None:
     """The stats (`mean`, `std`, `n`, ...) of `measure` for `preset` in a claims-run result `d`; None where the file has
@@ -69,7 +70,7 @@ def verdict(d: dict, row: str) -> str:
     if str(row) in (d.get('verdicts') or {}): return d['verdicts'][str(row)]
     raise KeyError(f"no claim row {row!r}; the file has {[c.get('row') for c in d.get('claims') or []]}")
 
-def _paired(c: dict) -> str:
+def paired_difference(c: dict) -> str:
     """A claim row's paired difference (claimed-better − other, over the seeds both presets have): its mean and the
     Holm-corrected 95 % interval, each rounded once to 3 significant digits; a non-inferiority row names its
     margin θ0."""
@@ -87,7 +88,7 @@ def verdicts_table(d: dict) -> str:
         dg = DIGITS.get(c.get('measure'), 3)
         v = c.get('verdict', '—')
         rows.append([str(c.get('row', c.get('claim', ''))), c.get('text', ''),
-                     f"{ms(c.get('better_stats'), dg)} vs {ms(c.get('other_stats'), dg)}", _paired(c),
+                     f"{ms(c.get('better_stats'), dg)} vs {ms(c.get('other_stats'), dg)}", paired_difference(c),
                      '—' if c.get('p_holm') is None else f"{c['p_holm']:.2g}", _bold_verdict(v)])
     return markdown_table(['row', 'claim', 'claimed better vs other (mean ± SD)',
                            'paired difference (Holm 95 % CI)', 'Holm p', 'verdict'], rows)

@@ -34,8 +34,8 @@ def read_result(path) -> dict:
 # %% ../nbs/19_findings.ipynb #58b8c855
 MEASURES = {'class_accuracy': 'class accuracy ↑', 'spread_ratio': 'spread ratio',
             'colour_distance': 'colour distance ↓', 'colour_histogram': 'colour histogram ↓',
-            'saturation': 'saturation', 'saturation_gap': 'saturation gap ↓', 'domain_fd': 'domain FD ↓', 'fid': 'FID ↓',
-            'kid': 'KID ↓', 'f1': 'Table 4 F1 ↑', 'bacc': 'Table 4 BACC ↑', 'auc': 'Table 4 AUC ↑'}
+            'saturation': 'saturation', 'saturation_gap': 'saturation gap ↓', 'domain_fd': 'domain FD ↓',
+            'fid': 'FID ↓', 'kid': 'KID ↓', 'f1': 'Table 4 F1 ↑', 'bacc': 'Table 4 BACC ↑', 'auc': 'Table 4 AUC ↑'}
 DIGITS = {'class_accuracy': 3, 'spread_ratio': 2, 'colour_distance': 3, 'colour_histogram': 3, 'saturation': 2,
           'saturation_gap': 3, 'domain_fd': 1, 'fid': 0, 'kid': 3, 'f1': 3, 'bacc': 3, 'auc': 3}
 

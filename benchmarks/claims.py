@@ -12,12 +12,14 @@ Run:  make claims                    (7 presets x 5 training seeds, the tiny pro
 Every setting comes from params.yaml (profile tiny, dataset synth-endo, method = the preset), so the train section, the
 tiny base (models.tiny_base), generate.steps / generate.cfg / generate.train_images_per_class and the classify section of the
 study apply. For each preset and training seed 0 .. S-1 the script fine-tunes the tiny base (medart.train.finetune), generates
---per-class images per class from training captions (drawn as medart.generate.eval_prompts draws them; the same source images and
-noise for every preset and seed), and measures them against the real test split: class accuracy (the real-trained classifier),
+--per-class images per class from training captions (drawn as medart.generate.eval_prompts draws them). Training seed k is a
+replicate: every preset of it shares its data order and training noise and its evaluation draw (the prompts, the generation noise,
+the Table 4 classifier's seed and KID's subsets, all from replicate_seed: params.yaml's seed + k), and each replicate draws its
+evaluation anew, so the spread over seeds holds the evaluation's randomness too. It measures them against the real test split: class accuracy (the real-trained classifier),
 prompt spread ratio (collapse check), colour distance (eq. 4 per class), colour-histogram distance (medart.checks), saturation and
 its gap to the real images', domain FD (the study's domain network), FID and KID (Inception; --no-fid skips both). Table 4
 (--no-table4 skips it): the run's classifier set, generated as the study's generate stage makes it (train_images_per_class per
-class from the training captions, seed + TRAIN_SEED_OFFSET), trains a classifier as the study's classify stage does (classify
+class from the training captions, the replicate's seed + TRAIN_SEED_OFFSET), trains a classifier as the study's classify stage does (classify
 section; medart.classify), scored on the real test split: weighted F1, balanced accuracy, one-vs-rest macro AUC.
 
 Each run keeps its folder --out/<preset>/seed<k>/: adapter/ and train.json (training), images/ and grid.png (the evaluation set),
@@ -205,11 +207,11 @@ class Study:
         if self.base: P['models']['tiny_base'] = self.base
         return P
 
-    def prompts(self, captions: dict) -> list[dict]:
-        "`per_class` prompts per class, drawn from the training captions as the study's evaluation sets are (seed of params.yaml)."
+    def prompts(self, captions: dict, seed: int) -> list[dict]:
+        "`per_class` prompts per class, drawn from the training captions as the study's evaluation sets are (`seed`: the replicate's)."
         from medart.generate import eval_prompts
         quota = [dict(label=c) for c in self.classes for _ in range(self.per_class)]  # class_counts of this list: per_class each
-        return eval_prompts(self.train, captions, quota, n=0, seed=self.P['seed'], classes=self.classes)
+        return eval_prompts(self.train, captions, quota, n=0, seed=seed, classes=self.classes)
 
 
 def base_sha(model) -> str:
@@ -241,6 +243,14 @@ def ledger_result(ledger: Path | None, preset: str, seed: int, settings: dict) -
     return kept if comparable(kept.get('settings') or {}) == comparable(settings) else None
 
 
+def replicate_seed(P: dict, seed: int) -> int:
+    """The seed of training seed `seed`'s evaluation: its prompts, generation noise, Table 4 classifier set and classifier, and
+    KID's subsets. params.yaml's seed + k, as the study names its evaluation sets (eval-s<seed+k>), so replicate 0 is the study's
+    own draw. Every preset of replicate k shares it (the pairing); each replicate draws anew, so the spread over the training
+    seeds holds the evaluation's randomness as well as training's."""
+    return int(P['seed']) + int(seed)
+
+
 def run_settings(study: Study, preset: str, seed: int, steps: int | None) -> tuple[dict, dict, dict, dict]:
     "(params, captions, training settings, run settings) of one preset and training seed: what decides whether a finished part is kept."
     from medart.generate import TRAIN_SEED_OFFSET
@@ -253,9 +263,10 @@ def run_settings(study: Study, preset: str, seed: int, steps: int | None) -> tup
                           steps=total, base=str(base), base_sha=base_sha(ROOT / base), split_sha=study.split_sha,
                           caption_backend=P['caption']['backend'], captions_sha=text_sha(sorted(captions[r['sha256']] for r in study.train)))
     cfg = G['cfg'] if study.cfg is None else study.cfg
-    table4 = dict(classify=P['classify'], seed=P['seed'], train_images_per_class=G['train_images_per_class'],
-                  generate_seed=P['seed'] + TRAIN_SEED_OFFSET) if study.table4 else None
-    settings = dict(train_settings, per_class=study.per_class, generate=dict(steps=G['steps'], cfg=cfg, seed=P['seed']),
+    rep = replicate_seed(P, seed)
+    table4 = dict(classify=P['classify'], seed=rep, train_images_per_class=G['train_images_per_class'],
+                  generate_seed=rep + TRAIN_SEED_OFFSET) if study.table4 else None
+    settings = dict(train_settings, per_class=study.per_class, generate=dict(steps=G['steps'], cfg=cfg, seed=rep),
                     image_size=study.image_size, fid=study.fid, kid=dict(subset_size=E['kid_subset_size'], subsets=E['kid_subsets']),
                     networks={k: dict(network=n.name, sha256=n.info.get('sha256')) for k, n in study.networks.items()},
                     table4=table4, measures=EVAL_MEASURES + (TABLE4_MEASURES if table4 else []), rules=RUN_RULES)
@@ -336,7 +347,7 @@ def train_adapter(study: Study, P: dict, captions: dict, train_settings: dict, f
     return trained
 
 
-def measure_set(study: Study, P: dict, records: list[dict]) -> tuple[dict, dict, list, list]:
+def measure_set(study: Study, P: dict, records: list[dict], seed: int) -> tuple[dict, dict, list, list]:
     "(measures, seconds of each network's features, images, labels) of one generated evaluation set against the real test split."
     from medart.checks import class_accuracy, collapse_check, colour_distance, colour_histogram_distance, prompt_spread
     from medart.data import load_image
@@ -353,7 +364,7 @@ def measure_set(study: Study, P: dict, records: list[dict]) -> tuple[dict, dict,
         t = time.perf_counter()
         fake = features(records, [net], study.image_size)[net.name]
         if key == 'fid':  # FID and KID from the same Inception features, as the evaluate stage (medart.metrics.distances)
-            d, names = distances(study.real_features[key], fake, net.name, E['kid_subset_size'], E['kid_subsets'], P['seed']), metric_names(net.name)
+            d, names = distances(study.real_features[key], fake, net.name, E['kid_subset_size'], E['kid_subsets'], seed), metric_names(net.name)
             measures.update(fid=d[names['fd']], kid=d[names['kid_mean']])
         else: measures[key] = frechet_distance(study.real_features[key], fake)
         seconds[f'{key}_features'] = round(time.perf_counter() - t, 1)
@@ -363,7 +374,7 @@ def measure_set(study: Study, P: dict, records: list[dict]) -> tuple[dict, dict,
 
 def table4(study: Study, P: dict, captions: dict, settings: dict, files: dict, pipe, meta: dict) -> dict:
     """Table 4 of one run, made as the study's generate and classify stages make it: the classifier set (train_images_per_class per
-    class from the training captions, seeded seed + TRAIN_SEED_OFFSET), a classifier (the classify section) trained on it alone,
+    class from the training captions, seeded the replicate's seed + TRAIN_SEED_OFFSET), a classifier (the classify section) trained on it alone,
     scored on the real test split. Kept in classify.json while its settings hold; resumes image by image and epoch by epoch."""
     from medart.classify import build_classifier, classification_metrics, classify_scores, predict, train_classifier
     from medart.data import write_json_atomic
@@ -420,10 +431,11 @@ def run(study: Study, preset: str, seed: int, steps: int | None, out: Path, ledg
     pipe, _, _ = PIXART_ALPHA.trained(PROFILE, base=str(ROOT / P['models']['tiny_base']), adapter=adapter)  # merged, as the generate stage
     meta = dict(preset=preset, training_seed=seed, adapter=sha256_of(adapter / 'medart_lora.safetensors')[:16])
     G = P['generate']
-    gen = generate_set(pipe, study.prompts(captions), files['images'], SamplerSettings(steps=G['steps'], cfg=settings['generate']['cfg'],
-                       batch_size=G['batch_size']), seed=P['seed'], meta=meta, progress=False)
+    rep = settings['generate']['seed']  # the replicate's evaluation seed (replicate_seed)
+    gen = generate_set(pipe, study.prompts(captions, rep), files['images'], SamplerSettings(steps=G['steps'], cfg=settings['generate']['cfg'],
+                       batch_size=G['batch_size']), seed=rep, meta=meta, progress=False)
     records, t2 = read_generated(files['images']), time.perf_counter()
-    measures, feature_s, images, labels = measure_set(study, P, records)
+    measures, feature_s, images, labels = measure_set(study, P, records, settings['generate']['seed'])
     save_grid(study, images, labels, files['grid'])
     t3 = time.perf_counter()
     t4 = table4(study, P, captions, settings, files, pipe, meta) if settings['table4'] else None

@@ -71,9 +71,11 @@ CLAIM_TEXT = {1: 'HLDF improves on PixArt-α (colour, FID, KID, domain FD, Table
               5: "K = 1 keeps HLDF's benefit (the repository's option; the paper is silent on K)"}
 
 # %% ../nbs/18a_claims.ipynb #b76071b2
-RULE = ("Protocol (stated before the run). Every preset is trained with the same training seeds, and seed k gives "
-        "every preset the same "
-        "data order, noise and generated prompts, so each row compares two presets paired over the seeds both have: "
+RULE = ("Protocol (stated before the run). Every preset is trained with the same training seeds. Seed k is a "
+        "replicate: it gives every preset the same data order and training noise, and the same evaluation draw (the "
+        "prompts, the generation noise, the Table 4 classifier's seed and KID's subsets: params.yaml's seed + k); each "
+        "replicate draws its evaluation anew, so the seeds' spread holds the evaluation's randomness as well as "
+        "training's. Each row compares two presets paired over the seeds both have: "
         "per seed the "
         "difference d = claimed-better - other of one measure; its mean, the 95 % t interval (Student's t, n - 1 "
         "degrees of freedom: "

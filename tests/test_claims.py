@@ -245,3 +245,13 @@ def test_readme_claims_numbers_are_the_json_rounded_once():
     seeds = sorted({len(s['seeds']) for s in doc['presets'].values()})
     assert f"x {'-'.join(map(str, dict.fromkeys([seeds[0], seeds[-1]])))} training seeds" in section
     assert f"Holm over the table's {len(tested)} tested rows" in section
+
+
+def test_each_training_seed_draws_its_own_evaluation():
+    """Replicate k's evaluation (prompts, generation noise, Table 4 classifier, KID subsets) is seeded params.yaml's seed + k:
+    replicate 0 is the study's own draw, and no two replicates share one."""
+    assert claims.replicate_seed({'seed': 0}, 0) == 0
+    assert claims.replicate_seed({'seed': 7}, 0) == 7
+    assert len({claims.replicate_seed({'seed': 0}, k) for k in range(5)}) == 5
+    runs = (ROOT / 'benchmarks' / 'claims.py').read_text().split('class Study')[1].split('def main')[0]
+    assert "P['seed']" not in runs.replace("int(P['seed'])", ''), "a run's draw uses params.yaml's seed, not its replicate's"

@@ -273,14 +273,19 @@ def run_settings(study: Study, preset: str, seed: int, steps: int | None) -> tup
     return P, captions, train_settings, settings
 
 
-def finished_result(study: Study, preset: str, seed: int, steps: int | None, out: Path, ledger: Path | None) -> dict | None:
-    """The finished result of (preset, seed) at the study's guidance scale (`study.cfg`): its folder's result.json when its settings
-    are this run's, else the one kept in `ledger` with these settings, else None."""
-    P, _, _, settings = run_settings(study, preset, seed, steps)
-    file = run_files(out / preset / f'seed{seed}', study.cfg, P['generate']['cfg'])['result']
-    old = json.loads(file.read_text()) if file.exists() else None
+def finished_result(result_file: Path, settings: dict, ledger: Path | None) -> dict | None:
+    """The finished result of a run with these `settings` (`run_settings`): `result_file` in its folder when its settings are
+    these, else the one kept in `ledger` with these settings, else None."""
+    old = json.loads(result_file.read_text()) if result_file.exists() else None
     if old and comparable(old.get('settings') or {}) == comparable(settings): return old
-    return ledger_result(ledger, preset, seed, settings)
+    return ledger_result(ledger, settings['preset'], settings['seed'], settings)
+
+
+def is_finished(study: Study, preset: str, seed: int, steps: int | None, out: Path, ledger: Path | None) -> bool:
+    "--finished-only: whether (preset, seed) has a finished result at the study's guidance scale and its adapter in its folder."
+    P, _, _, settings = run_settings(study, preset, seed, steps)
+    result_file = run_files(out / preset / f'seed{seed}', study.cfg, P['generate']['cfg'])['result']
+    return finished_result(result_file, settings, ledger) is not None and has_adapter(out, preset, seed)
 
 
 def has_adapter(out: Path, preset: str, seed: int) -> bool:
@@ -320,8 +325,16 @@ def run_other_scales(study: Study, args, preset: str, seed: int, variants: dict)
         print(f"    {preset} seed {seed} at CFG {cfg:g}: " + ('already done' if skipped else f'{time.perf_counter() - t0:.0f} s')
               + f" | class accuracy {m['class_accuracy']:.3f}, colour distance {m['colour_distance']:.4f}, domain FD "
               f"{m['domain_fd']:.3g}" + (f", FID {m['fid']:.1f}" if m.get('fid') is not None else ''), flush=True)
-        scale_args = argparse.Namespace(**{**vars(args), 'cfg': float(cfg), 'results': res, 'table4': False, 'also_cfg': []})
-        write_aggregate(scale_args, load_results(args.out, args.presets, args.seeds, cfg, res / 'claims-runs'), variants)
+        write_scale_aggregate(args, cfg, variants)
+
+
+def write_scale_aggregate(args, cfg: float, variants: dict) -> None:
+    "Rewrite the tables at guidance scale `cfg` (--also-cfg) from its finished runs, if it has any."
+    res = scale_results(args.results, cfg)
+    found = load_results(args.out, args.presets, args.seeds, cfg, res / 'claims-runs')
+    if any(found.values()):
+        write_aggregate(argparse.Namespace(**{**vars(args), 'cfg': float(cfg), 'results': res, 'table4': False, 'also_cfg': []}),
+                        found, variants)
 
 
 def train_adapter(study: Study, P: dict, captions: dict, train_settings: dict, folder: Path, out: Path) -> dict:
@@ -421,10 +434,10 @@ def run(study: Study, preset: str, seed: int, steps: int | None, out: Path, ledg
     P, captions, train_settings, settings = run_settings(study, preset, seed, steps)
     folder = out / preset / f'seed{seed}'
     files = run_files(folder, study.cfg, P['generate']['cfg'])
-    old = json.loads(files['result'].read_text()) if files['result'].exists() else None
-    if done := finished_result(study, preset, seed, steps, out, ledger):
+    if done := finished_result(files['result'], settings, ledger):
         if ledger and not ledger_result(ledger, preset, seed, settings): write_json_atomic(ledger_file(ledger, preset, seed), done)
         return done, True
+    old = json.loads(files['result'].read_text()) if files['result'].exists() else None  # a stale result: its generation seconds
     study.real_features  # the real side's one-off cost is not this run's
     trained = train_adapter(study, P, captions, train_settings, folder, out)
     t1, adapter = time.perf_counter(), folder / 'adapter'
@@ -435,7 +448,7 @@ def run(study: Study, preset: str, seed: int, steps: int | None, out: Path, ledg
     gen = generate_set(pipe, study.prompts(captions, rep), files['images'], SamplerSettings(steps=G['steps'], cfg=settings['generate']['cfg'],
                        batch_size=G['batch_size']), seed=rep, meta=meta, progress=False)
     records, t2 = read_generated(files['images']), time.perf_counter()
-    measures, feature_s, images, labels = measure_set(study, P, records, settings['generate']['seed'])
+    measures, feature_s, images, labels = measure_set(study, P, records, rep)
     save_grid(study, images, labels, files['grid'])
     t3 = time.perf_counter()
     t4 = table4(study, P, captions, settings, files, pipe, meta) if settings['table4'] else None
@@ -655,8 +668,7 @@ def main(argv=None):
         # seed-major: every preset gets its first seed before any gets a second, so a run cut short still compares them all
         todo = worker_share([(p, s) for s in range(args.seeds) for p in args.presets], args.worker)
         for i, (preset, seed) in enumerate(todo, 1):
-            if args.finished_only and not (finished_result(study, preset, seed, args.steps, args.out, args.results / 'claims-runs')
-                                           and has_adapter(args.out, preset, seed)):
+            if args.finished_only and not is_finished(study, preset, seed, args.steps, args.out, args.results / 'claims-runs'):
                 print(f"[{i}/{len(todo)}] {preset} seed {seed}: not finished here yet (--finished-only): skipped", flush=True)
                 continue
             result, skipped = run(study, preset, seed, args.steps, args.out, args.results / 'claims-runs')
@@ -666,10 +678,7 @@ def main(argv=None):
     doc = write_aggregate(args, load_results(args.out, args.presets, args.seeds, args.cfg, args.results / 'claims-runs'), variant_of)
     if not doc['presets']: raise SystemExit(f"no finished runs under {args.out} for {args.presets}: run without --aggregate-only first")
     for cfg in args.also_cfg:  # the other scales' tables too (after --jobs workers, or with --aggregate-only)
-        res = scale_results(args.results, cfg)
-        scale_args = argparse.Namespace(**{**vars(args), 'cfg': float(cfg), 'results': res, 'table4': False, 'also_cfg': []})
-        if found := load_results(args.out, args.presets, args.seeds, cfg, res / 'claims-runs'):
-            if any(found.values()): write_aggregate(scale_args, found, variant_of)
+        write_scale_aggregate(args, cfg, variant_of)
     print('\n' + render_claims_markdown(doc))
     print(f"wrote {Path(args.results) / 'miniature-claims.json'} and {Path(args.results) / 'miniature-claims.md'}")
     return doc

@@ -287,7 +287,10 @@ def _g(x, digits: int = 3) -> str:
 def fmt(stat: dict | None, digits: int = 3) -> str:
     "'mean ± std' of a statistic ({mean, std, n}), '—' if missing."
     if stat is None: return '—'
-    return _g(stat['mean'], digits) + (f" ± {stat['std']:.2g}" if stat.get('std') is not None else ' (1 seed)')
+    if stat.get('std') is None: return _g(stat['mean'], digits) + ' (1 seed)'
+    # equal values summed in another order can leave a 1e-16 spread: float rounding, printed as 0
+    std = 0 if abs(stat['std']) < 1e-12 * max(1.0, abs(stat['mean'])) else stat['std']
+    return _g(stat['mean'], digits) + f" ± {std:.2g}"
 
 def _interval(ci) -> str:
     return '—' if ci is None else f"[{_g(ci[0])}, {_g(ci[1])}]"

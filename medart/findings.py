@@ -14,8 +14,8 @@ from .report import markdown_table  # the tables the study's report prints
 
 # %% auto #0
 __all__ = ['MEASURES', 'DIGITS', 'STUDY_ROWS', 'NAMES', 'result_path', 'read_result', 'stat', 'ms', 'measures_table', 'verdict',
-           'paired_difference', 'verdicts_table', 'across_table', 'verdicts_across', 'study_value', 'study_table',
-           'departures', 'duration', 'show', 'show_image']
+           'paired_difference', 'verdicts_table', 'across_table', 'verdicts_across', 'seeds_on_side', 'claim_reading',
+           'study_value', 'study_table', 'departures', 'duration', 'show', 'show_image']
 
 # %% ../nbs/19_findings.ipynb #74b148a4
 def result_path(path) -> Path:
@@ -119,6 +119,42 @@ def _verdict_or_dash(d, row):
     try: v = verdict(d, row)
     except KeyError: return '—'
     return _bold_verdict(v)
+
+# %% ../nbs/19_findings.ipynb #5d374003
+def seeds_on_side(c: dict) -> tuple[int, int, int]:
+    """(seeds on the claimed side of θ0, seeds on the other side, seeds) of a claim row's paired differences `d`;
+    a difference equal to θ0 is on neither side."""
+    d, t0 = c.get('d') or [], c.get('theta0') or 0.0
+    lower = c['direction'] == 'lower'
+    claimed = sum((x < t0) if lower else (x > t0) for x in d)
+    other = sum((x > t0) if lower else (x < t0) for x in d)
+    return claimed, other, len(d)
+
+def claim_reading(d: dict, claim) -> str:
+    """A paragraph (Markdown) on claim `claim` of a claims-run result `d`: its rows that lie on the claimed (or the
+    other) side of θ0 on every seed, uncorrected and after Holm's correction over the table's tested rows."""
+    from medart.stats import ALPHA, verdict as side_of
+    rows = [c for c in d.get('claims') or []
+            if str(c.get('claim')) == str(claim) and not c.get('context') and c.get('mean') is not None]
+    if not rows: return f"**Claim {claim}** ({d['verdicts'][str(claim)]}): no row with a paired test."
+    tested = sum(c.get('p') is not None for c in d['claims'])
+    name = lambda c: f"{c['row']} ({MEASURES.get(c['measure'], c['measure']).rstrip(' ↑↓')})"
+    names = lambda cs: ', '.join(map(name, cs)) or 'none'
+    every = [c for c in rows if seeds_on_side(c)[0] == seeds_on_side(c)[2]]
+    never = [c for c in rows if seeds_on_side(c)[1] == seeds_on_side(c)[2]]
+    sides = ('supported', 'contradicted')
+    raw = {v: [c for c in rows if side_of(c.get('ci'), c['theta0'], c['direction']) == v] for v in sides}
+    held = {v: [c for c in rows if c['verdict'] == v] for v in sides}
+    n = sorted({c['n'] for c in rows})
+    seeds = str(n[0]) if len(n) == 1 else f"{n[0]}-{n[-1]}"
+    return (f"**Claim {claim}** ({d['verdicts'][str(claim)]}; {len(rows)} rows, {seeds} paired seeds). "
+            f"On the claimed side of θ0 on every seed: {names(every)}; "
+            f"on the other side on every seed: {names(never)}. "
+            f"Uncorrected, the 95 % interval lies on the claimed side in {names(raw['supported'])} "
+            f"and on the other side in {names(raw['contradicted'])}; after Holm's correction over the table's {tested} "
+            f"tested rows (the smallest p must be below {ALPHA / tested:.2g}), "
+            f"on the claimed side in {names(held['supported'])} "
+            f"and on the other side in {names(held['contradicted'])}.")
 
 # %% ../nbs/19_findings.ipynb #2eb96161
 STUDY_ROWS = [  # (label, stage file, key, decimals (one fewer from 10 up), the paper's metric or None)

@@ -161,7 +161,7 @@ def tracked_values(row: dict, seconds=(), columns=TRACKED) -> dict:
 
 def _log_row(acc, row: dict, times: collections.deque, columns=TRACKED):
     s = float(row['seconds'])
-    if times and s < times[-1]: times.clear()  # a resumed run's clock starts again at 0
+    if times and s < times[-1]: times.clear()  # a clock that started again (a log written before fit's ran on)
     times.append(s)
     acc.log(tracked_values(row, times, columns), step=int(row['step']) + 1)
 
@@ -444,7 +444,8 @@ def fit(pipe, conditions: list, latents: dict, out_dir, settings: TrainSettings,
     tracked = TRACKED + tuple(getattr(extra_loss, 'tracked', ()))
     fh, log, times = start_logging(run, out_dir, start, prior, columns, tracked, callbacks,
                                    dict(run_info or {}, **dataclasses.asdict(settings), n=n))
-    history, t0 = list(prior), time.perf_counter()
+    # the log's clock runs on across a resume: a resumed run's seconds count the earlier segments' training too
+    history, t0 = list(prior), time.perf_counter() - (float(prior[-1]['seconds']) if prior else 0.0)
     for m in run.modules.values(): m.train()
     try:
         for step in tqdm(range(start, settings.steps), initial=start, total=settings.steps, desc='training',
@@ -556,7 +557,9 @@ def finetune(pipe, records: list[dict], captions: dict, out_dir, train: dict, se
                                                            steps=total) | plan.params)
     state.wait_for_everyone()
     events = [h for h in history if h['extra_loss'] != '']
-    return dict(steps=total, images=len(records), hldf_events=len(events), seconds=round(time.perf_counter() - t0, 1),
+    # resumed: the log's clock (fit) holds the earlier segments' training, this process's clock only its own
+    seconds = max(time.perf_counter() - t0, float(history[-1]['seconds']) if history else 0.0)
+    return dict(steps=total, images=len(records), hldf_events=len(events), seconds=round(seconds, 1),
                 final_loss=float(np.mean([h['diffusion_loss'] for h in history[-20:]])) if history else None,
                 trainable=plan.summary, loaded_from=pipe_state(pipe).source or None,  # None: built here
                 settings=dataclasses.asdict(settings), departures=departures) | plan.report

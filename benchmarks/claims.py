@@ -15,12 +15,12 @@ study apply. For each preset and training seed 0 .. S-1 the script fine-tunes th
 --per-class images per class from training captions (drawn as medart.generate.eval_prompts draws them). Training seed k is a
 replicate: every preset of it shares its data order and training noise and its evaluation draw (the prompts, the generation noise,
 the Table 4 classifier's seed and KID's subsets, all from replicate_seed: params.yaml's seed + k), and each replicate draws its
-evaluation anew, so the spread over seeds holds the evaluation's randomness too. It measures them against the real test split: class accuracy (the real-trained classifier),
-prompt spread ratio (collapse check), colour distance (eq. 4 per class), colour-histogram distance (medart.checks), saturation and
+evaluation anew, so the spread over seeds holds the evaluation's randomness too. It measures them against the real test split:
+class accuracy (the real-trained classifier), prompt spread ratio (collapse check), colour distance (eq. 4 per class), colour-histogram distance (medart.checks), saturation and
 its gap to the real images', domain FD (the study's domain network), FID and KID (Inception; --no-fid skips both). Table 4
 (--no-table4 skips it): the run's classifier set, generated as the study's generate stage makes it (train_images_per_class per
-class from the training captions, the replicate's seed + TRAIN_SEED_OFFSET), trains a classifier as the study's classify stage does (classify
-section; medart.classify), scored on the real test split: weighted F1, balanced accuracy, one-vs-rest macro AUC.
+class from the training captions, the replicate's seed + TRAIN_SEED_OFFSET), trains a classifier as the study's classify stage
+does (classify section; medart.classify), scored on the real test split: weighted F1, balanced accuracy, one-vs-rest macro AUC.
 
 Each run keeps its folder --out/<preset>/seed<k>/: adapter/ and train.json (training), images/ and grid.png (the evaluation set),
 classifier-set/ and classify.json (Table 4), result.json (every measure). Each part is kept when its settings are unchanged, so a

@@ -13,9 +13,9 @@ from .io import MarkdownText, fmt
 from .report import markdown_table  # the tables the study's report prints
 
 # %% auto #0
-__all__ = ['MEASURES', 'DIGITS', 'STUDY_ROWS', 'NAMES', 'result_path', 'read_result', 'stat', 'ms', 'measures_table', 'verdict',
-           'paired_difference', 'verdicts_table', 'across_table', 'verdicts_across', 'seeds_on_side', 'claim_reading',
-           'study_value', 'study_table', 'departures', 'duration', 'show', 'show_image']
+__all__ = ['MEASURES', 'DIGITS', 'STUDY_ROWS', 'NAMES', 'result_path', 'read_result', 'stat', 'ms', 'measures_table', 'claim_row',
+           'verdict', 'paired_difference', 'verdicts_table', 'across_table', 'verdicts_across', 'seeds_on_side',
+           'claim_reading', 'study_value', 'study_table', 'departures', 'duration', 'show', 'show_image']
 
 # %% ../nbs/19_findings.ipynb #74b148a4
 def result_path(path) -> Path:
@@ -63,10 +63,13 @@ def _bold_verdict(v: str) -> str:
     markup)."""
     return MarkdownText(f"**{v}**") if v in ('supported', 'contradicted') else v
 
+def claim_row(d: dict, row: str) -> dict | None:
+    "Claim row `row` ('1a') of a claims-run result `d`, None if it has none."
+    return next((c for c in d.get('claims') or [] if str(c.get('row')) == str(row)), None)
+
 def verdict(d: dict, row: str) -> str:
     "The verdict of claim row `row` ('1a') of a claims-run result, or of a whole claim ('1')."
-    for c in d.get('claims') or []:
-        if str(c.get('row')) == str(row): return c['verdict']
+    if c := claim_row(d, row): return c['verdict']
     if str(row) in (d.get('verdicts') or {}): return d['verdicts'][str(row)]
     raise KeyError(f"no claim row {row!r}; the file has {[c.get('row') for c in d.get('claims') or []]}")
 
@@ -140,8 +143,9 @@ def claim_reading(d: dict, claim) -> str:
     tested = sum(c.get('p') is not None for c in d['claims'])
     name = lambda c: f"{c['row']} ({MEASURES.get(c['measure'], c['measure']).rstrip(' ↑↓')})"
     names = lambda cs: ', '.join(map(name, cs)) or 'none'
-    every = [c for c in rows if seeds_on_side(c)[0] == seeds_on_side(c)[2]]
-    never = [c for c in rows if seeds_on_side(c)[1] == seeds_on_side(c)[2]]
+    side = {c['row']: seeds_on_side(c) for c in rows}
+    every = [c for c in rows if side[c['row']][0] == side[c['row']][2]]
+    never = [c for c in rows if side[c['row']][1] == side[c['row']][2]]
     sides = ('supported', 'contradicted')
     raw = {v: [c for c in rows if side_of(c.get('ci'), c['theta0'], c['direction']) == v] for v in sides}
     held = {v: [c for c in rows if c['verdict'] == v] for v in sides}

@@ -12,7 +12,8 @@ from pathlib import Path
 def side_by_side(paths, titles, scale: int = 1, gap: int = 12, title_height: int = 22):
     "One RGB image: the images at `paths` left to right, each `scale`x (nearest neighbour), its title above it."
     # not diffusers.utils.make_image_grid: it needs images of one size and draws no titles
-    from PIL import Image, ImageDraw
+    from matplotlib import font_manager
+    from PIL import Image, ImageDraw, ImageFont
     if len(paths) != len(titles): raise ValueError(f"{len(paths)} images but {len(titles)} titles: give one title per image")
     ims = []
     for p in paths:
@@ -22,8 +23,10 @@ def side_by_side(paths, titles, scale: int = 1, gap: int = 12, title_height: int
     w, h = sum(i.width for i in ims) + gap * (len(ims) - 1), max(i.height for i in ims) + title_height
     out, x = Image.new('RGB', (w, h), 'white'), 0
     draw = ImageDraw.Draw(out)
+    # matplotlib's DejaVu Sans: PIL's default bitmap font has no Greek ('PixArt-α' came out as a box)
+    font = ImageFont.truetype(font_manager.findfont('DejaVu Sans'), 13)
     for im, t in zip(ims, titles):
-        out.paste(im, (x, title_height)); draw.text((x + 4, 4), t, fill='black'); x += im.width + gap
+        out.paste(im, (x, title_height)); draw.text((x + 4, 3), t, fill='black', font=font); x += im.width + gap
     return out
 
 
